@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { ConfigError, configFields, flagsToSource, loadConfig } from './config.js';
+
+const schema = z.object({
+  PORT: configFields.port(5052),
+  GITLAB_URL: configFields.url(),
+  STRICT: configFields.boolean(true),
+});
+
+describe('loadConfig', () => {
+  it('applies defaults and types values', () => {
+    expect(loadConfig('app', schema, { GITLAB_URL: 'http://127.0.0.1:3001/' })).toEqual({
+      PORT: 5052,
+      GITLAB_URL: 'http://127.0.0.1:3001',
+      STRICT: true,
+    });
+  });
+
+  it('names every bad variable at once, with the value given', () => {
+    let error: unknown;
+    try {
+      loadConfig('ai-gateway', schema, { PORT: 'eighty', STRICT: 'maybe' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as ConfigError).message;
+    expect(message).toContain('ai-gateway: invalid configuration');
+    expect(message).toMatch(/PORT: .*\(got 'eighty'\)/);
+    expect(message).toMatch(/GITLAB_URL: /);
+    expect(message).toMatch(/STRICT: must be 'true' or 'false' \(got 'maybe'\)/);
+    expect((error as ConfigError).problems).toHaveLength(3);
+  });
+
+  it('treats empty strings as unset', () => {
+    expect(loadConfig('app', schema, { GITLAB_URL: 'https://gitlab.example', PORT: '' }).PORT).toBe(5052);
+  });
+});
+
+describe('flagsToSource', () => {
+  it('maps flags to variable names', () => {
+    expect(flagsToSource('gitlab', ['--mode', 'saas', '--port', '0'], { mode: 'GITLAB_MODE', port: 'PORT' })).toEqual({ GITLAB_MODE: 'saas', PORT: '0' });
+  });
+
+  it('rejects an unknown flag and lists the known ones', () => {
+    expect(() => flagsToSource('gitlab', ['--colour', 'blue'], { mode: 'GITLAB_MODE' })).toThrow(/--colour[\s\S]*known flags: --mode/);
+  });
+});

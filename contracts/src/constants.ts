@@ -1,0 +1,179 @@
+/**
+ * Constants of the contracts: audiences, scopes, header names, error bodies, paths and
+ * defaults. Apps and checks import them from here so both sides agree by construction.
+ */
+
+/** JWT audiences of the AI access token (seed 002). */
+export const AUDIENCE = {
+  /** Current audience, minted by Gitlab::Ai::AccessToken. */
+  AI_GATEWAY: 'gitlab-ai-gateway',
+  /** Legacy audience of Gitlab::CodeSuggestions::AccessToken, accepted during the compatibility window. */
+  LEGACY_CODE_SUGGESTIONS: 'gitlab-code-suggestions',
+} as const;
+export type Audience = (typeof AUDIENCE)[keyof typeof AUDIENCE];
+
+/** Unit primitives carried in the `scopes` claim. */
+export const UNIT_PRIMITIVE = {
+  CODE_SUGGESTIONS: 'code_suggestions',
+} as const;
+
+/** Scopes a legacy-audience token is treated as carrying while the compatibility window is open (seed 002). */
+export const LEGACY_AUDIENCE_IMPLIED_SCOPES: readonly string[] = [UNIT_PRIMITIVE.CODE_SUGGESTIONS];
+
+/** Personal access token scopes the emulator knows. */
+export const PAT_SCOPES = [
+  'api',
+  'read_api',
+  'read_user',
+  'ai_features',
+  'read_repository',
+  'write_repository',
+  'sudo',
+  'admin_mode',
+] as const;
+export type PatScope = (typeof PAT_SCOPES)[number];
+
+/** `gitlab_realm` claim values. */
+export const GITLAB_REALM = { SAAS: 'saas', SELF_MANAGED: 'self-managed' } as const;
+export type GitlabRealm = (typeof GITLAB_REALM)[keyof typeof GITLAB_REALM];
+
+/** HTTP header names, in the spelling the production systems use. */
+export const HEADER = {
+  AUTHORIZATION: 'Authorization',
+  PRIVATE_TOKEN: 'PRIVATE-TOKEN',
+  CSRF_TOKEN: 'X-CSRF-Token',
+  AUTHENTICATION_TYPE: 'X-Gitlab-Authentication-Type',
+  REALM: 'X-Gitlab-Realm',
+  INSTANCE_ID: 'X-Gitlab-Instance-Id',
+  GLOBAL_USER_ID: 'X-Gitlab-Global-User-Id',
+  /** Harness-only: authenticates calls to an emulator's control API. */
+  HARNESS_CONTROL: 'X-Harness-Control-Token',
+} as const;
+
+/** The only authentication type the AI gateway accepts. */
+export const AUTHENTICATION_TYPE_OIDC = 'oidc';
+
+/** Header binding enforced by the gateway: claim -> header that must carry the same value. */
+export const HEADER_BOUND_CLAIMS: ReadonlyArray<{ claim: 'gitlab_realm' | 'gitlab_instance_id' | 'sub'; header: string }> = [
+  { claim: 'gitlab_realm', header: HEADER.REALM },
+  { claim: 'gitlab_instance_id', header: HEADER.INSTANCE_ID },
+  { claim: 'sub', header: HEADER.GLOBAL_USER_ID },
+];
+
+/** 401 `error` values of the AI gateway (ai_gateway MiddlewareAuthentication). */
+export const GATEWAY_AUTH_ERROR = {
+  NO_HEADER: 'No authorization header presented',
+  INVALID_HEADER: 'Invalid authorization header',
+  INVALID_TYPE: 'Invalid authentication token type - only OIDC is supported',
+  FORBIDDEN: 'Forbidden by auth provider',
+} as const;
+
+export function headerMismatchError(header: string): string {
+  return `Header mismatch '${header}'`;
+}
+
+/** 403 `detail` of the gateway when the token lacks the endpoint's unit primitive. */
+export const GATEWAY_CODE_COMPLETIONS_FORBIDDEN = 'Unauthorized to access code completions';
+
+/** GitLab REST error bodies (Grape). */
+export const GITLAB_ERROR = {
+  UNAUTHORIZED: { message: '401 Unauthorized' },
+  NOT_FOUND: { message: '404 Not Found' },
+  FORBIDDEN: { message: '403 Forbidden' },
+} as const;
+
+export const INSUFFICIENT_SCOPE_DESCRIPTION =
+  'The request requires higher privileges than provided by the access token.';
+
+export function insufficientScopeError(acceptedScopes: readonly string[]) {
+  return {
+    error: 'insufficient_scope',
+    error_description: INSUFFICIENT_SCOPE_DESCRIPTION,
+    scope: acceptedScopes.join(' '),
+  } as const;
+}
+
+/** Scopes that grant POST /api/v4/code_suggestions/tokens (`allow_access_with_scope :ai_features` + api). */
+export const CODE_SUGGESTIONS_TOKEN_SCOPES: readonly PatScope[] = ['ai_features', 'api'];
+
+/**
+ * API::APIGuard answers a revoked or expired token with rack-oauth2's Bearer::Unauthorized:
+ * 401, `{"error":"invalid_token","error_description":...}` and a WWW-Authenticate challenge
+ * (RFC 6750 §3). An unknown token gets the plain `{"message":"401 Unauthorized"}`.
+ */
+export const GITLAB_INVALID_TOKEN_DESCRIPTION = {
+  REVOKED: 'Token was revoked. You have to re-authorize from the user.',
+  EXPIRED: 'Token is expired. You can either do re-authorization or token refresh.',
+} as const;
+
+export const GITLAB_BEARER_REALM = 'Protected by OAuth 2.0';
+
+export function gitlabInvalidTokenError(description: string) {
+  return {
+    status: 401,
+    body: { error: 'invalid_token', error_description: description },
+    wwwAuthenticate: `Bearer realm="${GITLAB_BEARER_REALM}", error="invalid_token", error_description="${description}"`,
+  } as const;
+}
+
+/** AI access token lifetimes (Gitlab::Ai::AccessToken). */
+export const AI_TOKEN = {
+  EXPIRES_IN_SECONDS: 3600,
+  NOT_BEFORE_SKEW_SECONDS: 5,
+  ALGORITHM: 'RS256',
+  TYP: 'JWT',
+} as const;
+
+/** Cache-Control of GitLab's JWKS: `expires_in 24.hours, public: true, must_revalidate: true, 'no-transform': true`. */
+export const JWKS_CACHE_CONTROL = 'max-age=86400, public, must-revalidate, no-transform';
+export const JWKS_MAX_AGE_SECONDS = 86400;
+
+/** Feature flags of the emulated GitLab. */
+export const FEATURE_FLAG = {
+  CODE_SUGGESTIONS_TOKENS_API: 'code_suggestions_tokens_api',
+  INSTANCE_ADMIN_ENABLED: 'code_suggestions_for_instance_admin_enabled',
+} as const;
+
+/** HTTP paths of the contracts. */
+export const PATH = {
+  GITLAB_HEALTH: '/-/health',
+  GITLAB_SIGN_IN: '/users/sign_in',
+  GITLAB_CODE_SUGGESTIONS_TOKENS: '/api/v4/code_suggestions/tokens',
+  GITLAB_USER: '/api/v4/user',
+  OPENID_CONFIGURATION: '/.well-known/openid-configuration',
+  JWKS: '/oauth/discovery/keys',
+  GATEWAY_COMPLETIONS: '/v2/code/completions',
+  GATEWAY_COMPLETIONS_ALIAS: '/v2/completions',
+  GATEWAY_HEALTHZ: '/monitoring/healthz',
+  GATEWAY_READY: '/monitoring/ready',
+  MODEL_COMPLETIONS: '/v1/completions',
+  MODEL_HEALTHZ: '/healthz',
+  /** Harness-only control API prefix of every emulator (off unless HARNESS_CONTROL_TOKEN is set). */
+  HARNESS_CONTROL_PREFIX: '/-/harness',
+} as const;
+
+/** GitLab's browser session cookie. */
+export const SESSION_COOKIE = '_gitlab_session';
+
+/** The roles of the system under test. */
+export const ROLES = ['gitlab-saas', 'gitlab-sm', 'ai-gateway', 'fake-model'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Default loopback ports of the embedded stack (DESIGN.md). */
+export const DEFAULT_PORT: Record<Role, number> = {
+  'gitlab-sm': 3000,
+  'gitlab-saas': 3001,
+  'ai-gateway': 5052,
+  'fake-model': 5053,
+};
+
+/**
+ * User-Agent values. The harness tells its own requests from a role's outbound calls by
+ * them (the sequence diagram of a report draws both), and SaaS recognises a request relayed
+ * from self-managed by the `gitlab-workhorse` prefix (seed 001, API::CodeSuggestions#proxied?).
+ */
+export const USER_AGENT = {
+  HARNESS: 'ai-auth-harness',
+  GATEWAY: 'ai-auth-harness-ai-gateway',
+  RELAY_PREFIX: 'gitlab-workhorse',
+} as const;

@@ -1,0 +1,147 @@
+/**
+ * TypeScript shapes of the contract documents. The JSON Schemas in contracts/schemas are the
+ * source of truth; these types mirror them for the compiler, and schemas.spec.ts keeps the
+ * two in step by validating typed samples.
+ */
+import type { GitlabRealm } from './constants.js';
+
+export interface AiAccessTokenClaims {
+  jti: string;
+  aud: string | string[];
+  iss: string;
+  iat: number;
+  nbf: number;
+  exp: number;
+  sub?: string;
+  gitlab_realm?: GitlabRealm;
+  gitlab_instance_id?: string;
+  scopes?: string[];
+  [extra: string]: unknown;
+}
+
+export interface AiAccessTokenHeader {
+  alg: string;
+  typ?: string;
+  kid?: string;
+  [extra: string]: unknown;
+}
+
+export interface CodeSuggestionsTokenResponse {
+  access_token: string;
+  expires_in: number;
+  created_at: number;
+}
+
+export interface RsaPublicJwk {
+  kty: 'RSA';
+  kid: string;
+  e: string;
+  n: string;
+  use?: 'sig';
+  alg?: 'RS256';
+}
+
+export interface Jwks {
+  keys: RsaPublicJwk[];
+}
+
+export interface OpenIdConfiguration {
+  issuer: string;
+  jwks_uri: string;
+  [field: string]: unknown;
+}
+
+export interface GitlabMessageError {
+  message: string;
+}
+
+export interface InsufficientScopeError {
+  error: 'insufficient_scope';
+  error_description: string;
+  scope: string;
+}
+
+export interface GatewayAuthError {
+  error: string;
+}
+
+export interface GatewayDetailError {
+  detail: string | Array<{ loc: Array<string | number>; msg: string; type: string }>;
+}
+
+export interface CompletionsRequest {
+  project_path?: string;
+  project_id?: number;
+  current_file: {
+    file_name: string;
+    content_above_cursor: string;
+    content_below_cursor?: string;
+    language_identifier?: string;
+  };
+  prompt_version?: number;
+  model_provider?: string;
+  model_name?: string;
+  telemetry?: Array<Record<string, unknown>>;
+  stream?: boolean;
+}
+
+export interface CompletionsResponse {
+  id: string;
+  model: { engine: string; name: string; lang: string | null };
+  object: 'text_completion';
+  created: number;
+  choices: Array<{ text: string; index: number; finish_reason: string }>;
+}
+
+export interface FakeModelRequest {
+  prompt: string;
+  suffix?: string;
+  language?: string;
+  model?: string;
+  max_tokens?: number;
+}
+
+export interface FakeModelResponse {
+  id: string;
+  model: string;
+  created: number;
+  choices: Array<{ text: string; index: number; finish_reason: 'stop' | 'length' }>;
+}
+
+/** contracts/schemas/demo-fixture.schema.json */
+export interface DemoPersonalAccessToken {
+  name: string;
+  token: string;
+  scopes: string[];
+  revoked?: boolean;
+  expires_at?: string;
+}
+
+export interface DemoUser {
+  id: number;
+  username: string;
+  name?: string;
+  password: string;
+  admin?: boolean;
+  groups?: string[];
+  feature_flags?: string[];
+  personal_access_tokens?: DemoPersonalAccessToken[];
+}
+
+export interface DemoGroup {
+  path: string;
+  code_suggestions_enabled?: boolean;
+}
+
+export interface DemoInstance {
+  instance_id: string;
+  feature_flags?: Record<string, boolean>;
+  settings?: { code_suggestions_enabled?: boolean; ai_access_token?: string | null };
+  groups?: DemoGroup[];
+  users: DemoUser[];
+}
+
+export interface DemoFixture {
+  saas: DemoInstance;
+  'self-managed'?: DemoInstance;
+}

@@ -1,0 +1,20 @@
+// ESM + ts-jest: sources are TypeScript ES modules; relative imports carry `.js`, which the
+// mapper strips so ts-jest resolves the `.ts` file. Two tiers: unit (*.spec.ts) and e2e
+// (*.e2e-spec.ts, which start real processes or listen on port 0 and talk HTTP).
+const shared = {
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.json' }],
+  },
+  testEnvironment: 'node',
+  rootDir: '.',
+  roots: ['<rootDir>/apps', '<rootDir>/contracts', '<rootDir>/scenarios', '<rootDir>/test'],
+};
+
+export default {
+  projects: [
+    { ...shared, displayName: 'unit', testMatch: ['**/*.spec.ts'] },
+    { ...shared, displayName: 'e2e', testMatch: ['**/*.e2e-spec.ts'], testTimeout: 60000 },
+  ],
+};

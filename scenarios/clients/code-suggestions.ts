@@ -1,0 +1,33 @@
+/**
+ * What an IDE sends to the AI gateway on a keystroke (seed 000 option 2, step 4): the JWT as a
+ * Bearer token, the OIDC authentication type, and the identity headers the gateway binds to
+ * the token's claims. The IDE reads those values from the token it was given (a JWT's payload
+ * is readable by its holder), as GitLab's own clients forward what GitLab told them.
+ */
+import { AUTHENTICATION_TYPE_OIDC, HEADER, HEADER_BOUND_CLAIMS, type AiAccessTokenClaims, type CompletionsRequest } from '../../contracts/src/index.js';
+
+export function gatewayHeaders(token: string, claims: Partial<AiAccessTokenClaims>): Record<string, string> {
+  const headers: Record<string, string> = {
+    [HEADER.AUTHORIZATION]: `Bearer ${token}`,
+    [HEADER.AUTHENTICATION_TYPE]: AUTHENTICATION_TYPE_OIDC,
+  };
+  for (const { claim, header } of HEADER_BOUND_CLAIMS) {
+    const value = claims[claim];
+    if (typeof value === 'string') headers[header] = value;
+  }
+  return headers;
+}
+
+/** A keystroke's completion request: the file around the cursor. */
+export function completionRequest(contentAboveCursor = 'def fibonacci(n):\n    ', fileName = 'fib.py'): CompletionsRequest {
+  return {
+    current_file: {
+      file_name: fileName,
+      content_above_cursor: contentAboveCursor,
+      content_below_cursor: '\n',
+    },
+    prompt_version: 1,
+    telemetry: [],
+    stream: false,
+  };
+}

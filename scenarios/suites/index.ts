@@ -1,0 +1,8 @@
+import type { ScenarioDefinition } from '../runner/types.js';
+import { customEndpointJwt } from './custom-endpoint-jwt/index.js';
+
+/**
+ * The scenario catalogue, in run order. Ids are stable (DESIGN.md, "Scenario catalogue");
+ * reports, expectations files and CI filters refer to them.
+ */
+export const SCENARIOS: ScenarioDefinition[] = [customEndpointJwt];
