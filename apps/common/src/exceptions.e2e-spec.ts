@@ -59,7 +59,7 @@ describe('ContractExceptionFilter', () => {
   it('answers malformed JSON with 400 and an oversized body with 413', async () => {
     const bad = await fetch(`${url}/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":' });
     expect(bad.status).toBe(400);
-    expect((await bad.json()).detail).toMatch(/^400: /);
+    expect(((await bad.json()) as { detail: string }).detail).toMatch(/^400: /);
     const big = await fetch(`${url}/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pad: 'x'.repeat(200) }) });
     expect(big.status).toBe(413);
   });

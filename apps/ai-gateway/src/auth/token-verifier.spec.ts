@@ -1,0 +1,263 @@
+import { SignJWT } from 'jose';
+import { AUDIENCE } from '../../../../contracts/src/index.js';
+import { FakeIssuers } from '../../test/support/fake-issuers.js';
+import { aiTokenClaims, b64url, makeRsaKey, nowSeconds, rawToken, signToken, type TestKey } from '../../test/support/keys.js';
+import { ManualClock } from '../../test/support/manual-clock.js';
+import { AuthSettings } from './auth-settings.js';
+import { JwksCache } from './jwks-cache.js';
+import { MAX_TOKEN_BYTES, TokenVerifier, type Verification } from './token-verifier.js';
+
+const A = 'https://gitlab.example';
+const B = 'https://customers.example';
+
+let a1: TestKey;
+let a2: TestKey;
+let b1: TestKey;
+let attacker: TestKey;
+
+beforeAll(async () => {
+  [a1, a2, b1, attacker] = await Promise.all([makeRsaKey('a1'), makeRsaKey('a2'), makeRsaKey('b1'), makeRsaKey('a1')]);
+});
+
+function setup(window: 'open' | 'closed' = 'open') {
+  const clock = new ManualClock();
+  const issuers = new FakeIssuers();
+  issuers.add(A, { keys: [a1.publicJwk, a2.publicJwk] });
+  issuers.add(B, { keys: [b1.publicJwk] });
+  const settings = new AuthSettings({
+    trustedIssuers: [A, B],
+    algorithms: ['RS256'],
+    clockSkewSeconds: 30,
+    audience: AUDIENCE.AI_GATEWAY,
+    legacyAudienceWindow: window,
+  });
+  const cache = new JwksCache({
+    issuers: [A, B],
+    allowedAlgorithms: ['RS256'],
+    ttlSeconds: 3600,
+    minRefetchSeconds: 10,
+    staleIfErrorSeconds: 0,
+    fetchTimeoutMs: 1000,
+    fetch: issuers.fetch,
+    clock: clock.now,
+  });
+  const verifier = new TokenVerifier(settings, cache, clock.now);
+  const claims = (overrides: Record<string, unknown> = {}) => aiTokenClaims(A, overrides, clock.nowMs);
+  const now = () => nowSeconds(clock.nowMs);
+  return { clock, issuers, settings, verifier, claims, now };
+}
+
+function reason(result: Verification): string {
+  return result.ok ? 'ok' : result.reason;
+}
+
+describe('TokenVerifier', () => {
+  it('accepts a current GitLab AI access token', async () => {
+    const { verifier, claims } = setup();
+    const result = await verifier.verify(await signToken(a1, claims()));
+    expect(result).toMatchObject({ ok: true, issuer: A, kid: 'a1', scopes: ['code_suggestions'], legacyAudience: false });
+  });
+
+  it('accepts aud as an array containing the gateway audience', async () => {
+    const { verifier, claims } = setup();
+    expect(reason(await verifier.verify(await signToken(a1, claims({ aud: ['other', AUDIENCE.AI_GATEWAY] }))))).toBe('ok');
+  });
+
+  describe('time claims, with the 30 s leeway', () => {
+    it('rejects an expired token', async () => {
+      const { verifier, claims, now } = setup();
+      expect(reason(await verifier.verify(await signToken(a1, claims({ exp: now() - 31 }))))).toBe('expired');
+      expect(reason(await verifier.verify(await signToken(a1, claims({ exp: now() - 29 }))))).toBe('ok');
+    });
+
+    it('rejects a token whose nbf is in the future', async () => {
+      const { verifier, claims, now } = setup();
+      expect(reason(await verifier.verify(await signToken(a1, claims({ nbf: now() + 31 }))))).toBe('not-yet-valid');
+      expect(reason(await verifier.verify(await signToken(a1, claims({ nbf: now() + 29 }))))).toBe('ok');
+    });
+
+    it('rejects a token after time passes beyond exp (injected clock)', async () => {
+      const { verifier, claims, clock } = setup();
+      const token = await signToken(a1, claims());
+      clock.advanceSeconds(3600 + 31);
+      expect(reason(await verifier.verify(token))).toBe('expired');
+    });
+
+    it('rejects a token without exp', async () => {
+      const { verifier, claims } = setup();
+      expect(reason(await verifier.verify(await signToken(a1, claims({ exp: undefined }))))).toBe('invalid-claims');
+    });
+  });
+
+  describe('audience', () => {
+    it('rejects a wrong audience', async () => {
+      const { verifier, claims } = setup();
+      expect(reason(await verifier.verify(await signToken(a1, claims({ aud: 'gitlab-something-else' }))))).toBe('audience');
+    });
+
+    it('accepts the legacy audience while the window is open, as carrying ["code_suggestions"]', async () => {
+      const { verifier, claims } = setup('open');
+      const result = await verifier.verify(await signToken(a1, claims({ aud: AUDIENCE.LEGACY_CODE_SUGGESTIONS, scopes: undefined })));
+      expect(result).toMatchObject({ ok: true, legacyAudience: true, scopes: ['code_suggestions'] });
+    });
+
+    it('keeps explicit scopes of a legacy-audience token', async () => {
+      const { verifier, claims } = setup('open');
+      const result = await verifier.verify(await signToken(a1, claims({ aud: AUDIENCE.LEGACY_CODE_SUGGESTIONS, scopes: [] })));
+      expect(result).toMatchObject({ ok: true, legacyAudience: true, scopes: [] });
+    });
+
+    it('rejects the legacy audience once the window is closed', async () => {
+      const { verifier, claims } = setup('closed');
+      expect(reason(await verifier.verify(await signToken(a1, claims({ aud: AUDIENCE.LEGACY_CODE_SUGGESTIONS, scopes: undefined }))))).toBe(
+        'audience',
+      );
+    });
+
+    it('follows a window closed and an audience changed at run time', async () => {
+      const { verifier, claims, settings } = setup('open');
+      const legacy = await signToken(a1, claims({ aud: AUDIENCE.LEGACY_CODE_SUGGESTIONS, scopes: undefined }));
+      expect(reason(await verifier.verify(legacy))).toBe('ok');
+      settings.update({ legacyAudienceWindow: 'closed' });
+      expect(reason(await verifier.verify(legacy))).toBe('audience');
+      settings.update({ audience: 'custom-audience' });
+      expect(reason(await verifier.verify(await signToken(a1, claims())))).toBe('audience');
+      expect(reason(await verifier.verify(await signToken(a1, claims({ aud: 'custom-audience' }))))).toBe('ok');
+    });
+
+    it('gives a current-audience token without scopes no unit primitive', async () => {
+      const { verifier, claims } = setup('open');
+      expect(await verifier.verify(await signToken(a1, claims({ scopes: undefined })))).toMatchObject({ ok: true, scopes: [] });
+    });
+
+    it('rejects scopes that are not an array of strings', async () => {
+      const { verifier, claims } = setup();
+      expect(reason(await verifier.verify(await signToken(a1, claims({ scopes: 'code_suggestions' }))))).toBe('invalid-claims');
+    });
+  });
+
+  describe('issuer', () => {
+    it('rejects an untrusted iss without fetching anything', async () => {
+      const { verifier, claims, issuers } = setup();
+      expect(reason(await verifier.verify(await signToken(a1, claims({ iss: 'https://evil.example' }))))).toBe('untrusted-issuer');
+      expect(reason(await verifier.verify(await signToken(a1, claims({ iss: undefined }))))).toBe('untrusted-issuer');
+      expect(issuers.fetched).toEqual([]);
+    });
+
+    it('rejects iss of a trusted issuer other than the one that published the key', async () => {
+      const { verifier, claims } = setup();
+      // Signed by B's key (kid b1) but claiming to come from A.
+      const result = await verifier.verify(await signToken(b1, claims({ iss: A })));
+      expect(result).toMatchObject({ ok: false, reason: 'issuer-mismatch', kid: 'b1', iss: A });
+      // The same key with its own issuer is fine.
+      expect(reason(await verifier.verify(await signToken(b1, claims({ iss: B }))))).toBe('ok');
+    });
+  });
+
+  describe('signature and keys', () => {
+    it('rejects a bad signature (another key under a trusted kid)', async () => {
+      const { verifier, claims } = setup();
+      expect(reason(await verifier.verify(await signToken(attacker, claims())))).toBe('bad-signature');
+    });
+
+    it('rejects a tampered payload', async () => {
+      const { verifier, claims } = setup();
+      const [h, , s] = (await signToken(a1, claims({ scopes: [] }))).split('.');
+      expect(reason(await verifier.verify(`${h}.${b64url(claims())}.${s}`))).toBe('bad-signature');
+    });
+
+    it('rejects an unknown kid', async () => {
+      const { verifier, claims } = setup();
+      expect(reason(await verifier.verify(await signToken(attacker, claims(), { header: { kid: 'nope' } })))).toBe('unknown-kid');
+    });
+
+    it('tries a token without kid against every key of its issuer', async () => {
+      const { verifier, claims } = setup();
+      const result = await verifier.verify(await signToken(a2, claims(), { header: { kid: undefined } }));
+      expect(result).toMatchObject({ ok: true, kid: undefined, issuer: A });
+      expect(reason(await verifier.verify(await signToken(attacker, claims(), { header: { kid: undefined } })))).toBe('bad-signature');
+    });
+
+    it('never reads a key or URL from jku/jwk/x5u headers', async () => {
+      const { verifier, claims, issuers } = setup();
+      const jku = 'https://attacker.example/jwks.json';
+      const x5u = 'https://attacker.example/cert.pem';
+      // The attacker's own key, announced in the header: refused.
+      const embedded = await signToken(attacker, claims(), { header: { kid: undefined, jwk: attacker.publicJwk, jku, x5u } });
+      expect(reason(await verifier.verify(embedded))).toBe('bad-signature');
+      const viaJku = await signToken(attacker, claims(), { header: { kid: 'attacker-kid', jku } });
+      expect(reason(await verifier.verify(viaJku))).toBe('unknown-kid');
+      // A genuine token carrying such headers verifies with the trusted key; the headers are ignored.
+      expect(reason(await verifier.verify(await signToken(a1, claims(), { header: { jku, x5u } })))).toBe('ok');
+      expect(issuers.fetched.map((f) => f.url).filter((u) => u.includes('attacker'))).toEqual([]);
+    });
+  });
+
+  describe('algorithms (checked before any key is used)', () => {
+    it('rejects alg none', async () => {
+      const { verifier, claims, issuers } = setup();
+      expect(reason(await verifier.verify(rawToken({ alg: 'none', typ: 'JWT' }, claims())))).toBe('alg-not-allowed');
+      expect(reason(await verifier.verify(rawToken({ alg: 'none', kid: 'a1' }, claims(), 'c2ln')))).toBe('alg-not-allowed');
+      expect(issuers.fetched).toEqual([]);
+    });
+
+    it('rejects HS256 signed with the RSA public key bytes (key confusion)', async () => {
+      const { verifier, claims, issuers } = setup();
+      const pem = a1.publicKey.export({ format: 'pem', type: 'spki' }) as string;
+      const token = await new SignJWT(claims()).setProtectedHeader({ alg: 'HS256', kid: 'a1' }).sign(new TextEncoder().encode(pem));
+      expect(reason(await verifier.verify(token))).toBe('alg-not-allowed');
+      expect(issuers.fetched).toEqual([]);
+    });
+
+    it('rejects an asymmetric algorithm that is not configured', async () => {
+      const { verifier, claims } = setup();
+      const token = await signToken(a1, claims(), { header: { alg: 'RS512' } });
+      expect(reason(await verifier.verify(token))).toBe('alg-not-allowed');
+    });
+
+    it('rejects a crit header naming an extension it does not understand', async () => {
+      const { verifier, claims, issuers } = setup();
+      const token = await signToken(a1, claims(), { header: { crit: ['urn:example:ext'], 'urn:example:ext': true }, crit: { 'urn:example:ext': true } });
+      expect(reason(await verifier.verify(token))).toBe('crit-unsupported');
+      expect(issuers.fetched).toEqual([]);
+    });
+  });
+
+  describe('malformed tokens', () => {
+    it('rejects a token larger than 8 KiB before parsing it', async () => {
+      const { verifier, claims } = setup();
+      const big = await signToken(a1, claims({ padding: 'x'.repeat(MAX_TOKEN_BYTES) }));
+      expect(reason(await verifier.verify(big))).toBe('oversized');
+      expect(reason(await verifier.verify('a'.repeat(MAX_TOKEN_BYTES + 1)))).toBe('oversized');
+    });
+
+    it.each([
+      ['empty', ''],
+      ['one segment', 'eyJhbGciOiJSUzI1NiJ9'],
+      ['two segments', 'eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJ4In0'],
+      ['four segments', 'eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJ4In0.c2ln.c2ln'],
+      ['bad base64url characters', 'eyJhbGciOiJSUzI1NiJ9.eyJpc3M!OiJ4In0.c2ln'],
+      ['padding characters', 'eyJhbGciOiJSUzI1NiJ9=.eyJpc3MiOiJ4In0.c2ln'],
+      ['non-JSON header', `${b64url('not json')}.${b64url({ iss: A })}.c2ln`],
+      ['non-JSON payload', `${b64url({ alg: 'RS256', kid: 'a1' })}.${b64url('{"iss":')}.c2ln`],
+      ['JSON array payload', `${b64url({ alg: 'RS256', kid: 'a1' })}.${b64url([A])}.c2ln`],
+      ['JSON array header', `${b64url([{ alg: 'RS256' }])}.${b64url({ iss: A })}.c2ln`],
+      ['null header', `${b64url('null')}.${b64url({ iss: A })}.c2ln`],
+      ['number payload', `${b64url({ alg: 'RS256', kid: 'a1' })}.${b64url('42')}.c2ln`],
+      ['numeric kid', `${b64url({ alg: 'RS256', kid: 7 })}.${b64url({ iss: A })}.c2ln`],
+    ])('rejects %s as malformed', async (_name, token) => {
+      const { verifier, issuers } = setup();
+      expect(reason(await verifier.verify(token))).toBe('malformed');
+      expect(issuers.fetched).toEqual([]);
+    });
+
+    it('never puts the token into a rejection', async () => {
+      const { verifier, claims } = setup();
+      const token = await signToken(attacker, claims());
+      const result = await verifier.verify(token);
+      const text = JSON.stringify(result);
+      expect(text).not.toContain(token.split('.')[2]);
+      expect(text).not.toContain(token.split('.')[1]);
+    });
+  });
+});

@@ -1,0 +1,71 @@
+import { Body, Controller, HttpCode, Inject, Post, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { Readable } from 'node:stream';
+import {
+  compileValidator,
+  PATH,
+  SCHEMA,
+  UNIT_PRIMITIVE,
+  type CompletionsRequest,
+} from '../../../../contracts/src/index.js';
+import { ContractHttpException } from '../../../common/src/index.js';
+import { RequiresUnitPrimitive } from '../auth/auth.decorators.js';
+import { UnparsableBody } from '../http/lenient-body-parsing.js';
+import { CompletionsService } from './completions.service.js';
+import { ModelError } from './model-client.js';
+import { toFastApiErrors, unparsableBodyErrors } from './request-validation.js';
+
+const MODEL_STATUS: Record<ModelError['failure'], number> = {
+  timeout: 504,
+  unreachable: 502,
+  'bad-status': 502,
+  'bad-response': 502,
+  cancelled: 499,
+};
+
+/** Streaming chunks: the completion split after each run of words and whitespace. */
+const CHUNK = /\s*\S+\s*/g;
+
+@Controller()
+export class CompletionsController {
+  private readonly validate = compileValidator(SCHEMA.COMPLETIONS_REQUEST);
+
+  constructor(@Inject(CompletionsService) private readonly completions: CompletionsService) {}
+
+  /**
+   * POST /v2/code/completions (and the older alias /v2/completions). The AuthGuard has
+   * authenticated the token and checked the code_suggestions unit primitive before this runs.
+   */
+  @Post([PATH.GATEWAY_COMPLETIONS, PATH.GATEWAY_COMPLETIONS_ALIAS])
+  @HttpCode(200)
+  @RequiresUnitPrimitive(UNIT_PRIMITIVE.CODE_SUGGESTIONS)
+  async complete(@Body() body: unknown, @Res() reply: FastifyReply): Promise<void> {
+    if (body instanceof UnparsableBody) throw new ContractHttpException({ detail: unparsableBodyErrors(body) }, 422);
+    const result = this.validate(body);
+    if (!result.valid) throw new ContractHttpException({ detail: toFastApiErrors(result.violations) }, 422);
+    const request = body as CompletionsRequest;
+
+    const cancelled = new AbortController();
+    reply.raw.once('close', () => cancelled.abort());
+    let response;
+    try {
+      response = await this.completions.complete(request, cancelled.signal);
+    } catch (e) {
+      if (e instanceof ModelError) throw new ContractHttpException({ detail: e.message }, MODEL_STATUS[e.failure]);
+      throw e;
+    }
+
+    if (request.stream === true) {
+      // As the production gateway: the completion text itself, in chunks, as text/event-stream.
+      const text = response.choices[0]?.text ?? '';
+      void reply
+        .status(200)
+        .header('content-type', 'text/event-stream; charset=utf-8')
+        .header('cache-control', 'no-cache')
+        .header('x-accel-buffering', 'no')
+        .send(Readable.from(text.match(CHUNK) ?? []));
+      return;
+    }
+    void reply.status(200).send(response);
+  }
+}

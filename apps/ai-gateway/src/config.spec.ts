@@ -1,0 +1,66 @@
+import { ConfigError } from '../../common/src/index.js';
+import { loadAiGatewayConfig } from './config.js';
+
+const REQUIRED = { AIGW_TRUSTED_ISSUERS: 'https://gitlab.example', AIGW_MODEL_URL: 'http://127.0.0.1:5053' };
+
+function problems(source: Record<string, string>): string[] {
+  try {
+    loadAiGatewayConfig(source);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  return [];
+}
+
+describe('ai-gateway config', () => {
+  it('applies the documented defaults', () => {
+    expect(loadAiGatewayConfig(REQUIRED)).toMatchObject({
+      PORT: 5052,
+      HOST: '127.0.0.1',
+      AIGW_TRUSTED_ISSUERS: ['https://gitlab.example'],
+      AIGW_AUDIENCE: 'gitlab-ai-gateway',
+      AIGW_LEGACY_AUDIENCE_WINDOW: 'open',
+      AIGW_ALGORITHMS: ['RS256'],
+      AIGW_CLOCK_SKEW_SECONDS: 30,
+      AIGW_JWKS_TTL_SECONDS: 86400,
+      AIGW_JWKS_MIN_REFETCH_SECONDS: 10,
+      AIGW_JWKS_STALE_IF_ERROR_SECONDS: 3600,
+      AIGW_JWKS_FETCH_TIMEOUT_MS: 3000,
+      AIGW_MODEL_TIMEOUT_MS: 10000,
+    });
+  });
+
+  it('names every missing required variable', () => {
+    const found = problems({});
+    expect(found.some((p) => p.startsWith('AIGW_TRUSTED_ISSUERS:'))).toBe(true);
+    expect(found.some((p) => p.startsWith('AIGW_MODEL_URL:'))).toBe(true);
+  });
+
+  it('splits, trims and de-duplicates the trusted issuers, keeping each exactly as written', () => {
+    const config = loadAiGatewayConfig({ ...REQUIRED, AIGW_TRUSTED_ISSUERS: ' https://gitlab.com , https://sm.example/gitlab/,https://gitlab.com' });
+    expect(config.AIGW_TRUSTED_ISSUERS).toEqual(['https://gitlab.com', 'https://sm.example/gitlab/']);
+  });
+
+  it.each([['not a url'], ['ftp://gitlab.example'], ['https://gitlab.example?x=1'], [' , ']])('refuses the issuer list %j', (value) => {
+    expect(problems({ ...REQUIRED, AIGW_TRUSTED_ISSUERS: value }).some((p) => p.startsWith('AIGW_TRUSTED_ISSUERS:'))).toBe(true);
+  });
+
+  it.each([['none'], ['HS256'], ['RS256,HS512'], ['EdDSA']])('refuses the algorithm list %j', (value) => {
+    expect(problems({ ...REQUIRED, AIGW_ALGORITHMS: value }).some((p) => p.startsWith('AIGW_ALGORITHMS:'))).toBe(true);
+  });
+
+  it('accepts asymmetric algorithm lists', () => {
+    expect(loadAiGatewayConfig({ ...REQUIRED, AIGW_ALGORITHMS: 'RS256, PS256,ES384' }).AIGW_ALGORITHMS).toEqual(['RS256', 'PS256', 'ES384']);
+  });
+
+  it.each([
+    ['AIGW_CLOCK_SKEW_SECONDS', '301'],
+    ['AIGW_CLOCK_SKEW_SECONDS', '-1'],
+    ['AIGW_LEGACY_AUDIENCE_WINDOW', 'ajar'],
+    ['AIGW_JWKS_TTL_SECONDS', '0'],
+    ['AIGW_MODEL_TIMEOUT_MS', 'soon'],
+  ])('refuses %s=%s', (name, value) => {
+    expect(problems({ ...REQUIRED, [name]: value }).some((p) => p.startsWith(`${name}:`))).toBe(true);
+  });
+});

@@ -1,0 +1,8 @@
+/** A clock the test moves by hand: no timers, no waiting. */
+export class ManualClock {
+  constructor(public nowMs: number = Date.UTC(2025, 0, 15, 12, 0, 0)) {}
+  readonly now = (): number => this.nowMs;
+  advanceSeconds(seconds: number): void {
+    this.nowMs += seconds * 1000;
+  }
+}

@@ -1,0 +1,64 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { JWKS_CACHE_CONTROL, PATH } from '../../../../contracts/src/index.js';
+import type { TestKey } from './keys.js';
+
+/**
+ * A tiny token issuer on loopback for e2e tests (the real one is the gitlab app, which these
+ * tests must not depend on): serves OIDC discovery and the JWKS of its keys, and records
+ * every request it answers.
+ */
+export class TestIssuer {
+  readonly requests: Array<{ path: string; userAgent: string | undefined }> = [];
+  keys: TestKey[];
+  /** Served instead of the keys' JWKS when set. */
+  jwksOverride: unknown;
+
+  private constructor(
+    private server: Server,
+    readonly port: number,
+    keys: TestKey[],
+  ) {
+    this.keys = keys;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  static async start(keys: TestKey[], port = 0): Promise<TestIssuer> {
+    const holder: { issuer?: TestIssuer } = {};
+    const server = createServer((req, res) => holder.issuer!.handle(req.url ?? '/', req.headers['user-agent'], res));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+    holder.issuer = new TestIssuer(server, (server.address() as AddressInfo).port, keys);
+    return holder.issuer;
+  }
+
+  count(path: string): number {
+    return this.requests.filter((r) => r.path === path).length;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private handle(path: string, userAgent: string | undefined, res: import('node:http').ServerResponse): void {
+    this.requests.push({ path, userAgent });
+    res.setHeader('content-type', 'application/json');
+    if (path === PATH.OPENID_CONFIGURATION) {
+      res.end(JSON.stringify({ issuer: this.url, jwks_uri: `${this.url}${PATH.JWKS}` }));
+    } else if (path === PATH.JWKS) {
+      res.setHeader('cache-control', JWKS_CACHE_CONTROL);
+      res.end(JSON.stringify(this.jwksOverride ?? { keys: this.keys.map((k) => k.publicJwk) }));
+    } else {
+      res.statusCode = 404;
+      res.end('{"message":"404 Not Found"}');
+    }
+  }
+}

@@ -1,0 +1,56 @@
+import { Body, Controller, Inject, Post, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import {
+  compileValidator,
+  describeViolations,
+  PATH,
+  SCHEMA,
+  type FakeModelRequest,
+} from '../../../../contracts/src/index.js';
+import { ContractHttpException } from '../../../common/src/index.js';
+import { FaultInjector } from '../faults/fault-injector.js';
+import { CompletionsService } from './completions.service.js';
+
+@Controller()
+export class CompletionsController {
+  private readonly validate = compileValidator(SCHEMA.FAKE_MODEL_REQUEST);
+
+  constructor(
+    @Inject(CompletionsService) private readonly completions: CompletionsService,
+    @Inject(FaultInjector) private readonly faults: FaultInjector,
+  ) {}
+
+  /** POST /v1/completions: a deterministic completion, unless a fault was injected. */
+  @Post(PATH.MODEL_COMPLETIONS)
+  async complete(@Body() body: unknown, @Res() reply: FastifyReply): Promise<void> {
+    const result = this.validate(body);
+    if (!result.valid) throw new ContractHttpException({ error: `invalid request: ${describeViolations(result)}` }, 400);
+
+    const fate = this.faults.nextFate();
+    const faults = this.faults.current();
+    if (fate.kind === 'hang' || faults.latencyMs > 0) {
+      const clientGone = disconnectSignal(reply);
+      if (fate.kind === 'hang') {
+        await this.faults.hang(clientGone);
+        reply.raw.destroy();
+        return;
+      }
+      if (!(await this.faults.applyLatency(clientGone))) {
+        reply.raw.destroy();
+        return;
+      }
+    }
+    if (fate.kind === 'fail') {
+      void reply.status(fate.status).send({ error: 'injected fault' });
+      return;
+    }
+    void reply.status(200).send(this.completions.complete(body as FakeModelRequest));
+  }
+}
+
+/** Aborts when the connection closes before we answered (the client gave up). */
+function disconnectSignal(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  reply.raw.once('close', () => controller.abort());
+  return controller.signal;
+}

@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { FaultsModule } from '../faults/faults.module.js';
+import { CompletionsController } from './completions.controller.js';
+import { CompletionsService } from './completions.service.js';
+
+@Module({
+  imports: [FaultsModule],
+  controllers: [CompletionsController],
+  providers: [{ provide: CompletionsService, useFactory: () => new CompletionsService() }],
+})
+export class CompletionsModule {}

@@ -1,0 +1,51 @@
+import { Controller, Headers, HttpCode, Inject, Post, Res, UseGuards } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import {
+  type CodeSuggestionsTokenResponse,
+  FEATURE_FLAG,
+  GITLAB_ERROR,
+  PATH,
+} from '../../../../contracts/src/index.js';
+import { ContractHttpException } from '../../../common/src/index.js';
+import { AllowAccessWithScope, CurrentActor } from '../auth/allow-access-with-scope.decorator.js';
+import type { Actor } from '../auth/api-auth.service.js';
+import { ApiGuard } from '../auth/api.guard.js';
+import { FeatureFlagsService } from '../feature-flags/feature-flags.service.js';
+import { InstanceInfo } from '../instance/instance-info.js';
+import { SaasTokenIssuer } from './saas-token-issuer.service.js';
+import { TokenRelay } from './token-relay.js';
+
+/**
+ * POST /api/v4/code_suggestions/tokens in API::CodeSuggestions' order: authenticate (ApiGuard:
+ * ai_features or api) -> 404 when code_suggestions_tokens_api is off -> SaaS mints the token,
+ * self-managed relays it (TokenRelay).
+ */
+@Controller()
+@UseGuards(ApiGuard)
+export class CodeSuggestionsTokensController {
+  constructor(
+    @Inject(InstanceInfo) private readonly instance: InstanceInfo,
+    @Inject(FeatureFlagsService) private readonly flags: FeatureFlagsService,
+    @Inject(SaasTokenIssuer) private readonly issuer: SaasTokenIssuer,
+    @Inject(TokenRelay) private readonly relay: TokenRelay,
+  ) {}
+
+  @Post(PATH.GITLAB_CODE_SUGGESTIONS_TOKENS)
+  @HttpCode(201)
+  @AllowAccessWithScope('ai_features')
+  async create(
+    @CurrentActor() actor: Actor,
+    @Headers('user-agent') userAgent: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<CodeSuggestionsTokenResponse | object> {
+    if (!this.flags.isEnabled(FEATURE_FLAG.CODE_SUGGESTIONS_TOKENS_API, actor.user)) {
+      throw new ContractHttpException(GITLAB_ERROR.NOT_FOUND, 404);
+    }
+    if (this.instance.mode === 'self-managed') {
+      const result = await this.relay.relay({ actor, userAgent });
+      void reply.status(result.status).headers(result.headers ?? {});
+      return result.body;
+    }
+    return this.issuer.issue(actor.user, { userAgent });
+  }
+}

@@ -1,0 +1,61 @@
+import { contractPath } from '../../../contracts/src/index.js';
+import { ConfigError, flagsToSource } from '../../common/src/index.js';
+import { GITLAB_FLAGS, loadGitlabConfig } from './config.js';
+
+function problemsOf(source: Record<string, string>): string[] {
+  try {
+    loadGitlabConfig(source);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('gitlab config', () => {
+  it('defaults to SaaS on 127.0.0.1:3001 with the demo seed and the new audience', () => {
+    expect(loadGitlabConfig({})).toEqual({
+      mode: 'saas',
+      port: 3001,
+      host: '127.0.0.1',
+      url: undefined,
+      seedFile: contractPath('fixtures', 'demo-data.yaml'),
+      signingKeyFile: undefined,
+      aiToken: { audience: 'gitlab-ai-gateway', includeKid: true },
+      saasUrl: undefined,
+      controlToken: undefined,
+      logLevel: 'info',
+    });
+  });
+
+  it('defaults self-managed to port 3000 and requires SAAS_URL there', () => {
+    expect(problemsOf({ GITLAB_MODE: 'self-managed' })).toEqual(['SAAS_URL: is required when GITLAB_MODE is self-managed']);
+    expect(loadGitlabConfig({ GITLAB_MODE: 'self-managed', SAAS_URL: 'http://127.0.0.1:3001/' })).toMatchObject({
+      port: 3000,
+      saasUrl: 'http://127.0.0.1:3001',
+    });
+  });
+
+  it('names every bad variable', () => {
+    const problems = problemsOf({ PORT: 'abc', GITLAB_MODE: 'cloud', AI_TOKEN_AUDIENCE: 'other', AI_TOKEN_INCLUDE_KID: 'maybe', GITLAB_URL: 'ftp://x' });
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['AI_TOKEN_AUDIENCE', 'AI_TOKEN_INCLUDE_KID', 'GITLAB_MODE', 'GITLAB_URL', 'PORT']);
+    expect(problems.find((p) => p.startsWith('PORT'))).toContain("(got 'abc')");
+  });
+
+  it('refuses a short control token', () => {
+    expect(problemsOf({ HARNESS_CONTROL_TOKEN: 'short' })[0]).toMatch(/^HARNESS_CONTROL_TOKEN: must be at least 16 characters/);
+  });
+
+  it('maps command-line flags onto variables, flags winning over the environment', () => {
+    const flags = flagsToSource('gitlab', ['--mode', 'saas', '--port', '0', '--url', 'https://gitlab.example.test/'], GITLAB_FLAGS);
+    expect(loadGitlabConfig({ GITLAB_MODE: 'self-managed', ...flags })).toMatchObject({ mode: 'saas', port: 0, url: 'https://gitlab.example.test' });
+    expect(() => flagsToSource('gitlab', ['--nope', 'x'], GITLAB_FLAGS)).toThrow(ConfigError);
+  });
+
+  it('reads the legacy audience and the kid switch', () => {
+    expect(loadGitlabConfig({ AI_TOKEN_AUDIENCE: 'gitlab-code-suggestions', AI_TOKEN_INCLUDE_KID: 'false' }).aiToken).toEqual({
+      audience: 'gitlab-code-suggestions',
+      includeKid: false,
+    });
+  });
+});

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { AUDIENCE, DEFAULT_PORT, type Audience, contractPath } from '../../../contracts/src/index.js';
+import { type ConfigSource, configFields, loadConfig } from '../../common/src/index.js';
+
+export const APP_NAME = 'gitlab';
+
+export const GITLAB_MODES = ['saas', 'self-managed'] as const;
+export type GitlabMode = (typeof GITLAB_MODES)[number];
+
+/** Command-line flags and the variables they set (flags win over the environment). */
+export const GITLAB_FLAGS: Record<string, string> = {
+  mode: 'GITLAB_MODE',
+  port: 'PORT',
+  host: 'HOST',
+  url: 'GITLAB_URL',
+  seed: 'GITLAB_SEED_FILE',
+};
+
+/** The typed configuration of one gitlab process (validated once, at start-up). */
+export interface GitlabConfig {
+  mode: GitlabMode;
+  port: number;
+  host: string;
+  /** External URL (= OIDC issuer); unset means http://<host>:<bound port>, known after listen. */
+  url?: string;
+  seedFile: string;
+  /** PKCS#8 PEM RSA private key; unset means a fresh 2048-bit key per start. */
+  signingKeyFile?: string;
+  /** Issuer settings of the AI access token at start (the control API may change them at runtime). */
+  aiToken: { audience: Audience; includeKid: boolean };
+  /** SaaS base URL a self-managed instance relays to (seed 001); required in self-managed mode. */
+  saasUrl?: string;
+  /** Enables the harness control API when set. */
+  controlToken?: string;
+  logLevel: string;
+}
+
+const schema = z
+  .object({
+    GITLAB_MODE: z.enum(GITLAB_MODES, { message: "must be 'saas' or 'self-managed'" }).default('saas'),
+    PORT: z.coerce.number().int().min(0).max(65535).optional(),
+    HOST: configFields.host(),
+    GITLAB_URL: configFields.url().optional(),
+    GITLAB_SEED_FILE: z.string().min(1).optional(),
+    SIGNING_KEY_FILE: z.string().min(1).optional(),
+    AI_TOKEN_AUDIENCE: z
+      .enum([AUDIENCE.AI_GATEWAY, AUDIENCE.LEGACY_CODE_SUGGESTIONS], {
+        message: `must be '${AUDIENCE.AI_GATEWAY}' or '${AUDIENCE.LEGACY_CODE_SUGGESTIONS}'`,
+      })
+      .default(AUDIENCE.AI_GATEWAY),
+    AI_TOKEN_INCLUDE_KID: configFields.boolean(true),
+    SAAS_URL: configFields.url().optional(),
+    HARNESS_CONTROL_TOKEN: configFields.controlToken(),
+    LOG_LEVEL: configFields.logLevel(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.GITLAB_MODE === 'self-managed' && !c.SAAS_URL) {
+      ctx.addIssue({ code: 'custom', path: ['SAAS_URL'], message: 'is required when GITLAB_MODE is self-managed' });
+    }
+  })
+  .transform(
+    (c): GitlabConfig => ({
+      mode: c.GITLAB_MODE,
+      port: c.PORT ?? (c.GITLAB_MODE === 'saas' ? DEFAULT_PORT['gitlab-saas'] : DEFAULT_PORT['gitlab-sm']),
+      host: c.HOST,
+      url: c.GITLAB_URL,
+      seedFile: c.GITLAB_SEED_FILE ?? contractPath('fixtures', 'demo-data.yaml'),
+      signingKeyFile: c.SIGNING_KEY_FILE,
+      aiToken: { audience: c.AI_TOKEN_AUDIENCE, includeKid: c.AI_TOKEN_INCLUDE_KID },
+      saasUrl: c.SAAS_URL,
+      controlToken: c.HARNESS_CONTROL_TOKEN,
+      logLevel: c.LOG_LEVEL,
+    }),
+  );
+
+/** Validates environment variables (overridden by flags); throws ConfigError naming every bad one. */
+export function loadGitlabConfig(source: ConfigSource): GitlabConfig {
+  return loadConfig(APP_NAME, schema, source);
+}

@@ -1,0 +1,109 @@
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query, UseGuards } from '@nestjs/common';
+import { PATH } from '../../../../contracts/src/index.js';
+import { HarnessControlGuard, type LoggedRequest, type RequestLog } from '../../../common/src/index.js';
+import type { MintedAccessToken } from '../ai-access/access-token.factory.js';
+import { type AiTokenIssuerSettings, AiTokenSettings } from '../ai-access/ai-token-settings.service.js';
+import { badRequest, conflict, notFound } from '../errors.js';
+import { type FeatureFlagState, FeatureFlagsService } from '../feature-flags/feature-flags.service.js';
+import { REQUEST_LOG } from '../instance/tokens.js';
+import { ActiveKeyError, type SigningKeyInfo, SigningKeys, UnknownKeyError } from '../signing/signing-keys.service.js';
+import {
+  FEATURE_FLAG_NAME,
+  addKeyBody,
+  aiTokenBody,
+  featureFlagBody,
+  mintTokenBody,
+  parseBody,
+  requestsQuery,
+} from './control.schemas.js';
+import { ControlService } from './control.service.js';
+
+const P = PATH.HARNESS_CONTROL_PREFIX;
+
+/**
+ * The harness-only control API (never for production): exists only when the process was
+ * started with HARNESS_CONTROL_TOKEN, and every call needs X-Harness-Control-Token.
+ */
+@Controller()
+@UseGuards(HarnessControlGuard)
+export class ControlController {
+  constructor(
+    @Inject(ControlService) private readonly control: ControlService,
+    @Inject(SigningKeys) private readonly keys: SigningKeys,
+    @Inject(FeatureFlagsService) private readonly flags: FeatureFlagsService,
+    @Inject(AiTokenSettings) private readonly settings: AiTokenSettings,
+    @Inject(REQUEST_LOG) private readonly requestLog: RequestLog,
+  ) {}
+
+  @Post(`${P}/tokens`)
+  @HttpCode(201)
+  mintToken(@Body() body: unknown): MintedAccessToken {
+    return this.control.mintToken(parseBody(mintTokenBody, body));
+  }
+
+  @Get(`${P}/keys`)
+  listKeys(): { active: string; keys: SigningKeyInfo[] } {
+    return { active: this.keys.activeKid, keys: this.keys.list() };
+  }
+
+  @Post(`${P}/keys`)
+  @HttpCode(201)
+  async addKey(@Body() body: unknown): Promise<{ kid: string }> {
+    const { activate } = parseBody(addKeyBody, body);
+    return { kid: await this.keys.add({ activate: activate ?? true }) };
+  }
+
+  @Post(`${P}/keys/:kid/activate`)
+  @HttpCode(200)
+  activateKey(@Param('kid') kid: string): { kid: string } {
+    try {
+      this.keys.activate(kid);
+    } catch (e) {
+      if (e instanceof UnknownKeyError) throw notFound('Key');
+      throw e;
+    }
+    return { kid };
+  }
+
+  @Delete(`${P}/keys/:kid`)
+  @HttpCode(204)
+  removeKey(@Param('kid') kid: string): void {
+    try {
+      this.keys.remove(kid);
+    } catch (e) {
+      if (e instanceof UnknownKeyError) throw notFound('Key');
+      if (e instanceof ActiveKeyError) throw conflict(e.message);
+      throw e;
+    }
+  }
+
+  @Put(`${P}/feature-flags/:name`)
+  setFeatureFlag(@Param('name') name: string, @Body() body: unknown): FeatureFlagState {
+    if (!FEATURE_FLAG_NAME.test(name)) throw badRequest(`name: '${name}' is not a feature flag name (${FEATURE_FLAG_NAME.source})`);
+    const update = parseBody(featureFlagBody, body);
+    if (update.actors) this.control.checkActors(update.actors);
+    return this.flags.set(name, update);
+  }
+
+  @Get(`${P}/ai-token`)
+  aiTokenSettings(): AiTokenIssuerSettings {
+    return this.settings.get();
+  }
+
+  @Put(`${P}/ai-token`)
+  updateAiTokenSettings(@Body() body: unknown): AiTokenIssuerSettings {
+    return this.settings.update(parseBody(aiTokenBody, body));
+  }
+
+  @Get(`${P}/requests`)
+  requests(@Query() query: unknown): { requests: LoggedRequest[] } {
+    const { since, path } = parseBody(requestsQuery, query, 'query');
+    return { requests: this.requestLog.list({ since, pathPrefix: path }) };
+  }
+
+  @Post(`${P}/reset`)
+  @HttpCode(204)
+  reset(): void {
+    this.control.reset();
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * The emulated GitLab (SaaS or self-managed): identity, personal access tokens, browser
+ * sessions, OIDC discovery + JWKS, and POST /api/v4/code_suggestions/tokens.
+ *
+ *   node dist/apps/gitlab/src/main.js --mode saas --port 0
+ *
+ * Configuration (environment variable / flag: default). Flags win over the environment;
+ * a bad value stops start-up naming the variable (exit 78).
+ *   GITLAB_MODE / --mode        saas | self-managed                      saas
+ *   PORT / --port               listen port (0 = any free port)          3001 (saas), 3000 (self-managed)
+ *   HOST / --host               listen address                           127.0.0.1
+ *   GITLAB_URL / --url          external URL = OIDC issuer, `iss`        http://<host>:<bound port>
+ *   GITLAB_SEED_FILE / --seed   seed data (users, groups, tokens, flags) contracts/fixtures/demo-data.yaml
+ *   SIGNING_KEY_FILE            PKCS#8 PEM RSA private key (>= 2048 bit)  a fresh 2048-bit key per start
+ *   AI_TOKEN_AUDIENCE           gitlab-ai-gateway | gitlab-code-suggestions (legacy: no scopes claim)
+ *                                                                         gitlab-ai-gateway
+ *   AI_TOKEN_INCLUDE_KID        true | false (older issuers sent no kid)  true
+ *   SAAS_URL                    SaaS URL to relay to (self-managed only)  required in self-managed mode
+ *   HARNESS_CONTROL_TOKEN       enables the harness control API (>= 16 chars; never in production)
+ *                                                                         unset (no control API)
+ *   LOG_LEVEL                   fatal|error|warn|info|debug|trace|silent  info
+ *
+ * Logs are JSON lines on stdout; once listening it logs {"msg":"listening","url":...}.
+ */
+import { RequestLog, createLogger, flagsToSource, runMain } from '../../common/src/index.js';
+import { APP_NAME, GITLAB_FLAGS, loadGitlabConfig } from './config.js';
+import { startGitlab } from './gitlab.app.js';
+
+void runMain(APP_NAME, async () => {
+  const flags = flagsToSource(APP_NAME, process.argv.slice(2), GITLAB_FLAGS);
+  const config = loadGitlabConfig({ ...process.env, ...flags });
+  const logger = createLogger({ app: APP_NAME, level: config.logLevel });
+  const running = await startGitlab(config, { logger, requestLog: new RequestLog() });
+  logger.info({ url: running.url, issuer: running.issuer, mode: config.mode, controlApi: Boolean(config.controlToken) }, 'listening');
+});

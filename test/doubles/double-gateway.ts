@@ -1,0 +1,156 @@
+/**
+ * An AI gateway written independently of apps/ai-gateway (plain node:http + jose), used to
+ * prove two things about the conformance suite: it certifies a gateway it has never seen
+ * (the correct double passes), and it catches real defects (each switchable defect below
+ * makes specific checks fail). Test-only; never shipped.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
+
+export type GatewayDefect =
+  | 'skip-audience-check'
+  | 'skip-issuer-check'
+  | 'accept-alg-none'
+  | 'ignore-token-lifetime'
+  | 'skip-header-binding'
+  | 'ignore-scopes'
+  | 'echo-token-in-errors'
+  | 'follow-jku'
+  | 'crash-on-malformed-token'
+  | 'refetch-jwks-every-request'
+  | 'never-refetch-jwks';
+
+export interface DoubleGateway {
+  url: string;
+  close(): Promise<void>;
+}
+
+const AUDIENCE = 'gitlab-ai-gateway';
+const BOUND: Array<[claim: string, header: string]> = [
+  ['gitlab_realm', 'X-Gitlab-Realm'],
+  ['gitlab_instance_id', 'X-Gitlab-Instance-Id'],
+  ['sub', 'X-Gitlab-Global-User-Id'],
+];
+
+class KeyCache {
+  private jwks?: JSONWebKeySet;
+  private lastUnknownKidFetch = 0;
+
+  constructor(
+    private readonly issuer: string,
+    private readonly defects: ReadonlySet<GatewayDefect>,
+  ) {}
+
+  private async fetchKeys(): Promise<JSONWebKeySet> {
+    const discovery = (await (await fetch(`${this.issuer}/.well-known/openid-configuration`)).json()) as { jwks_uri: string };
+    this.jwks = (await (await fetch(discovery.jwks_uri)).json()) as JSONWebKeySet;
+    return this.jwks;
+  }
+
+  async keysFor(kid: string | undefined): Promise<JSONWebKeySet> {
+    if (!this.jwks || this.defects.has('refetch-jwks-every-request')) return this.fetchKeys();
+    const known = !kid || this.jwks.keys.some((k) => k.kid === kid);
+    if (!known && !this.defects.has('never-refetch-jwks') && Date.now() - this.lastUnknownKidFetch > 10_000) {
+      this.lastUnknownKidFetch = Date.now();
+      return this.fetchKeys();
+    }
+    return this.jwks;
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  let body = '';
+  for await (const chunk of req) body += chunk;
+  return body;
+}
+
+export async function startDoubleGateway(options: { issuer: string; defects?: GatewayDefect[] }): Promise<DoubleGateway> {
+  const defects = new Set(options.defects ?? []);
+  const keys = new KeyCache(options.issuer, defects);
+
+  async function authenticate(req: IncomingMessage): Promise<{ status: number; body: unknown } | { claims: Record<string, unknown> }> {
+    const authorization = req.headers.authorization;
+    if (authorization === undefined) return { status: 401, body: { error: 'No authorization header presented' } };
+    const match = /^bearer ([A-Za-z0-9\-._~+/]+=*)$/i.exec(authorization);
+    if (!match) return { status: 401, body: { error: 'Invalid authorization header' } };
+    if (req.headers['x-gitlab-authentication-type'] !== 'oidc') {
+      return { status: 401, body: { error: 'Invalid authentication token type - only OIDC is supported' } };
+    }
+    const token = match[1]!;
+    const forbidden = { status: 401, body: defects.has('echo-token-in-errors') ? { error: `Forbidden by auth provider: ${token}` } : { error: 'Forbidden by auth provider' } };
+
+    let claims: Record<string, unknown>;
+    if (defects.has('crash-on-malformed-token')) {
+      // The defect: trusting the token's shape before verifying it.
+      const header = JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()) as { alg: string };
+      header.alg.toUpperCase();
+    }
+    try {
+      const header = decodeProtectedHeader(token);
+      if (header.alg === 'none' && defects.has('accept-alg-none')) {
+        claims = decodeJwt(token);
+      } else if (typeof header.jku === 'string' && defects.has('follow-jku')) {
+        const attackerKeys = (await (await fetch(header.jku)).json()) as JSONWebKeySet;
+        claims = (await jwtVerify(token, createLocalJWKSet(attackerKeys))).payload;
+      } else {
+        const jwks = await keys.keysFor(header.kid);
+        const { payload } = await jwtVerify(token, createLocalJWKSet(jwks), {
+          algorithms: ['RS256'],
+          ...(defects.has('skip-issuer-check') ? {} : { issuer: options.issuer }),
+          ...(defects.has('skip-audience-check') ? {} : { audience: AUDIENCE }),
+          clockTolerance: defects.has('ignore-token-lifetime') ? 10 * 365 * 24 * 3600 : 30,
+        });
+        claims = payload;
+      }
+    } catch {
+      return forbidden;
+    }
+    if (!defects.has('skip-header-binding')) {
+      for (const [claim, header] of BOUND) {
+        if (claims[claim] !== undefined && req.headers[header.toLowerCase()] !== claims[claim]) {
+          return { status: 401, body: { error: `Header mismatch '${header}'` } };
+        }
+      }
+    }
+    const scopes = Array.isArray(claims.scopes) ? claims.scopes : [];
+    if (!defects.has('ignore-scopes') && !scopes.includes('code_suggestions')) {
+      return { status: 403, body: { detail: 'Unauthorized to access code completions' } };
+    }
+    return { claims };
+  }
+
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      const path = (req.url ?? '').split('?')[0];
+      if (req.method === 'GET' && (path === '/monitoring/ready' || path === '/monitoring/healthz')) return send(res, 200, { status: 'ok' });
+      if (req.method !== 'POST' || (path !== '/v2/code/completions' && path !== '/v2/completions')) return send(res, 404, { detail: 'Not Found' });
+      await readBody(req);
+      const outcome = await authenticate(req);
+      if ('status' in outcome) return send(res, outcome.status, outcome.body);
+      send(res, 200, {
+        id: 'id',
+        model: { engine: 'double', name: 'double-model', lang: 'python' },
+        object: 'text_completion',
+        created: Math.floor(Date.now() / 1000),
+        choices: [{ text: 'return n', index: 0, finish_reason: 'length' }],
+      });
+    })().catch(() => {
+      if (!res.headersSent) send(res, 500, { detail: 'Internal Server Error' });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
