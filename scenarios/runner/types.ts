@@ -176,6 +176,8 @@ export interface ControlClient {
 export interface ResolvedTarget {
   role: Role;
   url: string;
+  /** The OIDC issuer tokens and discovery name (the URL unless the profile says otherwise). */
+  issuer: string;
   embedded: boolean;
   /** Present when the target exposes the harness control API and its token is known. */
   control?: ControlClient;

@@ -3,6 +3,7 @@
  */
 import { JWKS_MAX_AGE_SECONDS, PATH, SCHEMA, type Jwks, type OpenIdConfiguration } from '../../../contracts/src/index.js';
 import { expectHeader, expectSchema, expectStatus, expectThat } from '../../checks/expect.js';
+import { reachable } from '../../checks/urls.js';
 import type { ScenarioContext } from '../../runner/types.js';
 import type { CustomEndpointState } from './state.js';
 
@@ -23,8 +24,8 @@ export async function discoveryChecks(ctx: ScenarioContext, state: CustomEndpoin
       expectStatus(res, 200);
       expectSchema(res.json, SCHEMA.OPENID_CONFIGURATION, 'the discovery document', res);
       const doc = res.json as OpenIdConfiguration;
-      expectThat(doc.issuer === issuer.url, `discovery issuer must be identical to the URL it was fetched from (${issuer.url})`, {
-        expected: { issuer: issuer.url },
+      expectThat(doc.issuer === issuer.issuer, `discovery issuer must be identical to the issuer URL (${issuer.issuer})`, {
+        expected: { issuer: issuer.issuer },
         actual: { issuer: doc.issuer },
         res,
       });
@@ -41,8 +42,7 @@ export async function discoveryChecks(ctx: ScenarioContext, state: CustomEndpoin
       dependsOn: ['serves-openid-configuration'],
     },
     async () => {
-      const jwksUri = state.discovery!.jwks_uri;
-      const res = await gitlab.request({ method: 'GET', path: jwksUri, label: 'GET JWKS' });
+      const res = await gitlab.request({ method: 'GET', path: reachable(issuer, state.discovery!.jwks_uri), label: 'GET JWKS' });
       expectStatus(res, 200);
       expectSchema(res.json, SCHEMA.JWKS, 'the JWKS', res);
       const jwks = res.json as Jwks;
@@ -63,7 +63,7 @@ export async function discoveryChecks(ctx: ScenarioContext, state: CustomEndpoin
       dependsOn: ['serves-jwks-in-gitlab-shape'],
     },
     async () => {
-      const res = await gitlab.request({ method: 'GET', path: state.discovery!.jwks_uri, label: 'GET JWKS (cache headers)' });
+      const res = await gitlab.request({ method: 'GET', path: reachable(issuer, state.discovery!.jwks_uri), label: 'GET JWKS (cache headers)' });
       expectHeader(res, 'Cache-Control', `to allow public caching for ${JWKS_MAX_AGE_SECONDS} s`, (v) => {
         const directives = (v ?? '').split(',').map((d) => d.trim().toLowerCase());
         return directives.includes('public') && directives.includes(`max-age=${JWKS_MAX_AGE_SECONDS}`);

@@ -40,7 +40,7 @@ function pat(ctx: ScenarioContext, scope: CheckScope, purpose: keyof ReturnType<
 
 export async function issuanceChecks(ctx: ScenarioContext, state: CustomEndpointState): Promise<void> {
   const ide = ctx.http('ide', 'gitlab-saas');
-  const saasUrl = ctx.target('gitlab-saas').url;
+  const saasIssuer = ctx.target('gitlab-saas').issuer;
 
   const session = await ctx.check(
     {
@@ -127,7 +127,7 @@ export async function issuanceChecks(ctx: ScenarioContext, state: CustomEndpoint
         actual: { aud: claims.aud },
         res,
       });
-      expectThat(claims.iss === saasUrl, 'iss must be the issuing instance\'s URL', { expected: { iss: saasUrl }, actual: { iss: claims.iss }, res });
+      expectThat(claims.iss === saasIssuer, 'iss must be the issuing instance\'s URL', { expected: { iss: saasIssuer }, actual: { iss: claims.iss }, res });
       expectThat(claims.gitlab_realm === GITLAB_REALM.SAAS, `gitlab_realm must be ${GITLAB_REALM.SAAS} for a token SaaS issues to its own user`, {
         expected: { gitlab_realm: GITLAB_REALM.SAAS },
         actual: { gitlab_realm: claims.gitlab_realm ?? null },
@@ -252,7 +252,7 @@ async function rejectionChecks(ctx: ScenarioContext, ide: HttpClient): Promise<v
     await ctx.check(
       {
         id: `rejects-${purpose}-personal-access-token`,
-        title: `A ${purpose} personal access token -> 401 invalid_token with a WWW-Authenticate Bearer challenge`,
+        title: `${purpose === 'expired' ? 'An' : 'A'} ${purpose} personal access token -> 401 invalid_token with a WWW-Authenticate Bearer challenge`,
         severity: 'MUST',
         clauses: ['gitlab.tokens.auth'],
       },

@@ -1,0 +1,111 @@
+/**
+ * Observed traffic: what a role received that the harness did not send itself (the gateway
+ * fetching the JWKS, self-managed relaying to SaaS), read from each emulator's request log
+ * (GET /-/harness/requests) so the report's sequence diagram shows the whole exchange.
+ */
+import { PATH, USER_AGENT, type Role } from '../../contracts/src/index.js';
+import { redactRecordedUrl } from './recording/redact.js';
+import type { ExchangeRecorder } from './recording/recorder.js';
+import type { ControlClient, Participant, RecordedExchange, RunNote } from './types.js';
+
+/** One entry of an emulator's request log (apps/common RequestLog). */
+export interface LoggedRequest {
+  at: string;
+  method: string;
+  path: string;
+  status: number;
+  durationMs: number;
+  userAgent?: string;
+}
+
+/**
+ * Who sent a request, from its User-Agent. `undefined` = the harness itself (already
+ * recorded, not drawn twice). The gateway's prefix is tested first: it starts with the
+ * harness's name.
+ */
+export function participantFromUserAgent(userAgent: string | undefined): Participant | undefined {
+  const ua = userAgent ?? '';
+  if (ua.startsWith(USER_AGENT.GATEWAY)) return 'ai-gateway';
+  if (ua.startsWith(USER_AGENT.RELAY_PREFIX)) return 'gitlab-sm';
+  if (ua === USER_AGENT.HARNESS || ua.startsWith(`${USER_AGENT.HARNESS}/`)) return undefined;
+  return 'ide';
+}
+
+export interface ObservedSource {
+  role: Role;
+  url: string;
+  control: ControlClient;
+}
+
+/** Converts log entries of `source` into exchanges of kind 'observed'. */
+export function observedExchanges(
+  entries: readonly LoggedRequest[],
+  source: { role: Role; url: string },
+  recorder: ExchangeRecorder,
+  alreadyRecorded: readonly RecordedExchange[] = [],
+): RecordedExchange[] {
+  const out: RecordedExchange[] = [];
+  for (const entry of entries) {
+    if (entry.path.startsWith(PATH.HARNESS_CONTROL_PREFIX)) continue;
+    const from = participantFromUserAgent(entry.userAgent);
+    if (!from) continue;
+    const url = redactRecordedUrl(`${source.url.replace(/\/+$/, '')}${entry.path}`);
+    const durationMs = Number.isFinite(entry.durationMs) ? entry.durationMs : 0;
+    const endedAt = Date.parse(entry.at);
+    const startedAt = new Date(Number.isFinite(endedAt) ? endedAt - durationMs : Date.now()).toISOString();
+    // An unknown User-Agent may still be the harness with a chosen UA (a check playing an IDE):
+    // drop the entry when the harness recorded the same request to the same role at that time.
+    if (from === 'ide' && alreadyRecorded.some((x) => sameRequest(x, source.role, entry, url))) continue;
+    const exchange: RecordedExchange = {
+      id: recorder.nextId(),
+      from,
+      to: source.role,
+      kind: 'observed',
+      method: entry.method,
+      url,
+      startedAt,
+      durationMs,
+      request: { headers: entry.userAgent ? { 'user-agent': entry.userAgent } : {} },
+      response: { status: entry.status, headers: {} },
+    };
+    out.push(exchange);
+  }
+  return out;
+}
+
+function sameRequest(x: RecordedExchange, role: Role, entry: LoggedRequest, url: string): boolean {
+  if (x.kind === 'observed' || x.to !== role || x.method !== entry.method || x.response?.status !== entry.status) return false;
+  if (x.url !== url) return false;
+  const end = Date.parse(x.startedAt) + x.durationMs;
+  return Math.abs(end - Date.parse(entry.at)) < 1000;
+}
+
+/**
+ * Reads every source's log since `since` and returns the observed exchanges. A log that
+ * cannot be read becomes a WARNING note; it never fails the scenario.
+ */
+export async function collectObserved(
+  sources: readonly ObservedSource[],
+  since: string,
+  recorder: ExchangeRecorder,
+  alreadyRecorded: readonly RecordedExchange[],
+): Promise<{ exchanges: RecordedExchange[]; notes: RunNote[] }> {
+  const exchanges: RecordedExchange[] = [];
+  const notes: RunNote[] = [];
+  for (const source of sources) {
+    try {
+      const answer = await source.control.call<{ requests?: LoggedRequest[] }>(
+        'GET',
+        `${PATH.HARNESS_CONTROL_PREFIX}/requests?since=${encodeURIComponent(since)}`,
+      );
+      if (!answer || !Array.isArray(answer.requests)) throw new Error('the answer has no "requests" list');
+      exchanges.push(...observedExchanges(answer.requests, source, recorder, alreadyRecorded));
+    } catch (e) {
+      notes.push({
+        level: 'WARNING',
+        message: `could not read the traffic ${source.role} observed (the diagram lacks its outbound calls): ${(e as Error).message}`,
+      });
+    }
+  }
+  return { exchanges, notes };
+}

@@ -1,0 +1,228 @@
+/**
+ * Target profiles: the system under test as data. A profile (YAML or JSON, validated by
+ * target-profile.schema.json) names each role's URL and credentials; the user's profile is
+ * merged over scenarios/profiles/embedded.yaml, and `--target ROLE=URL` overrides a URL.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { parse as parseYaml } from 'yaml';
+import { ROLES, projectRoot, type Role } from '../../contracts/src/index.js';
+import { UsageError } from './errors.js';
+import type { GitlabCredentials } from './types.js';
+
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
+export interface ProfileCredentials {
+  user?: { username: string; password: string };
+  personal_access_tokens?: GitlabCredentials['personalAccessTokens'];
+  service_access_token?: string;
+}
+
+export interface RoleProfile {
+  /** Base URL of an external implementation; absent = the embedded emulator. */
+  url?: string;
+  /** Port of the embedded emulator. */
+  port?: number;
+  /** Control API token of an external emulator. */
+  control_token?: string;
+  /**
+   * OIDC issuer of an external GitLab when it differs from the URL the harness reaches it at
+   * (a container network name behind a published port, a public URL behind a proxy).
+   */
+  issuer?: string;
+  credentials?: ProfileCredentials;
+}
+
+/** A profile file as written (snake_case keys, everything optional). */
+export interface TargetProfileFile {
+  name?: string;
+  description?: string;
+  roles?: Partial<Record<Role, RoleProfile>>;
+  options?: { timeout_ms?: number; seed_file?: string };
+}
+
+/** The merged profile a run uses. */
+export interface TargetProfile {
+  name: string;
+  description?: string;
+  /** The user's profile file, when one was given. */
+  source?: string;
+  roles: Record<Role, RoleProfile>;
+  options: {
+    timeoutMs: number;
+    /** Absolute path of the demo data file for the embedded GitLab instances. */
+    seedFile?: string;
+  };
+}
+
+export interface TargetOverride {
+  role: Role;
+  url: string;
+}
+
+export function embeddedProfilePath(): string {
+  return join(projectRoot(), 'scenarios', 'profiles', 'embedded.yaml');
+}
+
+export function profileSchemaPath(): string {
+  return join(projectRoot(), 'scenarios', 'runner', 'target-profile.schema.json');
+}
+
+let validator: ValidateFunction | undefined;
+
+function profileValidator(): ValidateFunction {
+  if (!validator) {
+    const ajv = new Ajv2020({ allErrors: true, strict: true, verbose: true });
+    validator = ajv.compile(JSON.parse(readFileSync(profileSchemaPath(), 'utf8')) as object);
+  }
+  return validator;
+}
+
+function describeError(e: ErrorObject): string {
+  const at = e.instancePath || '/';
+  if (e.keyword === 'additionalProperties') {
+    const key = (e.params as { additionalProperty: string }).additionalProperty;
+    const allowed = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+    const what = e.instancePath === '/roles' ? `unknown role '${key}'` : `unknown key '${key}'`;
+    return `${e.instancePath}/${key}: ${what} (allowed here: ${allowed.join(', ')})`;
+  }
+  if (e.keyword === 'pattern' && e.instancePath.endsWith('/url')) {
+    return `${at}: must be an http:// or https:// URL, got ${JSON.stringify(e.data)}`;
+  }
+  return `${at}: ${e.message ?? 'is invalid'}${e.keyword === 'type' || e.keyword === 'required' ? '' : ` (got ${JSON.stringify(e.data)})`}`;
+}
+
+/** Validates a parsed profile; throws UsageError naming the file and each offending JSON pointer. */
+export function validateProfile(data: unknown, file: string): TargetProfileFile {
+  const validate = profileValidator();
+  if (!validate(data)) {
+    const lines = (validate.errors ?? []).map((e) => `  ${describeError(e)}`);
+    throw new UsageError(
+      `profile ${file} is not a valid target profile (scenarios/runner/target-profile.schema.json):\n${[...new Set(lines)].join('\n')}`,
+    );
+  }
+  return data as TargetProfileFile;
+}
+
+/** Reads and validates a profile file (YAML or JSON). seed_file is resolved against the file's folder. */
+export function readProfileFile(file: string): TargetProfileFile {
+  const path = resolve(file);
+  if (!existsSync(path)) throw new UsageError(`profile ${file} does not exist (give --profile the path of a YAML or JSON file)`);
+  let data: unknown;
+  try {
+    const text = readFileSync(path, 'utf8');
+    data = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (e) {
+    throw new UsageError(`profile ${file} cannot be parsed: ${(e as Error).message}`);
+  }
+  const profile = validateProfile(data ?? {}, file);
+  if (profile.options?.seed_file) {
+    const seed = resolve(dirname(path), profile.options.seed_file);
+    if (!existsSync(seed)) {
+      throw new UsageError(`profile ${file}: /options/seed_file: ${profile.options.seed_file} does not exist (resolved to ${seed})`);
+    }
+    profile.options = { ...profile.options, seed_file: seed };
+  }
+  return profile;
+}
+
+export function readEmbeddedProfile(): TargetProfileFile {
+  return readProfileFile(embeddedProfilePath());
+}
+
+/** Parses `--target ROLE=URL`. */
+export function parseTargetOverride(spec: string): TargetOverride {
+  const eq = spec.indexOf('=');
+  if (eq <= 0) {
+    throw new UsageError(`--target ${spec}: expected ROLE=URL, e.g. --target ai-gateway=http://127.0.0.1:8080 (roles: ${ROLES.join(', ')})`);
+  }
+  const role = spec.slice(0, eq);
+  const url = spec.slice(eq + 1);
+  if (!(ROLES as readonly string[]).includes(role)) {
+    throw new UsageError(`--target ${spec}: unknown role '${role}' (roles: ${ROLES.join(', ')})`);
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError(`--target ${spec}: '${url}' is not a URL (expected e.g. http://127.0.0.1:8080)`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new UsageError(`--target ${spec}: '${url}' must be an http:// or https:// URL`);
+  }
+  if (parsed.search || parsed.hash) {
+    throw new UsageError(`--target ${spec}: give the base URL without query or fragment`);
+  }
+  return { role: role as Role, url: normaliseUrl(url) };
+}
+
+function normaliseUrl(url: string): string {
+  return url.replace(/\/+$/, '');
+}
+
+/**
+ * Merges the user's profile over the base (embedded) profile, then applies --target overrides.
+ * A role that ends up with a URL takes its credentials and control token ONLY from the user's
+ * profile: the demo tokens of the embedded profile mean nothing to a foreign GitLab. An
+ * embedded role's credentials are replaced as a whole when the user's profile gives some.
+ */
+export function mergeProfiles(
+  base: TargetProfileFile,
+  user?: TargetProfileFile,
+  overrides: readonly TargetOverride[] = [],
+  source?: string,
+): TargetProfile {
+  const roles = {} as Record<Role, RoleProfile>;
+  for (const role of ROLES) {
+    const b = base.roles?.[role] ?? {};
+    const u = user?.roles?.[role] ?? {};
+    const override = [...overrides].reverse().find((o) => o.role === role);
+    const url = override?.url ?? u.url ?? b.url;
+    const merged: RoleProfile = {};
+    if (url) {
+      merged.url = normaliseUrl(url);
+      if (u.credentials) merged.credentials = u.credentials;
+      if (u.control_token) merged.control_token = u.control_token;
+      if (u.issuer) merged.issuer = normaliseUrl(u.issuer);
+    } else {
+      const credentials = u.credentials ?? b.credentials;
+      if (credentials) merged.credentials = credentials;
+      const port = u.port ?? b.port;
+      if (port !== undefined) merged.port = port;
+    }
+    roles[role] = merged;
+  }
+  const profile: TargetProfile = {
+    name: user?.name ?? (source ? source : base.name ?? 'embedded'),
+    roles,
+    options: { timeoutMs: user?.options?.timeout_ms ?? base.options?.timeout_ms ?? DEFAULT_TIMEOUT_MS },
+  };
+  const description = user?.description ?? base.description;
+  if (description) profile.description = description;
+  if (source) profile.source = source;
+  const seed = user?.options?.seed_file ?? base.options?.seed_file;
+  if (seed) profile.options.seedFile = seed;
+  return profile;
+}
+
+/** What the CLI does: embedded.yaml, the user's --profile (optional) and --target overrides. */
+export function loadTargetProfile(options: { profileFile?: string; targets?: readonly string[] } = {}): TargetProfile {
+  const overrides = (options.targets ?? []).map(parseTargetOverride);
+  const user = options.profileFile ? readProfileFile(options.profileFile) : undefined;
+  return mergeProfiles(readEmbeddedProfile(), user, overrides, options.profileFile);
+}
+
+/** The credentials checks see for a role (camelCase as in types.ts); empty when the profile gives none. */
+export function credentialsFor(profile: TargetProfile, role: Role): GitlabCredentials {
+  const c = profile.roles[role].credentials;
+  const out: GitlabCredentials = { personalAccessTokens: { ...(c?.personal_access_tokens ?? {}) } };
+  if (c?.user) out.user = { ...c.user };
+  if (c?.service_access_token) out.serviceAccessToken = c.service_access_token;
+  return out;
+}
+
+/** Roles the profile points at an external URL. */
+export function externalRoles(profile: TargetProfile): Role[] {
+  return ROLES.filter((r) => profile.roles[r].url);
+}

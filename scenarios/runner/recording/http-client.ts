@@ -1,0 +1,229 @@
+/**
+ * The recording HTTP client scenarios talk through (ctx.http) and the control API client.
+ * Global fetch, redirects returned never followed, a per-request timeout, the harness's
+ * User-Agent; every exchange is recorded with credentials redacted at recording time.
+ */
+import { HEADER, type Role } from '../../../contracts/src/index.js';
+import { TransportError } from '../signals.js';
+import type { ControlClient, HttpClient, HttpRequest, HttpResponse, Participant, RecordedExchange } from '../types.js';
+import { harnessUserAgent } from '../version.js';
+import type { ExchangeRecorder } from './recorder.js';
+import { redactMessage, redactRecordedBody, redactRecordedHeaders, redactRecordedUrl } from './redact.js';
+
+export interface ClientOptions {
+  recorder: ExchangeRecorder;
+  from: Participant;
+  to: Role;
+  baseUrl: string;
+  timeoutMs: number;
+  /** false once the scenario has ended (interrupted): late requests fail instead of recording into a closed result. */
+  isOpen?: () => boolean;
+}
+
+/** Joins a path to a base URL; an absolute URL is used as is. */
+export function resolveUrl(baseUrl: string, path: string): string {
+  if (/^https?:\/\//i.test(path)) return path;
+  return `${baseUrl.replace(/\/+$/, '')}${path.startsWith('/') ? '' : '/'}${path}`;
+}
+
+function describeCause(e: unknown, timeoutMs: number): string {
+  const err = e as Error & { cause?: { code?: string; message?: string } };
+  if (err?.name === 'TimeoutError' || err?.name === 'AbortError') return `timed out after ${timeoutMs} ms`;
+  const cause = err?.cause;
+  if (cause?.message) {
+    return cause.code && !cause.message.includes(cause.code) ? `${cause.code}: ${cause.message}` : cause.message;
+  }
+  return err?.message ?? String(e);
+}
+
+function parseJson(text: string): unknown {
+  if (!text.trim()) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+interface SendInput {
+  recorder: ExchangeRecorder;
+  kind: RecordedExchange['kind'];
+  from: Participant;
+  to: Role;
+  method: HttpRequest['method'];
+  url: string;
+  headers: Headers;
+  body?: string;
+  timeoutMs: number;
+  label?: string;
+}
+
+type SendOutcome =
+  | { ok: true; exchange: RecordedExchange; response: HttpResponse }
+  | { ok: false; exchange: RecordedExchange; cause: string };
+
+async function send(input: SendInput): Promise<SendOutcome> {
+  const id = input.recorder.nextId();
+  const started = Date.now();
+  const shownUrl = redactRecordedUrl(input.url);
+  const requestHeaders: Record<string, string> = {};
+  input.headers.forEach((value, name) => (requestHeaders[name] = value));
+  const exchange: RecordedExchange = {
+    id,
+    from: input.from,
+    to: input.to,
+    kind: input.kind,
+    method: input.method,
+    url: shownUrl,
+    startedAt: new Date(started).toISOString(),
+    durationMs: 0,
+    request: { headers: redactRecordedHeaders(requestHeaders) },
+  };
+  if (input.label) exchange.label = input.label;
+  if (input.body !== undefined) exchange.request.body = redactRecordedBody(input.body, input.headers.get('content-type') ?? undefined);
+
+  let status: number | undefined;
+  let headers: Record<string, string> = {};
+  let setCookies: string[] = [];
+  try {
+    const res = await fetch(input.url, {
+      method: input.method,
+      headers: input.headers,
+      body: input.body,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(input.timeoutMs),
+    });
+    status = res.status;
+    setCookies = res.headers.getSetCookie();
+    res.headers.forEach((value, name) => {
+      if (name !== 'set-cookie') headers[name] = value;
+    });
+    if (setCookies.length) headers = { ...headers, 'set-cookie': setCookies.join(', ') };
+    const text = input.method === 'HEAD' ? '' : await res.text();
+    const durationMs = Date.now() - started;
+    exchange.durationMs = durationMs;
+    exchange.response = { status, headers: redactRecordedHeaders(headers, setCookies) };
+    if (text) exchange.response.body = redactRecordedBody(text, headers['content-type']);
+    input.recorder.add(exchange);
+    return {
+      ok: true,
+      exchange,
+      response: {
+        exchangeId: id,
+        status,
+        headers,
+        setCookies,
+        text,
+        json: parseJson(text),
+        durationMs,
+        request: `${input.method} ${shownUrl}`,
+      },
+    };
+  } catch (e) {
+    const cause = redactMessage(describeCause(e, input.timeoutMs));
+    exchange.durationMs = Date.now() - started;
+    exchange.error = cause;
+    if (status !== undefined) exchange.response = { status, headers: redactRecordedHeaders(headers, setCookies) };
+    input.recorder.add(exchange);
+    return { ok: false, exchange, cause };
+  }
+}
+
+export class RecordingHttpClient implements HttpClient {
+  readonly baseUrl: string;
+
+  constructor(private readonly options: ClientOptions) {
+    this.baseUrl = options.baseUrl;
+  }
+
+  async request(req: HttpRequest): Promise<HttpResponse> {
+    if (this.options.isOpen && !this.options.isOpen()) {
+      throw new Error(`the scenario has ended; no more requests to ${this.options.to} (${req.method} ${req.path})`);
+    }
+    const headers = new Headers(req.headers ?? {});
+    if (!headers.has('user-agent')) headers.set('user-agent', harnessUserAgent());
+    let body: string | undefined;
+    if (req.json !== undefined) {
+      body = JSON.stringify(req.json);
+      if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+    } else if (req.form) {
+      body = new URLSearchParams(req.form).toString();
+      if (!headers.has('content-type')) headers.set('content-type', 'application/x-www-form-urlencoded');
+    } else if (req.body !== undefined) {
+      body = req.body;
+    }
+    const input: SendInput = {
+      recorder: this.options.recorder,
+      kind: 'scenario',
+      from: this.options.from,
+      to: this.options.to,
+      method: req.method,
+      url: resolveUrl(this.baseUrl, req.path),
+      headers,
+      timeoutMs: req.timeoutMs ?? this.options.timeoutMs,
+    };
+    if (body !== undefined) input.body = body;
+    if (req.label) input.label = req.label;
+    const outcome = await send(input);
+    if (!outcome.ok) {
+      throw new TransportError(
+        `no response from ${this.options.to} (${req.method} ${outcome.exchange.url}): ${outcome.cause}`,
+        outcome.exchange.id,
+      );
+    }
+    return outcome.response;
+  }
+}
+
+export interface ControlClientOptions {
+  recorder: ExchangeRecorder;
+  role: Role;
+  baseUrl: string;
+  token: string;
+  timeoutMs: number;
+}
+
+/**
+ * The harness control API of an emulator (HEADER.HARNESS_CONTROL). `path` is relative to the
+ * role's base URL and includes the prefix (`/-/harness/...`). Recorded as kind 'control'
+ * (kept in the JSON, never drawn); a non-2xx answer throws an Error naming role, route,
+ * status and body.
+ */
+export class RecordingControlClient implements ControlClient {
+  readonly role: Role;
+
+  constructor(private readonly options: ControlClientOptions) {
+    this.role = options.role;
+  }
+
+  async call<T = unknown>(method: HttpRequest['method'], path: string, json?: unknown): Promise<T> {
+    const headers = new Headers({ [HEADER.HARNESS_CONTROL]: this.options.token, 'user-agent': harnessUserAgent() });
+    const input: SendInput = {
+      recorder: this.options.recorder,
+      kind: 'control',
+      from: 'harness',
+      to: this.role,
+      method,
+      url: resolveUrl(this.options.baseUrl, path),
+      headers,
+      timeoutMs: this.options.timeoutMs,
+    };
+    if (json !== undefined) {
+      headers.set('content-type', 'application/json');
+      input.body = JSON.stringify(json);
+    }
+    const outcome = await send(input);
+    if (!outcome.ok) {
+      throw new TransportError(
+        `no response from ${this.role} control API (${method} ${outcome.exchange.url}): ${outcome.cause}`,
+        outcome.exchange.id,
+      );
+    }
+    const res = outcome.response;
+    if (res.status < 200 || res.status >= 300) {
+      const body = redactMessage(res.text).slice(0, 500);
+      throw new Error(`control API of ${this.role}: ${method} ${redactRecordedUrl(path)} answered ${res.status}: ${body || '(empty body)'}`);
+    }
+    return (res.json !== undefined ? res.json : res.text || undefined) as T;
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * runConformance: resolve the targets, start the embedded roles the selected scenarios need,
+ * run the scenarios in registry order, stop the stack (always: also on error and on
+ * SIGINT/SIGTERM), write results.json, junit.xml and report.html, and return the RunResult.
+ */
+import { join, resolve } from 'node:path';
+import type { Role } from '../../contracts/src/index.js';
+import { InterruptedError, UsageError } from './errors.js';
+import { ExpectationBook, readExpectations } from './expectations.js';
+import type { TargetProfile } from './profile.js';
+import { ExchangeRecorder } from './recording/recorder.js';
+import { ConsoleReporter, writeReports, type Writer } from './reporters/index.js';
+import { notRunResult, runScenario } from './scenario.js';
+import { startStack, type RunningStack } from './stack/launcher.js';
+import type { RoleTable } from './stack/role-table.js';
+import { resolveTargets, rolesToStart } from './targets.js';
+import type { RunNote, RunResult, RunSummary, ScenarioDefinition, ScenarioResult, TargetSummary } from './types.js';
+import { toolInfo } from './version.js';
+
+export interface RunConformanceOptions {
+  /** The scenario registry (the CLI passes SCENARIOS of ../suites/index.js). */
+  scenarios: readonly ScenarioDefinition[];
+  /** Ids to run, in any order (run in registry order); all when absent or empty. */
+  selected?: readonly string[];
+  /** The merged target profile (profile.ts loadTargetProfile / mergeProfiles). */
+  profile: TargetProfile;
+  /** results.json, junit.xml, report.html and logs/<role>.log go here. */
+  reportsDir: string;
+  ports: 'default' | 'auto';
+  /** Only failures, warnings and the summary on the console. */
+  quiet?: boolean;
+  /** YAML list of {scenario, check, status, reason}: known deviations. */
+  expectationsFile?: string;
+  /** Replaces entries of the embedded stack's role-process table (tests run tiny scripts). */
+  launcher?: Partial<RoleTable>;
+  /** Console output (default process.stdout). */
+  output?: Writer;
+  /** Aborting it interrupts the run as SIGINT would. */
+  signal?: AbortSignal;
+  /** Listen to SIGINT/SIGTERM while running (default true). */
+  handleSignals?: boolean;
+  /** Embedded stack tuning (tests). */
+  healthTimeoutMs?: number;
+  stopGraceMs?: number;
+}
+
+/** The scenarios to run, in registry order; unknown ids are a usage error listing the known ones. */
+export function selectScenarios(registry: readonly ScenarioDefinition[], selected: readonly string[] = []): ScenarioDefinition[] {
+  const ids = new Set<string>();
+  for (const s of registry) {
+    if (ids.has(s.id)) throw new Error(`the scenario registry has two scenarios with id '${s.id}'`);
+    ids.add(s.id);
+  }
+  const unknown = selected.filter((id) => !ids.has(id));
+  if (unknown.length) {
+    throw new UsageError(
+      `unknown scenario ${unknown.map((u) => `'${u}'`).join(', ')}; known scenarios: ${[...ids].join(', ') || '(none registered)'} (see \`ai-auth-harness list\`)`,
+    );
+  }
+  const chosen = selected.length ? registry.filter((s) => selected.includes(s.id)) : [...registry];
+  if (!chosen.length) throw new UsageError('no scenarios to run: the registry (scenarios/suites/index.ts) is empty');
+  return chosen;
+}
+
+export function summarise(scenarios: readonly ScenarioResult[]): RunSummary {
+  const checks = scenarios.flatMap((s) => s.checks);
+  const count = (status: string) => checks.filter((c) => c.status === status).length;
+  return { passed: count('PASSED'), failed: count('FAILED'), warnings: count('WARNING'), skipped: count('SKIPPED'), total: checks.length };
+}
+
+export function exitCodeOf(scenarios: readonly ScenarioResult[]): number {
+  const failed = scenarios.some((s) => s.status === 'INTERRUPTED' || s.checks.some((c) => c.status === 'FAILED'));
+  return failed ? 1 : 0;
+}
+
+export async function runConformance(options: RunConformanceOptions): Promise<RunResult> {
+  const selected = selectScenarios(options.scenarios, options.selected);
+  const expectations = new ExpectationBook(options.expectationsFile ? readExpectations(options.expectationsFile) : []);
+  const output: Writer = options.output ?? process.stdout;
+  const reporter = new ConsoleReporter(output, {
+    quiet: options.quiet ?? false,
+    colour: output === process.stdout && process.stdout.isTTY && !process.env.NO_COLOR,
+  });
+  const reportsDir = resolve(options.reportsDir);
+  const profile = options.profile;
+  const profileLabel = profile.source && profile.name !== profile.source ? `${profile.name} (${profile.source})` : profile.name;
+  const started = new Date();
+  const recorder = new ExchangeRecorder();
+  const notes: RunNote[] = [];
+
+  // Interruption: the first SIGINT/SIGTERM (or abort) ends the current scenario as
+  // INTERRUPTED and skips the rest; a second one exits at once (the exit hook kills children).
+  const abort = new AbortController();
+  let interruptReason: string | undefined;
+  let markInterrupted!: (reason: string) => void;
+  const interrupted = new Promise<string>((r) => (markInterrupted = r));
+  const interrupt = (reason: string) => {
+    if (interruptReason) {
+      if (reason.startsWith('SIG')) process.exit(130);
+      return;
+    }
+    interruptReason = reason;
+    output.write(`\ninterrupted by ${reason}: stopping (again to force)\n`);
+    markInterrupted(reason);
+    abort.abort();
+  };
+  const onSigint = () => interrupt('SIGINT');
+  const onSigterm = () => interrupt('SIGTERM');
+  const onAbort = () => interrupt('abort signal');
+  if (options.handleSignals !== false) {
+    process.on('SIGINT', onSigint);
+    process.on('SIGTERM', onSigterm);
+  }
+  if (options.signal?.aborted) onAbort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+
+  let stack: RunningStack | undefined;
+  const results: ScenarioResult[] = [];
+  let targets: TargetSummary[] = [];
+  try {
+    const toStart = rolesToStart(selected, profile);
+    try {
+      if (toStart.length && !interruptReason) {
+        stack = await startStack({
+          roles: toStart,
+          profile,
+          ports: options.ports,
+          logsDir: join(reportsDir, 'logs'),
+          ...(options.launcher ? { table: options.launcher } : {}),
+          ...(options.healthTimeoutMs !== undefined ? { healthTimeoutMs: options.healthTimeoutMs } : {}),
+          ...(options.stopGraceMs !== undefined ? { stopGraceMs: options.stopGraceMs } : {}),
+          signal: abort.signal,
+          onProgress: (m) => reporter.progress(m),
+        });
+      }
+    } catch (e) {
+      if (!(e instanceof InterruptedError)) throw e;
+    }
+    stack?.onUnexpectedExit((role, code, signal) => {
+      const message = `the embedded ${role} exited during the run (${code !== null ? `exit code ${code}` : `signal ${signal}`}); see ${join(reportsDir, 'logs', `${role}.log`)}`;
+      notes.push({ level: 'WARNING', message });
+      output.write(`  NOTE ${message}\n`);
+    });
+    const embedded = new Map<Role, string>((stack?.roles ?? []).map((r) => [r.role, r.url]));
+    const resolved = resolveTargets(profile, embedded, stack?.controlToken, recorder);
+    targets = [...resolved.values()].map((t) => ({ role: t.role, url: t.url, embedded: t.embedded }));
+    reporter.targets(targets, profileLabel);
+
+    for (const definition of selected) {
+      if (interruptReason) {
+        results.push(notRunResult(definition, `the run was interrupted by ${interruptReason}`));
+        continue;
+      }
+      reporter.scenarioStart(definition);
+      const result = await runScenario({
+        definition,
+        targets: resolved,
+        profile,
+        recorder,
+        expectations,
+        interrupted,
+        onCheck: (check, exchanges) => reporter.check(check, exchanges, definition.id),
+      });
+      results.push(result);
+      reporter.scenarioEnd(result);
+    }
+  } finally {
+    await stack?.stop();
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigterm);
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+
+  notes.push(...expectations.staleNotes(results));
+  const result: RunResult = {
+    tool: toolInfo(),
+    startedAt: started.toISOString(),
+    finishedAt: new Date().toISOString(),
+    profile: profileLabel,
+    targets,
+    scenarios: results,
+    summary: summarise(results),
+    exitCode: exitCodeOf(results),
+  };
+  if (notes.length) result.notes = notes;
+  reporter.finish(result, writeReports(result, reportsDir));
+  return result;
+}

@@ -1,0 +1,91 @@
+/**
+ * How each role's emulator is started: one Node process per role, run from the compiled
+ * output (dist/apps/<app>/src/main.js). Tests replace entries with tiny scripts.
+ */
+import { join } from 'node:path';
+import { PATH, projectRoot, type Role } from '../../../contracts/src/index.js';
+import type { TargetProfile } from '../profile.js';
+
+/** Order in which the embedded roles start: each one's dependencies come first. */
+export const START_ORDER: readonly Role[] = ['fake-model', 'gitlab-saas', 'gitlab-sm', 'ai-gateway'];
+
+/** Roles an EMBEDDED role needs to be configured with (an external one brings its own). */
+export const EMBEDDED_DEPENDENCIES: Readonly<Record<Role, readonly Role[]>> = {
+  'fake-model': [],
+  'gitlab-saas': [],
+  'gitlab-sm': ['gitlab-saas'],
+  'ai-gateway': ['gitlab-saas', 'fake-model'],
+};
+
+export interface LaunchContext {
+  role: Role;
+  port: number;
+  host: string;
+  /** This role's URL. */
+  url: string;
+  /** URL of every role of the run (embedded ones as they will be, external ones from the profile). */
+  urls: Partial<Record<Role, string>>;
+  profile: TargetProfile;
+}
+
+export interface RoleLaunchSpec {
+  /** Script run with process.execPath. */
+  script: string;
+  args(ctx: LaunchContext): string[];
+  /** Role-specific environment (HARNESS_CONTROL_TOKEN and LOG_LEVEL are added for every role). */
+  env?(ctx: LaunchContext): Record<string, string>;
+  /** GET path answering 2xx once the role is ready. */
+  healthPath: string;
+}
+
+export type RoleTable = Record<Role, RoleLaunchSpec>;
+
+function need(ctx: LaunchContext, role: Role): string {
+  const url = ctx.urls[role];
+  if (!url) throw new Error(`the embedded ${ctx.role} needs a ${role} URL, and none is known`);
+  return url;
+}
+
+export function defaultRoleTable(root: string = projectRoot()): RoleTable {
+  const main = (app: string) => join(root, 'dist', 'apps', app, 'src', 'main.js');
+  const listen = (ctx: LaunchContext) => ['--port', String(ctx.port), '--host', ctx.host];
+  return {
+    'fake-model': {
+      script: main('fake-model'),
+      args: listen,
+      healthPath: PATH.MODEL_HEALTHZ,
+    },
+    'gitlab-saas': {
+      script: main('gitlab'),
+      args: (ctx) => [
+        '--mode',
+        'saas',
+        ...listen(ctx),
+        '--url',
+        ctx.url,
+        ...(ctx.profile.options.seedFile ? ['--seed', ctx.profile.options.seedFile] : []),
+      ],
+      healthPath: PATH.GITLAB_HEALTH,
+    },
+    'gitlab-sm': {
+      script: main('gitlab'),
+      // The demo data file has a self-managed section too, so SM gets the same --seed.
+      args: (ctx) => [
+        '--mode',
+        'self-managed',
+        ...listen(ctx),
+        '--url',
+        ctx.url,
+        ...(ctx.profile.options.seedFile ? ['--seed', ctx.profile.options.seedFile] : []),
+      ],
+      env: (ctx) => ({ SAAS_URL: need(ctx, 'gitlab-saas') }),
+      healthPath: PATH.GITLAB_HEALTH,
+    },
+    'ai-gateway': {
+      script: main('ai-gateway'),
+      args: listen,
+      env: (ctx) => ({ AIGW_TRUSTED_ISSUERS: need(ctx, 'gitlab-saas'), AIGW_MODEL_URL: need(ctx, 'fake-model') }),
+      healthPath: PATH.GATEWAY_HEALTHZ,
+    },
+  };
+}
