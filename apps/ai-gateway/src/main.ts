@@ -13,7 +13,7 @@
  * | AIGW_ALGORITHMS                  | --algorithms                  | RS256             | comma-separated; only RS*, PS*, ES* (never none or HS*) |
  * | AIGW_CLOCK_SKEW_SECONDS          | --clock-skew-seconds          | 30                | leeway for exp/nbf, 0..300 (GitLab sets nbf = iat - 5 s) |
  * | AIGW_JWKS_TTL_SECONDS            | --jwks-ttl-seconds            | 86400             | keys are fresh this long (GitLab's JWKS max-age) |
- * | AIGW_JWKS_MIN_REFETCH_SECONDS    | --jwks-min-refetch-seconds    | 10                | at most one unknown-kid re-fetch per issuer per interval; back-off after a failed fetch |
+ * | AIGW_JWKS_MIN_REFETCH_SECONDS    | --jwks-min-refetch-seconds    | 10                | at most one unknown-kid re-fetch per issuer per interval; back-off after a failed fetch (1 s while no key is usable) |
  * | AIGW_JWKS_STALE_IF_ERROR_SECONDS | --jwks-stale-if-error-seconds | 3600              | last good keys keep serving this long past the TTL while fetches fail |
  * | AIGW_JWKS_FETCH_TIMEOUT_MS       | --jwks-fetch-timeout-ms       | 3000              | timeout of each discovery/JWKS request |
  * | AIGW_MODEL_URL                   | --model-url                   | (required)        | base URL of the model (POST <url>/v1/completions) |

@@ -155,7 +155,7 @@ describe('JwksCache', () => {
     expect(discoveries()).toBe(3);
     expect(cache.snapshot()[0]?.lastError).toMatch(/HTTP 503/);
 
-    clock.advanceSeconds(5); // 150 s: stale window over, and still backing off
+    clock.advanceSeconds(5); // 150 s: stale window over; the issuer still answers 503
     expect(await kids('k1')).toEqual([]);
     expect(cache.hasUsableKeys()).toBe(false);
 
@@ -163,6 +163,19 @@ describe('JwksCache', () => {
     clock.advanceSeconds(10);
     expect(await kids('k1')).toEqual(['k1']);
     expect(jwksFetches()).toBe(2);
+  });
+
+  it('retries a failed cold load after a second, not after the whole min-refetch interval', async () => {
+    const { issuer, clock, discoveries, kids } = setup();
+    issuer.networkError = true; // the gateway started before its issuer
+    expect(await kids('k1')).toEqual([]);
+    issuer.networkError = false;
+    clock.advanceSeconds(0.5);
+    expect(await kids('k1')).toEqual([]); // within the cold retry interval: no attempt
+    expect(discoveries()).toBe(1);
+    clock.advanceSeconds(0.5);
+    expect(await kids('k1')).toEqual(['k1']);
+    expect(discoveries()).toBe(2);
   });
 
   it('does not hold up tokens of a healthy issuer while another trusted issuer is down', async () => {

@@ -27,6 +27,8 @@ export interface IssuerCacheSnapshot {
 }
 
 const NO_KEYS: readonly TrustedKey[] = Object.freeze([]);
+/** Retry interval after a failed load while an issuer has no keys (see mayLoad). */
+const COLD_RETRY_MS = 1000;
 const REQUEST_HEADERS = { 'user-agent': USER_AGENT.GATEWAY, accept: 'application/json' } as const;
 
 /** A failure that is the issuer's fault, not the network's: its keys are refused, not served stale. */
@@ -191,10 +193,17 @@ export class JwksCache {
     return state.fetchedAt === undefined || now >= state.fetchedAt + this.ttlMs;
   }
 
-  /** A load is allowed unless the last attempt failed less than min-refetch ago; a load in flight is always joined. */
+  /**
+   * A load is allowed unless the last attempt failed recently; a load in flight is always
+   * joined. The back-off is the min-refetch interval while stale keys still serve, but at most
+   * COLD_RETRY_MS while the issuer has no usable key: a gateway started before its issuer must
+   * not refuse every token for the whole interval once the issuer is up.
+   */
   private mayLoad(state: IssuerState, now: number): boolean {
     if (state.inflight) return true;
-    return state.lastError === undefined || state.lastAttemptAt === undefined || now - state.lastAttemptAt >= this.minRefetchMs;
+    if (state.lastError === undefined || state.lastAttemptAt === undefined) return true;
+    const backoff = this.usable(state, now) ? this.minRefetchMs : Math.min(this.minRefetchMs, COLD_RETRY_MS);
+    return now - state.lastAttemptAt >= backoff;
   }
 
   /** At most one unknown-kid re-fetch per min-refetch interval, and none while a failed fetch backs off. */
