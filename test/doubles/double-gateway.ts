@@ -6,7 +6,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, importJWK, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyOptions } from 'jose';
 
 export type GatewayDefect =
   | 'skip-audience-check'
@@ -59,6 +59,18 @@ class KeyCache {
   }
 }
 
+/** A token without kid (older GitLab issuers) is tried against every published key. */
+async function verifyWithAnyKey(token: string, jwks: JSONWebKeySet, options: JWTVerifyOptions): Promise<JWTPayload> {
+  for (const jwk of jwks.keys) {
+    try {
+      return (await jwtVerify(token, await importJWK(jwk, 'RS256'), options)).payload;
+    } catch {
+      // try the next key
+    }
+  }
+  throw new Error('no published key verifies the token');
+}
+
 function send(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 }
@@ -99,13 +111,13 @@ export async function startDoubleGateway(options: { issuer: string; defects?: Ga
         claims = (await jwtVerify(token, createLocalJWKSet(attackerKeys))).payload;
       } else {
         const jwks = await keys.keysFor(header.kid);
-        const { payload } = await jwtVerify(token, createLocalJWKSet(jwks), {
+        const verifyOptions: JWTVerifyOptions = {
           algorithms: ['RS256'],
           ...(defects.has('skip-issuer-check') ? {} : { issuer: options.issuer }),
           ...(defects.has('skip-audience-check') ? {} : { audience: AUDIENCE }),
           clockTolerance: defects.has('ignore-token-lifetime') ? 10 * 365 * 24 * 3600 : 30,
-        });
-        claims = payload;
+        };
+        claims = header.kid ? (await jwtVerify(token, createLocalJWKSet(jwks), verifyOptions)).payload : await verifyWithAnyKey(token, jwks, verifyOptions);
       }
     } catch {
       return forbidden;

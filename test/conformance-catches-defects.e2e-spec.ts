@@ -1,0 +1,102 @@
+/**
+ * A conformance check that cannot fail is a defect. An independently written gateway
+ * (test/doubles/double-gateway.ts) passes the suite when correct, and each defect switched on
+ * makes the checks that guard against it fail, with a message naming what came back.
+ */
+import { PATH } from '../contracts/src/index.js';
+import { mergeProfiles, readEmbeddedProfile } from '../scenarios/runner/profile.js';
+import { runConformance } from '../scenarios/runner/run.js';
+import { freePort } from '../scenarios/runner/stack/ports.js';
+import type { RunResult } from '../scenarios/runner/types.js';
+import { SCENARIOS } from '../scenarios/suites/index.js';
+import { startDoubleGateway, type GatewayDefect } from './doubles/double-gateway.js';
+import { startApp, tempDir, type Started } from './support.js';
+
+const CONTROL_TOKEN = 'defects-e2e-control-token-0123456789';
+let saas: Started;
+let model: Started;
+
+beforeAll(async () => {
+  const [saasPort, modelPort] = [await freePort(), await freePort()];
+  const env = { HARNESS_CONTROL_TOKEN: CONTROL_TOKEN };
+  saas = await startApp('gitlab', ['--mode', 'saas', '--port', String(saasPort), '--host', '127.0.0.1', '--url', `http://127.0.0.1:${saasPort}`], env, PATH.GITLAB_HEALTH);
+  model = await startApp('fake-model', ['--port', String(modelPort), '--host', '127.0.0.1'], env, PATH.MODEL_HEALTHZ);
+}, 60_000);
+afterAll(async () => {
+  await saas?.stop();
+  await model?.stop();
+});
+
+/** Runs custom-endpoint-jwt against a double with the given defects; every other role is the shared emulator. */
+async function certify(defects: GatewayDefect[]): Promise<{ result: RunResult; console: string }> {
+  const gateway = await startDoubleGateway({ issuer: saas.url, defects });
+  const embedded = readEmbeddedProfile();
+  const profile = mergeProfiles(embedded, {
+    roles: {
+      'gitlab-saas': { url: saas.url, control_token: CONTROL_TOKEN, credentials: embedded.roles!['gitlab-saas']!.credentials! },
+      'fake-model': { url: model.url },
+      'ai-gateway': { url: gateway.url },
+    },
+  });
+  let console = '';
+  try {
+    const result = await runConformance({
+      scenarios: SCENARIOS,
+      selected: ['custom-endpoint-jwt'],
+      profile,
+      reportsDir: tempDir('defect'),
+      ports: 'auto',
+      quiet: true,
+      handleSignals: false,
+      output: { write: (s: string) => ((console += s), true) },
+    });
+    return { result, console };
+  } finally {
+    await gateway.close();
+  }
+}
+
+const failedIds = (result: RunResult) => result.scenarios.flatMap((s) => s.checks).filter((c) => c.status === 'FAILED').map((c) => c.id);
+
+it('certifies the correct double: the suite is not tied to our own gateway', async () => {
+  const { result } = await certify([]);
+  expect(failedIds(result)).toEqual([]);
+  expect(result.summary).toMatchObject({ failed: 0, warnings: 0, skipped: 0 });
+  expect(result.exitCode).toBe(0);
+}, 60_000);
+
+const CAUGHT_BY: Array<[GatewayDefect, string[]]> = [
+  ['skip-audience-check', ['rejects-wrong-audience']],
+  ['skip-issuer-check', ['rejects-untrusted-issuer']],
+  ['accept-alg-none', ['rejects-alg-none', 'never-echoes-the-token']],
+  ['ignore-token-lifetime', ['rejects-expired-token', 'rejects-token-not-yet-valid']],
+  ['skip-header-binding', ['rejects-x-gitlab-realm-mismatch', 'rejects-x-gitlab-instance-id-mismatch', 'rejects-x-gitlab-global-user-id-mismatch']],
+  ['ignore-scopes', ['rejects-token-without-code-suggestions-scope']],
+  ['echo-token-in-errors', ['never-echoes-the-token']],
+  ['follow-jku', ['never-follows-jku']],
+  ['crash-on-malformed-token', ['rejects-malformed-tokens-without-crashing']],
+  ['refetch-jwks-every-request', ['serves-keystrokes-from-the-key-cache']],
+  ['never-refetch-jwks', ['fetches-keys-when-the-kid-is-unknown']],
+];
+
+it.each(CAUGHT_BY)('catches a gateway with the defect %s', async (defect, checks) => {
+  const { result } = await certify([defect]);
+  expect(result.exitCode).toBe(1);
+  expect(failedIds(result)).toEqual(expect.arrayContaining(checks));
+  for (const id of checks) {
+    const check = result.scenarios[0]!.checks.find((c) => c.id === id)!;
+    expect(check.severity).toBe('MUST');
+    expect(check.failure?.message.length).toBeGreaterThan(10);
+    expect(check.failure?.expected).toBeDefined();
+    expect(check.failure?.actual).toBeDefined();
+    expect(check.clauses.length).toBeGreaterThan(0);
+  }
+}, 60_000);
+
+it('tells the user which check failed, under which clause, and what came back', async () => {
+  const { console } = await certify(['skip-audience-check']);
+  expect(console).toMatch(/FAILED\s+MUST\s+custom-endpoint-jwt\/rejects-wrong-audience/);
+  expect(console).toContain('rfc-7519.4.1.3');
+  expect(console).toMatch(/expected HTTP 401 .*got 200/);
+  expect(console).toMatch(/POST http:\/\/127\.0\.0\.1:\d+\/v2\/code\/completions/);
+}, 60_000);

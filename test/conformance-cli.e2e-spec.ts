@@ -1,0 +1,92 @@
+/**
+ * The README's main job, as a user runs it: the CLI starts the embedded stack, runs the
+ * scenarios, writes the three reports and exits 0 only when no MUST check failed. Then the
+ * same suite certifies a gateway it did not start (ours, launched separately and given with
+ * --target), which is how a team validates its own implementation.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PATH } from '../contracts/src/index.js';
+import { freePort } from '../scenarios/runner/stack/ports.js';
+import type { RunResult } from '../scenarios/runner/types.js';
+import { runCli, startApp, tempDir, type Started } from './support.js';
+
+function readResults(dir: string): RunResult {
+  return JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as RunResult;
+}
+
+describe('ai-auth-harness run (compiled CLI)', () => {
+  it('passes every check of custom-endpoint-jwt against the embedded stack and writes the three reports', async () => {
+    const reports = tempDir('cli');
+    const { code, stdout, stderr } = await runCli(['run', '--ports', 'auto', '--reports', reports, '--quiet']);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stdout).toMatch(/0 failed/);
+
+    const results = readResults(reports);
+    const scenario = results.scenarios.find((s) => s.id === 'custom-endpoint-jwt');
+    expect(scenario?.status).toBe('FINISHED');
+    const notPassed = scenario!.checks.filter((c) => c.status !== 'PASSED').map((c) => `${c.id}: ${c.status}`);
+    expect(notPassed).toEqual([]);
+    expect(scenario!.checks.length).toBeGreaterThanOrEqual(45);
+    expect(results.exitCode).toBe(0);
+    expect(results.targets.every((t) => t.embedded)).toBe(true);
+
+    const junit = readFileSync(join(reports, 'junit.xml'), 'utf8');
+    expect(junit.match(/<testcase /g)?.length).toBe(scenario!.checks.length);
+    expect(junit).not.toContain('<failure');
+    const html = readFileSync(join(reports, 'report.html'), 'utf8');
+    expect(html).toContain('<svg');
+    expect(html).toContain('custom-endpoint-jwt');
+    // The report shows what a token said, never a usable token or a demo credential.
+    expect(html).not.toMatch(/eyJ[\w-]+\.eyJ[\w-]+\.[\w-]{20,}/);
+    expect(html).not.toContain('glpat-saas-dev-ai-features');
+  }, 120_000);
+
+  it('exits 2 with a clear message for an unknown scenario or role', async () => {
+    const scenario = await runCli(['run', '--scenario', 'no-such-scenario', '--reports', tempDir('usage')]);
+    expect(scenario.code).toBe(2);
+    expect(scenario.stderr).toMatch(/unknown scenario 'no-such-scenario'.*custom-endpoint-jwt/s);
+    const role = await runCli(['run', '--target', 'gitlab-dotcom=http://127.0.0.1:1']);
+    expect(role.code).toBe(2);
+    expect(role.stderr).toMatch(/gitlab-dotcom/);
+  }, 30_000);
+});
+
+describe('certifying an external gateway with --target', () => {
+  let gateway: Started;
+  let saasPort: number;
+  let modelPort: number;
+
+  beforeAll(async () => {
+    [saasPort, modelPort] = [await freePort(), await freePort()];
+    const gatewayPort = await freePort();
+    // Started before the harness's issuer exists, as a team's gateway would be.
+    gateway = await startApp(
+      'ai-gateway',
+      ['--port', String(gatewayPort), '--host', '127.0.0.1'],
+      { AIGW_TRUSTED_ISSUERS: `http://127.0.0.1:${saasPort}`, AIGW_MODEL_URL: `http://127.0.0.1:${modelPort}` },
+      PATH.GATEWAY_HEALTHZ,
+    );
+  }, 30_000);
+  afterAll(() => gateway?.stop());
+
+  it('runs the whole suite against it and passes', async () => {
+    const reports = tempDir('external');
+    const profile = join(reports, 'profile.yaml');
+    writeFileSync(profile, `name: our-gateway-as-external\nroles:\n  gitlab-saas: { port: ${saasPort} }\n  fake-model: { port: ${modelPort} }\n`);
+    const { code, stdout, stderr } = await runCli([
+      'run',
+      '--profile', profile,
+      '--target', `ai-gateway=${gateway.url}`,
+      '--ports', 'auto',
+      '--reports', reports,
+      '--quiet',
+    ]);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    const results = readResults(reports);
+    expect(results.targets).toEqual(expect.arrayContaining([{ role: 'ai-gateway', url: gateway.url, embedded: false }]));
+    const checks = results.scenarios[0]!.checks;
+    expect(checks.filter((c) => c.status === 'FAILED')).toEqual([]);
+    expect(stdout).toMatch(/0 failed/);
+  }, 120_000);
+});
