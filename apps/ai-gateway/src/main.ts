@@ -43,6 +43,6 @@ await runMain('ai-gateway', async () => {
   });
   logger.info(
     { url, port, trustedIssuers: config.AIGW_TRUSTED_ISSUERS, audience: config.AIGW_AUDIENCE, controlApi: config.HARNESS_CONTROL_TOKEN !== undefined },
-    'ai-gateway listening',
+    'listening',
   );
 });

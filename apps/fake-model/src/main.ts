@@ -28,5 +28,5 @@ await runMain('fake-model', async () => {
     port: config.PORT,
     requestLog,
   });
-  logger.info({ url, port, controlApi: config.HARNESS_CONTROL_TOKEN !== undefined }, 'fake-model listening');
+  logger.info({ url, port, controlApi: config.HARNESS_CONTROL_TOKEN !== undefined }, 'listening');
 });

@@ -23,6 +23,7 @@ describe('gitlab config', () => {
       signingKeyFile: undefined,
       aiToken: { audience: 'gitlab-ai-gateway', includeKid: true },
       saasUrl: undefined,
+      saasTimeoutMs: 10000,
       controlToken: undefined,
       logLevel: 'info',
     });
@@ -50,6 +51,18 @@ describe('gitlab config', () => {
     const flags = flagsToSource('gitlab', ['--mode', 'saas', '--port', '0', '--url', 'https://gitlab.example.test/'], GITLAB_FLAGS);
     expect(loadGitlabConfig({ GITLAB_MODE: 'self-managed', ...flags })).toMatchObject({ mode: 'saas', port: 0, url: 'https://gitlab.example.test' });
     expect(() => flagsToSource('gitlab', ['--nope', 'x'], GITLAB_FLAGS)).toThrow(ConfigError);
+  });
+
+  it('reads SAAS_TIMEOUT_MS (flag --saas-timeout-ms) and refuses useless values', () => {
+    const flags = flagsToSource('gitlab', ['--saas-timeout-ms', '300', '--saas-url', 'http://127.0.0.1:3001'], GITLAB_FLAGS);
+    expect(loadGitlabConfig({ GITLAB_MODE: 'self-managed', ...flags })).toMatchObject({ saasTimeoutMs: 300, saasUrl: 'http://127.0.0.1:3001' });
+    for (const bad of ['0', '-5', '1.5', 'soon', '600001']) {
+      expect(problemsOf({ SAAS_TIMEOUT_MS: bad })[0]).toMatch(/^SAAS_TIMEOUT_MS: must be /);
+    }
+  });
+
+  it('refuses a SAAS_URL with credentials in it', () => {
+    expect(problemsOf({ GITLAB_MODE: 'self-managed', SAAS_URL: 'http://user:secret@127.0.0.1:3001' })[0]).toMatch(/^SAAS_URL: must not contain credentials/);
   });
 
   it('reads the legacy audience and the kid switch', () => {

@@ -14,7 +14,12 @@ export const GITLAB_FLAGS: Record<string, string> = {
   host: 'HOST',
   url: 'GITLAB_URL',
   seed: 'GITLAB_SEED_FILE',
+  'saas-url': 'SAAS_URL',
+  'saas-timeout-ms': 'SAAS_TIMEOUT_MS',
 };
+
+/** How long a self-managed instance waits for SaaS when relaying a token request (seed 001). */
+export const DEFAULT_SAAS_TIMEOUT_MS = 10_000;
 
 /** The typed configuration of one gitlab process (validated once, at start-up). */
 export interface GitlabConfig {
@@ -30,6 +35,8 @@ export interface GitlabConfig {
   aiToken: { audience: Audience; includeKid: boolean };
   /** SaaS base URL a self-managed instance relays to (seed 001); required in self-managed mode. */
   saasUrl?: string;
+  /** Bound on one relay to SaaS (connect, headers and body), in ms; then 504. */
+  saasTimeoutMs: number;
   /** Enables the harness control API when set. */
   controlToken?: string;
   logLevel: string;
@@ -49,7 +56,17 @@ const schema = z
       })
       .default(AUDIENCE.AI_GATEWAY),
     AI_TOKEN_INCLUDE_KID: configFields.boolean(true),
-    SAAS_URL: configFields.url().optional(),
+    // No user:password@ in the URL: fetch refuses such URLs, and the URL appears in error bodies.
+    SAAS_URL: configFields
+      .url()
+      .refine((u) => !/^https?:\/\/[^/]*@/.test(u), { message: 'must not contain credentials (user:password@)' })
+      .optional(),
+    SAAS_TIMEOUT_MS: z.coerce
+      .number({ message: 'must be a whole number of milliseconds' })
+      .int({ message: 'must be a whole number of milliseconds' })
+      .min(1, { message: 'must be at least 1' })
+      .max(600_000, { message: 'must be at most 600000 (10 minutes)' })
+      .default(DEFAULT_SAAS_TIMEOUT_MS),
     HARNESS_CONTROL_TOKEN: configFields.controlToken(),
     LOG_LEVEL: configFields.logLevel(),
   })
@@ -68,6 +85,7 @@ const schema = z
       signingKeyFile: c.SIGNING_KEY_FILE,
       aiToken: { audience: c.AI_TOKEN_AUDIENCE, includeKid: c.AI_TOKEN_INCLUDE_KID },
       saasUrl: c.SAAS_URL,
+      saasTimeoutMs: c.SAAS_TIMEOUT_MS,
       controlToken: c.HARNESS_CONTROL_TOKEN,
       logLevel: c.LOG_LEVEL,
     }),

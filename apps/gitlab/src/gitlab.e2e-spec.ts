@@ -18,6 +18,7 @@ import {
 import { ConfigError, createLogger } from '../../common/src/index.js';
 import { loadGitlabConfig } from './config.js';
 import { startGitlab } from './gitlab.app.js';
+import { closedPortUrl } from './test/fake-saas.js';
 import { CONTROL_TOKEN, DEMO, type TestGitlab, decodeJwt, signIn, startTestGitlab } from './test/helpers.js';
 
 const validate = {
@@ -538,18 +539,21 @@ describe('gitlab without HARNESS_CONTROL_TOKEN', () => {
   });
 });
 
-describe('gitlab in self-managed mode (relay not built yet)', () => {
+describe('gitlab in self-managed mode', () => {
   let gl: TestGitlab;
+  let saasUrl: string;
   beforeAll(async () => {
-    gl = await startTestGitlab({ GITLAB_MODE: 'self-managed', SAAS_URL: 'http://127.0.0.1:9' });
+    // Nothing listens at SAAS_URL: the relay itself is covered by sm-relay.e2e-spec.ts.
+    saasUrl = await closedPortUrl();
+    gl = await startTestGitlab({ GITLAB_MODE: 'self-managed', SAAS_URL: saasUrl });
   });
   afterAll(async () => {
     await gl.close();
   });
 
-  it('authenticates, then answers 501 from the TokenRelay seam', async () => {
+  it('authenticates its own users, then relays to SAAS_URL (502 when SaaS cannot be reached)', async () => {
     const res = await fetch(`${gl.url}${PATH.GITLAB_CODE_SUGGESTIONS_TOKENS}`, { method: 'POST', headers: { authorization: 'Bearer glpat-sm-dev-api' } });
-    expect([res.status, await res.json()]).toEqual([501, { message: '501 Not Implemented: relay to SaaS arrives with the sm-relay scenario' }]);
+    expect([res.status, await res.json()]).toEqual([502, { message: `502 Bad Gateway - GitLab SaaS at ${saasUrl} could not be reached` }]);
     const unknown = await fetch(`${gl.url}${PATH.GITLAB_CODE_SUGGESTIONS_TOKENS}`, { method: 'POST', headers: { authorization: 'Bearer glpat-saas-dev-api' } });
     expect([unknown.status, await unknown.json()]).toEqual([401, GITLAB_ERROR.UNAUTHORIZED]);
   });
@@ -597,6 +601,31 @@ describe('gitlab start-up', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).message).toContain(`GITLAB_SEED_FILE: ${seed}: /saas/instance_id`);
     expect((error as ConfigError).message).toContain(`GITLAB_SEED_FILE: ${seed}: /saas/users`);
+  });
+
+  it('fails naming GITLAB_SEED_FILE for a seeded ai_access_token no header could carry, without quoting it', async () => {
+    const seed = join(dir, 'bad-token-seed.yaml');
+    writeFileSync(
+      seed,
+      [
+        'saas:',
+        '  instance_id: 5a0b6c1e-6d2f-4c1b-9f3e-0e2a5b7c9d11',
+        '  users: [{ id: 1, username: a, password: password-a }]',
+        'self-managed:',
+        '  instance_id: 8c3d2e1f-0a9b-4c7d-8e6f-5a4b3c2d1e0f',
+        '  settings: { code_suggestions_enabled: true, ai_access_token: "glpat secret with spaces" }',
+        '  users: [{ id: 2, username: b, password: password-b }]',
+        '',
+      ].join('\n'),
+    );
+    const config = loadGitlabConfig({ PORT: '0', GITLAB_MODE: 'self-managed', SAAS_URL: 'http://127.0.0.1:3001', GITLAB_SEED_FILE: seed });
+    const error = await startGitlab(config, quiet).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toContain(`GITLAB_SEED_FILE: ${seed}: /self-managed/settings/ai_access_token must be 1 to 1024 visible ASCII`);
+    expect((error as ConfigError).message).not.toContain('secret with spaces');
   });
 
   it('fails naming SIGNING_KEY_FILE for a key it cannot use', async () => {

@@ -12,6 +12,7 @@ import { CoreModule, type GitlabDeps } from './instance/core.module.js';
 import { LOGGER } from './instance/tokens.js';
 import { OidcModule } from './oidc/oidc.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
+import { SettingsModule } from './settings/settings.module.js';
 import { SigningModule } from './signing/signing.module.js';
 import { UsersModule } from './users/users.module.js';
 
@@ -33,6 +34,8 @@ export class GitlabModule {
         OidcModule,
         AiAccessModule,
         UsersModule,
+        // The admin API exists in both modes, as in GitLab; only self-managed reads the settings.
+        SettingsModule,
         HealthModule,
         // Not registered at all without the token: the routes answer 404 like any unknown path.
         ...(config.controlToken ? [ControlModule.forRoot(config.controlToken)] : []),

@@ -1,6 +1,8 @@
 /**
  * The emulated GitLab (SaaS or self-managed): identity, personal access tokens, browser
- * sessions, OIDC discovery + JWKS, and POST /api/v4/code_suggestions/tokens.
+ * sessions, OIDC discovery + JWKS, POST /api/v4/code_suggestions/tokens (minted on SaaS,
+ * relayed to SAAS_URL with the stored service access token on self-managed, seed 001) and the
+ * admin API GET/PUT /api/v4/application/settings (code_suggestions_enabled, ai_access_token).
  *
  *   node dist/apps/gitlab/src/main.js --mode saas --port 0
  *
@@ -15,7 +17,9 @@
  *   AI_TOKEN_AUDIENCE           gitlab-ai-gateway | gitlab-code-suggestions (legacy: no scopes claim)
  *                                                                         gitlab-ai-gateway
  *   AI_TOKEN_INCLUDE_KID        true | false (older issuers sent no kid)  true
- *   SAAS_URL                    SaaS URL to relay to (self-managed only)  required in self-managed mode
+ *   SAAS_URL / --saas-url       SaaS URL to relay to (self-managed only)  required in self-managed mode
+ *   SAAS_TIMEOUT_MS / --saas-timeout-ms
+ *                               bound on one relay to SaaS, 1..600000 ms  10000 (then 504)
  *   HARNESS_CONTROL_TOKEN       enables the harness control API (>= 16 chars; never in production)
  *                                                                         unset (no control API)
  *   LOG_LEVEL                   fatal|error|warn|info|debug|trace|silent  info

@@ -9,6 +9,7 @@ import { ControlController } from './control/control.controller.js';
 import { HealthController } from './health/health.controller.js';
 import { OidcController } from './oidc/oidc.controller.js';
 import { SessionsController } from './sessions/sessions.controller.js';
+import { ApplicationSettingsController } from './settings/application-settings.controller.js';
 import { UsersController } from './users/users.controller.js';
 
 const FILE = contractPath('openapi', 'gitlab.yaml');
@@ -21,7 +22,15 @@ const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'
 
 /** Every route the controllers declare, as "method /openapi/{path}". */
 function implementedRoutes(): string[] {
-  const controllers = [CodeSuggestionsTokensController, ControlController, HealthController, OidcController, SessionsController, UsersController];
+  const controllers = [
+    ApplicationSettingsController,
+    CodeSuggestionsTokensController,
+    ControlController,
+    HealthController,
+    OidcController,
+    SessionsController,
+    UsersController,
+  ];
   const routes: string[] = [];
   for (const controller of controllers) {
     const base = String(Reflect.getMetadata(PATH_METADATA, controller) ?? '/');

@@ -4,6 +4,7 @@ import { FeatureFlagsModule } from '../feature-flags/feature-flags.module.js';
 import { FeatureFlagsService } from '../feature-flags/feature-flags.service.js';
 import { IdentityModule } from '../identity/identity.module.js';
 import { IdentityService } from '../identity/identity.service.js';
+import { RelayModule } from '../relay/relay.module.js';
 import { InstanceInfo } from '../instance/instance-info.js';
 import { CLOCK, type Clock, GITLAB_CONFIG } from '../instance/tokens.js';
 import { SigningModule } from '../signing/signing.module.js';
@@ -13,11 +14,10 @@ import { AccessTokenFactory } from './access-token.factory.js';
 import { AiTokenSettings } from './ai-token-settings.service.js';
 import { CodeSuggestionsTokensController } from './code-suggestions-tokens.controller.js';
 import { SaasTokenIssuer } from './saas-token-issuer.service.js';
-import { NotImplementedTokenRelay, TokenRelay } from './token-relay.js';
 
-/** AI access tokens: the issuer settings, the JWT factory and the token endpoint. */
+/** AI access tokens: the issuer settings, the JWT factory and the token endpoint (minted on SaaS, relayed on self-managed). */
 @Module({
-  imports: [IdentityModule, FeatureFlagsModule, SigningModule, AuthModule],
+  imports: [IdentityModule, FeatureFlagsModule, SigningModule, AuthModule, RelayModule],
   controllers: [CodeSuggestionsTokensController],
   providers: [
     { provide: AiTokenSettings, useFactory: (config: GitlabConfig) => new AiTokenSettings(config.aiToken), inject: [GITLAB_CONFIG] },
@@ -33,7 +33,6 @@ import { NotImplementedTokenRelay, TokenRelay } from './token-relay.js';
         new SaasTokenIssuer(identity, flags, factory),
       inject: [IdentityService, FeatureFlagsService, AccessTokenFactory],
     },
-    { provide: TokenRelay, useClass: NotImplementedTokenRelay },
   ],
   exports: [AiTokenSettings, AccessTokenFactory],
 })

@@ -4,9 +4,10 @@ import { IdentityService } from '../identity/identity.service.js';
 import { SessionsCoreModule } from '../sessions/sessions-core.module.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { ApiAuthService } from './api-auth.service.js';
+import { AdminGuard } from './admin.guard.js';
 import { ApiGuard } from './api.guard.js';
 
-/** API authentication (personal access tokens, browser sessions) for controllers using ApiGuard. */
+/** API authentication (personal access tokens, browser sessions) for controllers using ApiGuard (and AdminGuard). */
 @Module({
   imports: [IdentityModule, SessionsCoreModule],
   providers: [
@@ -16,7 +17,8 @@ import { ApiGuard } from './api.guard.js';
       inject: [IdentityService, SessionsService],
     },
     ApiGuard,
+    AdminGuard,
   ],
-  exports: [ApiAuthService, ApiGuard],
+  exports: [ApiAuthService, ApiGuard, AdminGuard],
 })
 export class AuthModule {}

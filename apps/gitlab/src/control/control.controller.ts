@@ -6,12 +6,16 @@ import { type AiTokenIssuerSettings, AiTokenSettings } from '../ai-access/ai-tok
 import { badRequest, conflict, notFound } from '../errors.js';
 import { type FeatureFlagState, FeatureFlagsService } from '../feature-flags/feature-flags.service.js';
 import { REQUEST_LOG } from '../instance/tokens.js';
+import { IdentityService } from '../identity/identity.service.js';
+import { InstanceSettings, type InstanceSettingsView } from '../settings/instance-settings.service.js';
+import { controlSettingsBody } from '../settings/settings.params.js';
 import { ActiveKeyError, type SigningKeyInfo, SigningKeys, UnknownKeyError } from '../signing/signing-keys.service.js';
 import {
   FEATURE_FLAG_NAME,
   addKeyBody,
   aiTokenBody,
   featureFlagBody,
+  groupBody,
   mintTokenBody,
   parseBody,
   requestsQuery,
@@ -33,6 +37,8 @@ export class ControlController {
     @Inject(FeatureFlagsService) private readonly flags: FeatureFlagsService,
     @Inject(AiTokenSettings) private readonly settings: AiTokenSettings,
     @Inject(REQUEST_LOG) private readonly requestLog: RequestLog,
+    @Inject(InstanceSettings) private readonly instanceSettings: InstanceSettings,
+    @Inject(IdentityService) private readonly identity: IdentityService,
   ) {}
 
   @Post(`${P}/tokens`)
@@ -93,6 +99,24 @@ export class ControlController {
   @Put(`${P}/ai-token`)
   updateAiTokenSettings(@Body() body: unknown): AiTokenIssuerSettings {
     return this.settings.update(parseBody(aiTokenBody, body));
+  }
+
+  /**
+   * The application settings of seed 001 (the same store as PUT /api/v4/application/settings):
+   * meaningful on self-managed, harmless on SaaS. The token is never returned.
+   */
+  @Put(`${P}/settings`)
+  updateSettings(@Body() body: unknown): InstanceSettingsView {
+    return this.instanceSettings.update(parseBody(controlSettingsBody, body));
+  }
+
+  /** Code suggestions on or off for a group (seed 001: SaaS answers 401 when none of the user's groups has them). */
+  @Put(`${P}/groups/:path`)
+  setGroup(@Param('path') path: string, @Body() body: unknown): { path: string; code_suggestions_enabled: boolean } {
+    const { code_suggestions_enabled } = parseBody(groupBody, body);
+    const group = this.identity.setGroupCodeSuggestions(path, code_suggestions_enabled);
+    if (!group) throw notFound('Group');
+    return { path: group.path, code_suggestions_enabled: group.codeSuggestionsEnabled };
   }
 
   @Get(`${P}/requests`)

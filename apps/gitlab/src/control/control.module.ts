@@ -10,6 +10,8 @@ import { IdentityService } from '../identity/identity.service.js';
 import { InstanceInfo } from '../instance/instance-info.js';
 import { SessionsCoreModule } from '../sessions/sessions-core.module.js';
 import { SessionsService } from '../sessions/sessions.service.js';
+import { InstanceSettings } from '../settings/instance-settings.service.js';
+import { SettingsCoreModule } from '../settings/settings-core.module.js';
 import { SigningModule } from '../signing/signing.module.js';
 import { SigningKeys } from '../signing/signing-keys.service.js';
 import { ControlController } from './control.controller.js';
@@ -21,7 +23,7 @@ export class ControlModule {
   static forRoot(controlToken: string): DynamicModule {
     return {
       module: ControlModule,
-      imports: [IdentityModule, FeatureFlagsModule, SigningModule, AiAccessModule, SessionsCoreModule],
+      imports: [IdentityModule, FeatureFlagsModule, SigningModule, AiAccessModule, SessionsCoreModule, SettingsCoreModule],
       controllers: [ControlController],
       providers: [
         { provide: HARNESS_CONTROL_TOKEN, useValue: controlToken },
@@ -36,8 +38,18 @@ export class ControlModule {
             keys: SigningKeys,
             factory: AccessTokenFactory,
             sessions: SessionsService,
-          ) => new ControlService(instance, identity, flags, settings, keys, factory, sessions),
-          inject: [InstanceInfo, IdentityService, FeatureFlagsService, AiTokenSettings, SigningKeys, AccessTokenFactory, SessionsService],
+            instanceSettings: InstanceSettings,
+          ) => new ControlService(instance, identity, flags, settings, keys, factory, sessions, instanceSettings),
+          inject: [
+            InstanceInfo,
+            IdentityService,
+            FeatureFlagsService,
+            AiTokenSettings,
+            SigningKeys,
+            AccessTokenFactory,
+            SessionsService,
+            InstanceSettings,
+          ],
         },
       ],
     };

@@ -43,6 +43,8 @@ export const requestsQuery = z
   })
   .strict();
 
+export const groupBody = z.object({ code_suggestions_enabled: z.boolean() }).strict();
+
 export const FEATURE_FLAG_NAME = /^[a-z][a-z0-9_]*$/;
 
 /** Parses a body or throws 400 `{"message":"400 Bad request - <member>: <problem>"}`. */

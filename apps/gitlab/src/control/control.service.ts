@@ -6,6 +6,7 @@ import type { FeatureFlagsService } from '../feature-flags/feature-flags.service
 import type { GitlabUser, IdentityService } from '../identity/identity.service.js';
 import type { InstanceInfo } from '../instance/instance-info.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
+import type { InstanceSettings } from '../settings/instance-settings.service.js';
 import type { SigningKeys } from '../signing/signing-keys.service.js';
 
 /** What the control API does beyond parsing bodies: minting crafted tokens and resetting state. */
@@ -18,6 +19,7 @@ export class ControlService {
     private readonly keys: SigningKeys,
     private readonly factory: AccessTokenFactory,
     private readonly sessions: SessionsService,
+    private readonly instanceSettings: InstanceSettings,
   ) {}
 
   /**
@@ -42,11 +44,12 @@ export class ControlService {
     if (unknown.length) throw badRequest(`actors: no user ${unknown.map((a) => `'${a}'`).join(', ')}`);
   }
 
-  /** Fixture state, flags, issuer settings and sessions back to start; signing keys stay. */
+  /** Fixture state (tokens, groups, application settings), flags, issuer settings and sessions back to start; signing keys stay. */
   reset(): void {
     this.identity.reset();
     this.flags.reset();
     this.settings.reset();
+    this.instanceSettings.reset();
     this.sessions.clear();
   }
 

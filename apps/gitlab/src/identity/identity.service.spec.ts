@@ -111,6 +111,19 @@ describe('IdentityService', () => {
       expect(identity.hasCodeSuggestions(identity.findUserByUsername('bob')!)).toBe(false);
     });
 
+    it('follows a group switched at runtime, until reset', () => {
+      const alice = identity.findUserByUsername('alice')!;
+      expect(identity.setGroupCodeSuggestions('duo-group', false)).toEqual({ path: 'duo-group', codeSuggestionsEnabled: false });
+      expect(identity.hasCodeSuggestions(alice)).toBe(false);
+      expect(identity.setGroupCodeSuggestions('free-group', true)?.codeSuggestionsEnabled).toBe(true);
+      expect(identity.hasCodeSuggestions(identity.findUserByUsername('bob')!)).toBe(true);
+      expect(identity.setGroupCodeSuggestions('no-such-group', true)).toBeUndefined();
+      identity.reset();
+      expect(identity.findGroup('duo-group')).toEqual({ path: 'duo-group', codeSuggestionsEnabled: true });
+      expect(identity.hasCodeSuggestions(alice)).toBe(true);
+      expect(identity.hasCodeSuggestions(identity.findUserByUsername('bob')!)).toBe(false);
+    });
+
     it('lists users in fixture order and finds them by id', () => {
       expect(identity.listUsers().map((u) => u.username)).toEqual(['alice', 'bob']);
       expect(identity.findUserById(2)?.name).toBe('bob');

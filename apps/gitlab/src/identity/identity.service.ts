@@ -53,7 +53,9 @@ export function tokenDigest(token: string): string {
 export class IdentityService {
   private readonly users: ReadonlyMap<number, StoredUser>;
   private readonly byUsername: ReadonlyMap<string, StoredUser>;
-  private readonly groups: ReadonlyMap<string, GitlabGroup>;
+  /** The seeded groups; `groups` is the mutable copy (the control API flips code suggestions) that reset() restores. */
+  private readonly seededGroups: ReadonlyMap<string, Readonly<GitlabGroup>>;
+  private groups = new Map<string, GitlabGroup>();
   /** The seeded tokens (by digest); `tokens` is the mutable copy that reset() restores. */
   private readonly seededTokens: ReadonlyMap<string, Readonly<PersonalAccessToken>>;
   private tokens = new Map<string, PersonalAccessToken>();
@@ -69,7 +71,7 @@ export class IdentityService {
   ) {
     this.users = new Map(users.map((u) => [u.id, u]));
     this.byUsername = new Map(users.map((u) => [u.username.toLowerCase(), u]));
-    this.groups = new Map(groups.map((g) => [g.path, g]));
+    this.seededGroups = new Map(groups.map((g) => [g.path, { ...g }]));
     this.seededTokens = tokens;
     this.decoyPassword = decoy;
     this.reset();
@@ -151,9 +153,23 @@ export class IdentityService {
     return user.groups.some((path) => this.groups.get(path)?.codeSuggestionsEnabled === true);
   }
 
-  /** Restores the seeded token states (revocations made at runtime are forgotten). */
+  findGroup(path: string): GitlabGroup | undefined {
+    const g = this.groups.get(path);
+    return g && { ...g };
+  }
+
+  /** Turns code suggestions on or off for a group (control API); undefined for an unknown group. */
+  setGroupCodeSuggestions(path: string, enabled: boolean): GitlabGroup | undefined {
+    const g = this.groups.get(path);
+    if (!g) return undefined;
+    g.codeSuggestionsEnabled = enabled;
+    return { ...g };
+  }
+
+  /** Restores the seeded token states and groups (changes made at runtime are forgotten). */
   reset(): void {
     this.tokens = new Map([...this.seededTokens].map(([digest, t]) => [digest, { ...t }]));
+    this.groups = new Map([...this.seededGroups].map(([path, g]) => [path, { ...g }]));
   }
 }
 

@@ -1,5 +1,6 @@
+import { createPublicKey, verify } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { HEADER } from '../../../../contracts/src/index.js';
+import { HEADER, type Jwks } from '../../../../contracts/src/index.js';
 import { type ConfigSource, type Logger, createLogger } from '../../../common/src/index.js';
 import { loadGitlabConfig } from '../config.js';
 import { type RunningGitlab, startGitlab } from '../gitlab.app.js';
@@ -67,6 +68,16 @@ export function decodeJwt(token: string): { header: Record<string, unknown>; cla
     header: JSON.parse(Buffer.from(h ?? '', 'base64url').toString('utf8')) as Record<string, unknown>,
     claims: JSON.parse(Buffer.from(p ?? '', 'base64url').toString('utf8')) as Record<string, unknown>,
   };
+}
+
+/** Verifies a compact JWS against a JWKS with node:crypto only (no JOSE library in the loop). */
+export function verifiesAgainst(token: string, jwks: Jwks): boolean {
+  const [h, p, s] = token.split('.');
+  const kid = decodeJwt(token).header.kid;
+  const candidates = kid === undefined ? jwks.keys : jwks.keys.filter((k) => k.kid === kid);
+  return candidates.some((jwk) =>
+    verify('RSA-SHA256', Buffer.from(`${h}.${p}`), createPublicKey({ key: jwk as never, format: 'jwk' }), Buffer.from(s ?? '', 'base64url')),
+  );
 }
 
 /** Signs in through the form and returns the session cookie and the page's CSRF token. */

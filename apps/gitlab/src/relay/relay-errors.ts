@@ -1,0 +1,30 @@
+import { STATUS_CODES } from 'node:http';
+
+/**
+ * What a self-managed instance answers when the relay to SaaS fails (seed 001). GitLab itself
+ * leaves these to Workhorse's send_url, which answers a bare 502/500; the emulator says what
+ * went wrong in GitLab's `{"message": ...}` shape, bounded and without the stored token.
+ */
+export const RELAY_ERROR = {
+  /** Connection refused, DNS failure, reset before an answer. */
+  unreachable: (saasUrl: string) => ({ message: `502 Bad Gateway - GitLab SaaS at ${saasUrl} could not be reached` }),
+  /** No complete answer within SAAS_TIMEOUT_MS. */
+  timeout: (timeoutMs: number) => ({ message: `504 Gateway Timeout - GitLab SaaS did not answer within ${timeoutMs} ms` }),
+  /** SaaS answered 5xx (or another status that is neither a token nor a client error, e.g. a redirect). */
+  badStatus: (saasStatus: number) => ({ message: `${statusLine(relayStatusFor(saasStatus))} - GitLab SaaS answered HTTP ${saasStatus}` }),
+  /** SaaS answered 2xx with a body that is not a token response (not JSON, wrong shape, too large). */
+  malformed: () => ({ message: '502 Bad Gateway - GitLab SaaS returned a malformed token response' }),
+  /** SaaS answered 4xx without a JSON body: its status goes through with a message of ours. */
+  clientErrorWithoutJson: (saasStatus: number) => ({
+    message: `${statusLine(saasStatus)} - GitLab SaaS answered HTTP ${saasStatus} without a JSON body`,
+  }),
+} as const;
+
+/** Status of our answer when SaaS's status is not passed through: 503 stays 503 (retry later), the rest is 502. */
+export function relayStatusFor(saasStatus: number): number {
+  return saasStatus === 503 ? 503 : 502;
+}
+
+function statusLine(status: number): string {
+  return `${status} ${STATUS_CODES[status] ?? 'Error'}`;
+}
