@@ -32,6 +32,19 @@ describe('loadConfig', () => {
     expect((error as ConfigError).problems).toHaveLength(3);
   });
 
+  it('never repeats a secret or the credentials of a URL in its message', () => {
+    const withSecrets = z.object({ HARNESS_CONTROL_TOKEN: z.string().min(64), SAAS_URL: configFields.url().refine(() => false, 'must not carry credentials') });
+    let message = '';
+    try {
+      loadConfig('gitlab', withSecrets, { HARNESS_CONTROL_TOKEN: 'short-but-secret', SAAS_URL: 'https://admin:hunter2@gitlab.example' });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/HARNESS_CONTROL_TOKEN: .*\(got '\[REDACTED\]'\)/);
+    expect(message).toContain("(got 'https://[REDACTED]@gitlab.example')");
+    expect(message).not.toMatch(/short-but-secret|hunter2/);
+  });
+
   it('treats empty strings as unset', () => {
     expect(loadConfig('app', schema, { GITLAB_URL: 'https://gitlab.example', PORT: '' }).PORT).toBe(5052);
   });

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { REDACTED, redactText } from '../../../contracts/src/index.js';
 
 /** A start-up configuration error: names every bad variable at once. */
 export class ConfigError extends Error {
@@ -26,12 +27,22 @@ export function loadConfig<S extends z.ZodType>(app: string, schema: S, source: 
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
       const name = issue.path.join('.') || '(config)';
-      const given = issue.path.length ? cleaned[String(issue.path[0])] : undefined;
+      const variable = issue.path.length ? String(issue.path[0]) : '';
+      const given = variable ? shownValue(variable, cleaned[variable]) : undefined;
       return `${name}: ${issue.message}${given !== undefined ? ` (got '${given}')` : ''}`;
     });
     throw new ConfigError(app, problems);
   }
   return result.data;
+}
+
+const SECRET_VARIABLE = /TOKEN|SECRET|PASSWORD|PASSPHRASE|KEY/i;
+
+/** A bad value as an error may repeat it: never a secret, never the credentials of a URL. */
+function shownValue(variable: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (SECRET_VARIABLE.test(variable)) return REDACTED;
+  return redactText(value.replace(/^(\w+:\/\/)[^/@\s]*@/, `$1${REDACTED}@`));
 }
 
 /**
