@@ -332,6 +332,23 @@ describe('self-managed relay to SaaS (seed 001)', () => {
   });
 
   describe('control API', () => {
+    it('PUT /-/harness/relay points the relay elsewhere until reset, which restores SAAS_URL', async () => {
+      const before = await control(sm, 'GET', '/-/harness/relay');
+      expect([before.status, (before.json as { saas_url: string }).saas_url]).toEqual([200, saas.url]);
+      const moved = await control(sm, 'PUT', '/-/harness/relay', { saas_url: downUrl, timeout_ms: 250 });
+      expect([moved.status, moved.json]).toEqual([200, { saas_url: downUrl, timeout_ms: 250 }]);
+      const refused = await tokens(sm, bearer(SM.pat.api));
+      expect([refused.status, refused.json]).toEqual([502, { message: `502 Bad Gateway - GitLab SaaS at ${downUrl} could not be reached` }]);
+      for (const bad of [{ saas_url: 'ftp://x' }, { saas_url: 'http://user:pw@host' }, { timeout_ms: 0 }, { other: 1 }]) {
+        expect((await control(sm, 'PUT', '/-/harness/relay', bad)).status).toBe(400);
+      }
+      expect((await control(sm, 'POST', '/-/harness/reset')).status).toBe(204);
+      expect(((await control(sm, 'GET', '/-/harness/relay')).json as { saas_url: string }).saas_url).toBe(saas.url);
+      expect((await tokens(sm, bearer(SM.pat.api))).status).toBe(201);
+      const onSaas = await control(saas, 'GET', '/-/harness/relay');
+      expect([onSaas.status, onSaas.json]).toEqual([404, { message: '404 Relay Not Found' }]);
+    });
+
     it('PUT /-/harness/settings changes the same settings and never returns the token', async () => {
       const res = await control(sm, 'PUT', '/-/harness/settings', { code_suggestions_enabled: false, ai_access_token: UNKNOWN_AT_SAAS });
       expect([res.status, res.json]).toEqual([200, { code_suggestions_enabled: false, ai_access_token_set: true }]);

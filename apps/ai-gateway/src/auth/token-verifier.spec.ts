@@ -125,6 +125,20 @@ describe('TokenVerifier', () => {
       expect(reason(await verifier.verify(await signToken(a1, claims({ aud: 'custom-audience' }))))).toBe('ok');
     });
 
+    it('reads a legacy token as carrying ["code_suggestions"] on a pre-migration gateway (legacy audience current, window closed)', async () => {
+      const { verifier, claims, settings } = setup('closed');
+      settings.update({ audience: AUDIENCE.LEGACY_CODE_SUGGESTIONS });
+      const result = await verifier.verify(await signToken(a1, claims({ aud: AUDIENCE.LEGACY_CODE_SUGGESTIONS, scopes: undefined })));
+      expect(result).toMatchObject({ ok: true, legacyAudience: true, scopes: ['code_suggestions'] });
+      expect(reason(await verifier.verify(await signToken(a1, claims())))).toBe('audience');
+    });
+
+    it('gives a token naming both audiences but no scopes no unit primitive', async () => {
+      const { verifier, claims } = setup('open');
+      const result = await verifier.verify(await signToken(a1, claims({ aud: [AUDIENCE.AI_GATEWAY, AUDIENCE.LEGACY_CODE_SUGGESTIONS], scopes: undefined })));
+      expect(result).toMatchObject({ ok: true, legacyAudience: false, scopes: [] });
+    });
+
     it('gives a current-audience token without scopes no unit primitive', async () => {
       const { verifier, claims } = setup('open');
       expect(await verifier.verify(await signToken(a1, claims({ scopes: undefined })))).toMatchObject({ ok: true, scopes: [] });

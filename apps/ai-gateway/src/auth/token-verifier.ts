@@ -130,14 +130,17 @@ export class TokenVerifier {
     if (scopes !== undefined && !(Array.isArray(scopes) && scopes.every((s) => typeof s === 'string'))) {
       return reject('invalid-claims', 'scopes is not an array of strings', kid, key.issuer);
     }
-    const aud = claims.aud;
-    const hasCurrent = aud === this.settings.audience || (Array.isArray(aud) && aud.includes(this.settings.audience));
-    // jose accepted the token, so without the current audience it carries the legacy one (window open).
-    const legacyAudience = !hasCurrent;
+    // A token of the legacy issuer (Gitlab::CodeSuggestions::AccessToken) has no scopes claim: it
+    // was good for code suggestions and nothing else (seed 002). jose has already checked that
+    // its audience is accepted: as the current one (a pre-migration gateway) or through the open
+    // window. A token that also names the new audience gets no such allowance.
+    const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+    const { audience, legacyAudience: legacy } = this.settings;
+    const legacyAudience = audiences.includes(legacy) && (audience === legacy || !audiences.includes(audience));
     return {
       ok: true,
       claims,
-      scopes: (scopes as string[] | undefined) ?? (legacyAudience && this.settings.legacyWindowOpen ? LEGACY_AUDIENCE_IMPLIED_SCOPES : NO_SCOPES),
+      scopes: (scopes as string[] | undefined) ?? (legacyAudience ? LEGACY_AUDIENCE_IMPLIED_SCOPES : NO_SCOPES),
       issuer: key.issuer,
       kid,
       legacyAudience,

@@ -18,6 +18,7 @@ import {
   groupBody,
   mintTokenBody,
   parseBody,
+  relayBody,
   requestsQuery,
 } from './control.schemas.js';
 import { ControlService } from './control.service.js';
@@ -117,6 +118,35 @@ export class ControlController {
     const group = this.identity.setGroupCodeSuggestions(path, code_suggestions_enabled);
     if (!group) throw notFound('Group');
     return { path: group.path, code_suggestions_enabled: group.codeSuggestionsEnabled };
+  }
+
+  /**
+   * Self-managed only: where the relay goes (seed 001). The harness points it at its own fault
+   * servers (refusing, hanging, answering 5xx or garbage) and back; reset restores SAAS_URL.
+   */
+  @Get(`${P}/relay`)
+  relayTarget(): { saas_url: string; timeout_ms: number } {
+    return this.describeRelay(this.relayClient());
+  }
+
+  @Put(`${P}/relay`)
+  retargetRelay(@Body() body: unknown): { saas_url: string; timeout_ms: number } {
+    const client = this.relayClient();
+    const change = parseBody(relayBody, body);
+    client.retarget({
+      ...(change.saas_url !== undefined ? { saasUrl: change.saas_url } : {}),
+      ...(change.timeout_ms !== undefined ? { timeoutMs: change.timeout_ms } : {}),
+    });
+    return this.describeRelay(client);
+  }
+
+  private relayClient() {
+    if (!this.control.relay) throw notFound('Relay');
+    return this.control.relay;
+  }
+
+  private describeRelay(client: { saasUrl: string; timeoutMs: number }): { saas_url: string; timeout_ms: number } {
+    return { saas_url: client.saasUrl, timeout_ms: client.timeoutMs };
   }
 
   @Get(`${P}/requests`)

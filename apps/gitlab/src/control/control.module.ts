@@ -12,6 +12,8 @@ import { SessionsCoreModule } from '../sessions/sessions-core.module.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { InstanceSettings } from '../settings/instance-settings.service.js';
 import { SettingsCoreModule } from '../settings/settings-core.module.js';
+import { RELAY_CLIENT, RelayModule } from '../relay/relay.module.js';
+import type { SaasRelayClient } from '../relay/saas-relay-client.js';
 import { SigningModule } from '../signing/signing.module.js';
 import { SigningKeys } from '../signing/signing-keys.service.js';
 import { ControlController } from './control.controller.js';
@@ -23,7 +25,7 @@ export class ControlModule {
   static forRoot(controlToken: string): DynamicModule {
     return {
       module: ControlModule,
-      imports: [IdentityModule, FeatureFlagsModule, SigningModule, AiAccessModule, SessionsCoreModule, SettingsCoreModule],
+      imports: [IdentityModule, FeatureFlagsModule, SigningModule, AiAccessModule, SessionsCoreModule, SettingsCoreModule, RelayModule],
       controllers: [ControlController],
       providers: [
         { provide: HARNESS_CONTROL_TOKEN, useValue: controlToken },
@@ -39,7 +41,8 @@ export class ControlModule {
             factory: AccessTokenFactory,
             sessions: SessionsService,
             instanceSettings: InstanceSettings,
-          ) => new ControlService(instance, identity, flags, settings, keys, factory, sessions, instanceSettings),
+            relay: SaasRelayClient | null,
+          ) => new ControlService(instance, identity, flags, settings, keys, factory, sessions, instanceSettings, relay),
           inject: [
             InstanceInfo,
             IdentityService,
@@ -49,6 +52,7 @@ export class ControlModule {
             AccessTokenFactory,
             SessionsService,
             InstanceSettings,
+            RELAY_CLIENT,
           ],
         },
       ],

@@ -45,6 +45,18 @@ export const requestsQuery = z
 
 export const groupBody = z.object({ code_suggestions_enabled: z.boolean() }).strict();
 
+export const relayBody = z
+  .object({
+    saas_url: z
+      .string()
+      .url()
+      .refine((u) => /^https?:\/\/[^/@]+$/.test(u.replace(/\/+$/, '')), { message: 'must be an http(s) origin without credentials or path' })
+      .transform((u) => u.replace(/\/+$/, ''))
+      .optional(),
+    timeout_ms: z.number().int().min(1).max(600_000).optional(),
+  })
+  .strict();
+
 export const FEATURE_FLAG_NAME = /^[a-z][a-z0-9_]*$/;
 
 /** Parses a body or throws 400 `{"message":"400 Bad request - <member>: <problem>"}`. */

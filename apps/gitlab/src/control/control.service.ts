@@ -7,6 +7,7 @@ import type { GitlabUser, IdentityService } from '../identity/identity.service.j
 import type { InstanceInfo } from '../instance/instance-info.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
 import type { InstanceSettings } from '../settings/instance-settings.service.js';
+import type { SaasRelayClient } from '../relay/saas-relay-client.js';
 import type { SigningKeys } from '../signing/signing-keys.service.js';
 
 /** What the control API does beyond parsing bodies: minting crafted tokens and resetting state. */
@@ -20,6 +21,8 @@ export class ControlService {
     private readonly factory: AccessTokenFactory,
     private readonly sessions: SessionsService,
     private readonly instanceSettings: InstanceSettings,
+    /** The self-managed relay (null on SaaS). */
+    readonly relay: SaasRelayClient | null,
   ) {}
 
   /**
@@ -44,8 +47,9 @@ export class ControlService {
     if (unknown.length) throw badRequest(`actors: no user ${unknown.map((a) => `'${a}'`).join(', ')}`);
   }
 
-  /** Fixture state (tokens, groups, application settings), flags, issuer settings and sessions back to start; signing keys stay. */
+  /** Fixture state (tokens, groups, application settings), flags, issuer and relay settings and sessions back to start; signing keys stay. */
   reset(): void {
+    this.relay?.resetTarget();
     this.identity.reset();
     this.flags.reset();
     this.settings.reset();

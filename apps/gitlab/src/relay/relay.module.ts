@@ -8,19 +8,26 @@ import { SettingsCoreModule } from '../settings/settings-core.module.js';
 import { SaasRelayClient } from './saas-relay-client.js';
 import { SaasTokenRelay } from './saas-token-relay.service.js';
 
+/** The relay's HTTP client on self-managed; null on SaaS, which relays nothing. */
+export const RELAY_CLIENT = Symbol('RELAY_CLIENT');
+
 /** The TokenRelay of this instance: the relay to SAAS_URL on self-managed, none on SaaS. */
 @Module({
   imports: [SettingsCoreModule],
   providers: [
     {
+      provide: RELAY_CLIENT,
+      useFactory: (config: GitlabConfig): SaasRelayClient | null =>
+        config.mode === 'self-managed' && config.saasUrl ? new SaasRelayClient({ saasUrl: config.saasUrl, timeoutMs: config.saasTimeoutMs }) : null,
+      inject: [GITLAB_CONFIG],
+    },
+    {
       provide: TokenRelay,
-      useFactory: (config: GitlabConfig, settings: InstanceSettings, logger: Logger): TokenRelay =>
-        config.mode === 'self-managed' && config.saasUrl
-          ? new SaasTokenRelay(settings, new SaasRelayClient({ saasUrl: config.saasUrl, timeoutMs: config.saasTimeoutMs }), logger)
-          : new NoTokenRelay(),
-      inject: [GITLAB_CONFIG, InstanceSettings, LOGGER],
+      useFactory: (client: SaasRelayClient | null, settings: InstanceSettings, logger: Logger): TokenRelay =>
+        client ? new SaasTokenRelay(settings, client, logger) : new NoTokenRelay(),
+      inject: [RELAY_CLIENT, InstanceSettings, LOGGER],
     },
   ],
-  exports: [TokenRelay],
+  exports: [TokenRelay, RELAY_CLIENT],
 })
 export class RelayModule {}

@@ -28,6 +28,11 @@ export interface RelayExchange {
 
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
 
+export interface RelayTarget {
+  saasUrl: string;
+  timeoutMs: number;
+}
+
 export interface SaasRelayClientOptions {
   /** SaaS base URL without a trailing slash (SAAS_URL). */
   saasUrl: string;
@@ -64,27 +69,44 @@ const isTokenResponse = compileValidator(SCHEMA.CODE_SUGGESTIONS_TOKEN_RESPONSE)
  * values) leaves this class.
  */
 export class SaasRelayClient {
-  readonly tokensUrl: string;
   private readonly fetch: FetchLike;
+  /** Where and how long the relay goes; the harness control API can point it elsewhere (fault servers). */
+  private target: RelayTarget;
 
   constructor(private readonly options: SaasRelayClientOptions) {
-    this.tokensUrl = `${options.saasUrl}${PATH.GITLAB_CODE_SUGGESTIONS_TOKENS}`;
+    this.target = { saasUrl: options.saasUrl, timeoutMs: options.timeoutMs };
     this.fetch = options.fetch ?? ((url, init) => fetch(url, init));
   }
 
   get saasUrl(): string {
-    return this.options.saasUrl;
+    return this.target.saasUrl;
   }
 
   get timeoutMs(): number {
-    return this.options.timeoutMs;
+    return this.target.timeoutMs;
+  }
+
+  get tokensUrl(): string {
+    return `${this.target.saasUrl}${PATH.GITLAB_CODE_SUGGESTIONS_TOKENS}`;
+  }
+
+  /** Harness control API only: relay to another SaaS URL or with another timeout until reset. */
+  retarget(change: Partial<RelayTarget>): RelayTarget {
+    this.target = { ...this.target, ...change };
+    return { ...this.target };
+  }
+
+  /** Back to SAAS_URL and SAAS_TIMEOUT_MS. */
+  resetTarget(): void {
+    this.target = { saasUrl: this.options.saasUrl, timeoutMs: this.options.timeoutMs };
   }
 
   async requestToken(serviceToken: string): Promise<RelayExchange> {
-    const signal = AbortSignal.timeout(this.options.timeoutMs);
+    const { timeoutMs, saasUrl } = this.target;
+    const signal = AbortSignal.timeout(timeoutMs);
     let response: Response;
     try {
-      response = await this.fetch(this.tokensUrl, {
+      response = await this.fetch(`${saasUrl}${PATH.GITLAB_CODE_SUGGESTIONS_TOKENS}`, {
         method: 'POST',
         headers: {
           Authorization: `Bearer ${serviceToken}`,
@@ -96,26 +118,26 @@ export class SaasRelayClient {
         signal,
       });
     } catch (e) {
-      return this.failure(e, signal);
+      return this.failure(e, signal, { saasUrl, timeoutMs });
     }
     let text: string | undefined;
     try {
       text = await readCapped(response, MAX_SAAS_BODY_BYTES);
     } catch (e) {
-      if (signal.aborted) return this.failure(e, signal);
+      if (signal.aborted) return this.failure(e, signal, { saasUrl, timeoutMs });
       text = undefined; // The connection broke mid-body: judged below as no usable body.
     }
     return mapSaasAnswer(response.status, text, response.headers, serviceToken);
   }
 
-  private failure(error: unknown, signal: AbortSignal): RelayExchange {
+  private failure(error: unknown, signal: AbortSignal, target: RelayTarget): RelayExchange {
     if (signal.aborted || (error as { name?: string })?.name === 'TimeoutError') {
-      return { outcome: 'timeout', result: { status: 504, body: RELAY_ERROR.timeout(this.options.timeoutMs) } };
+      return { outcome: 'timeout', result: { status: 504, body: RELAY_ERROR.timeout(target.timeoutMs) } };
     }
     const errorCode = systemErrorCode(error);
     return {
       outcome: 'unreachable',
-      result: { status: 502, body: RELAY_ERROR.unreachable(this.options.saasUrl) },
+      result: { status: 502, body: RELAY_ERROR.unreachable(target.saasUrl) },
       ...(errorCode ? { errorCode } : {}),
     };
   }
