@@ -141,7 +141,7 @@ export async function runConformance(options: RunConformanceOptions): Promise<Ru
       notes.push({ level: 'WARNING', message });
       output.write(`  NOTE ${message}\n`);
     });
-    const embedded = new Map<Role, string>((stack?.roles ?? []).map((r) => [r.role, r.url]));
+    const embedded = new Map<Role, { url: string; logFile: string }>((stack?.roles ?? []).map((r) => [r.role, { url: r.url, logFile: r.logFile }]));
     const resolved = resolveTargets(profile, embedded, stack?.controlToken, recorder);
     targets = [...resolved.values()].map((t) => ({ role: t.role, url: t.url, embedded: t.embedded }));
     reporter.targets(targets, profileLabel);

@@ -25,12 +25,14 @@ describe('roles of a run', () => {
 
   it('gives embedded roles the run control token and external ones only the profile control_token', () => {
     const profile = testProfile({ roles: { 'gitlab-saas': { url: 'https://gitlab.example', control_token: 'ctl' }, 'ai-gateway': { url: 'http://gw.example' } } });
-    const targets = resolveTargets(profile, new Map([['fake-model', 'http://127.0.0.1:5053']]), 'run-token', new ExchangeRecorder());
+    const embedded = new Map([['fake-model' as const, { url: 'http://127.0.0.1:5053', logFile: '/tmp/logs/fake-model.log' }]]);
+    const targets = resolveTargets(profile, embedded, 'run-token', new ExchangeRecorder());
     expect([...targets.keys()]).toEqual(['gitlab-saas', 'ai-gateway', 'fake-model']);
     expect(targets.get('gitlab-saas')).toMatchObject({ url: 'https://gitlab.example', embedded: false });
     expect(targets.get('gitlab-saas')!.control).toBeDefined();
     expect(targets.get('ai-gateway')!.control).toBeUndefined();
-    expect(targets.get('fake-model')).toMatchObject({ url: 'http://127.0.0.1:5053', embedded: true });
+    expect(targets.get('fake-model')).toMatchObject({ url: 'http://127.0.0.1:5053', embedded: true, logFile: '/tmp/logs/fake-model.log' });
+    expect(targets.get('gitlab-saas')!.logFile).toBeUndefined();
     expect(targets.get('fake-model')!.control?.role).toBe('fake-model');
   });
 });

@@ -33,18 +33,20 @@ export function rolesToStart(scenarios: readonly ScenarioDefinition[], profile: 
  */
 export function resolveTargets(
   profile: TargetProfile,
-  embedded: ReadonlyMap<Role, string>,
+  embedded: ReadonlyMap<Role, { url: string; logFile: string }>,
   controlToken: string | undefined,
   recorder: ExchangeRecorder,
 ): Map<Role, ResolvedTarget> {
   const targets = new Map<Role, ResolvedTarget>();
   for (const role of ROLES) {
     const external = profile.roles[role].url;
-    const url = external ?? embedded.get(role);
+    const started = external ? undefined : embedded.get(role);
+    const url = external ?? started?.url;
     if (!url) continue;
     const token = external ? profile.roles[role].control_token : controlToken;
     const issuer = (external && profile.roles[role].issuer) || url;
     const target: ResolvedTarget = { role, url, issuer, embedded: !external };
+    if (started) target.logFile = started.logFile;
     if (token) {
       target.control = new RecordingControlClient({ recorder, role, baseUrl: url, token, timeoutMs: profile.options.timeoutMs });
     }

@@ -181,6 +181,8 @@ export interface ResolvedTarget {
   embedded: boolean;
   /** Present when the target exposes the harness control API and its token is known. */
   control?: ControlClient;
+  /** The log file of an embedded role (the harness reads it for leaked credentials). */
+  logFile?: string;
 }
 
 /** Credentials for a GitLab role, from the demo data (embedded) or the target profile. */

@@ -268,6 +268,29 @@ describe('gitlab (SaaS) over HTTP', () => {
     });
   });
 
+  describe('GET /api/v4/personal_access_tokens/self and /api/v4/groups', () => {
+    it('describes the presented token whatever its scope', async () => {
+      const res = await fetch(`${url}${PATH.GITLAB_PAT_SELF}`, { headers: bearer(DEMO.pat.aiFeatures) });
+      expect([res.status, await res.json()]).toEqual([
+        200,
+        { name: 'ai-features', revoked: false, active: true, scopes: ['ai_features'], user_id: 1001, expires_at: null },
+      ]);
+    });
+
+    it('refuses a revoked token and answers 404 to a session, which has no token', async () => {
+      expect((await fetch(`${url}${PATH.GITLAB_PAT_SELF}`, { headers: bearer(DEMO.pat.revoked) })).status).toBe(401);
+      const { cookie } = await signIn(url, DEMO.developer, DEMO.password);
+      const res = await fetch(`${url}${PATH.GITLAB_PAT_SELF}`, { headers: { cookie } });
+      expect([res.status, await res.json()]).toEqual([404, GITLAB_ERROR.NOT_FOUND]);
+    });
+
+    it('lists the user\'s groups for an api token and refuses an ai_features one', async () => {
+      const res = await fetch(`${url}${PATH.GITLAB_GROUPS}`, { headers: bearer(DEMO.pat.api) });
+      expect([res.status, await res.json()]).toEqual([200, [{ path: 'duo-group', name: 'duo-group', full_path: 'duo-group' }]]);
+      expect((await fetch(`${url}${PATH.GITLAB_GROUPS}`, { headers: bearer(DEMO.pat.aiFeatures) })).status).toBe(403);
+    });
+  });
+
   describe('sign-in pages', () => {
     it('shows the sign-in form', async () => {
       const res = await fetch(`${url}/users/sign_in`);

@@ -11,7 +11,7 @@ import { type SessionsService, csrfTokenMatches } from '../sessions/sessions.ser
 
 /** Who a request acts for, and how it proved it. */
 export type Actor =
-  | { via: 'personal_access_token'; user: GitlabUser; scopes: readonly string[]; tokenName: string }
+  | { via: 'personal_access_token'; user: GitlabUser; scopes: readonly string[]; tokenName: string; expiresAt?: string }
   | { via: 'session'; user: GitlabUser };
 
 /** The parts of a request authentication reads (cookies as parsed by @fastify/cookie). */
@@ -74,7 +74,8 @@ export class ApiAuthService {
     if (!found.token.scopes.some((s) => allowed.includes(s))) {
       return { ok: false, status: 403, body: insufficientScopeError(allowed) };
     }
-    return { ok: true, actor: { via: 'personal_access_token', user: found.user, scopes: found.token.scopes, tokenName: found.token.name } };
+    const { scopes, name: tokenName, expiresAt } = found.token;
+    return { ok: true, actor: { via: 'personal_access_token', user: found.user, scopes, tokenName, ...(expiresAt ? { expiresAt } : {}) } };
   }
 
   private bySession(req: AuthRequest): AuthDecision {

@@ -1,11 +1,12 @@
 import { Body, Controller, Get, Inject, Put, Query, UseGuards } from '@nestjs/common';
+import { PATH } from '../../../../contracts/src/index.js';
 import { AdminGuard } from '../auth/admin.guard.js';
 import { ApiGuard } from '../auth/api.guard.js';
 import { badRequest } from '../errors.js';
 import { InstanceSettings, type InstanceSettingsView, InvalidSettingError } from './instance-settings.service.js';
 import { parseAdminSettingsParams } from './settings.params.js';
 
-export const APPLICATION_SETTINGS_PATH = '/api/v4/application/settings';
+export const APPLICATION_SETTINGS_PATH = PATH.GITLAB_APPLICATION_SETTINGS;
 
 /**
  * GitLab's admin API for application settings (API::Settings), reduced to the two settings of
