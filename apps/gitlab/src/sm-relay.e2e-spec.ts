@@ -373,6 +373,17 @@ describe('self-managed relay to SaaS (seed 001)', () => {
       expect((await tokens(sm, bearer(SM.pat.api))).status).toBe(201);
     });
 
+    it('GET /-/harness/groups/{path} and /-/harness/feature-flags/{name} read what PUT changes', async () => {
+      expect((await control(saas, 'GET', '/-/harness/groups/duo-group')).json).toEqual({ path: 'duo-group', code_suggestions_enabled: true });
+      expect((await control(saas, 'GET', '/-/harness/groups/no-such-group')).status).toBe(404);
+      const flag = `/-/harness/feature-flags/${FEATURE_FLAG.INSTANCE_ADMIN_ENABLED}`;
+      expect((await control(saas, 'GET', flag)).json).toEqual({ name: FEATURE_FLAG.INSTANCE_ADMIN_ENABLED, enabled: false, actors: ['sm-service-account'] });
+      await control(saas, 'PUT', flag, { enabled: true });
+      expect((await control(saas, 'GET', flag)).json).toEqual({ name: FEATURE_FLAG.INSTANCE_ADMIN_ENABLED, enabled: true, actors: ['sm-service-account'] });
+      await control(saas, 'PUT', flag, { enabled: true, actors: ['sm-service-account'] });
+      expect((await control(saas, 'GET', '/-/harness/feature-flags/Not-A-Flag')).status).toBe(400);
+    });
+
     it('PUT /-/harness/groups/{path} answers 404 for an unknown group and 400 for a bad body', async () => {
       const unknown = await control(saas, 'PUT', '/-/harness/groups/no-such-group', { code_suggestions_enabled: true });
       expect([unknown.status, unknown.json]).toEqual([404, { message: '404 Group Not Found' }]);

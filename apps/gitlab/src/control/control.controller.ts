@@ -84,6 +84,12 @@ export class ControlController {
     }
   }
 
+  @Get(`${P}/feature-flags/:name`)
+  featureFlag(@Param('name') name: string): FeatureFlagState {
+    if (!FEATURE_FLAG_NAME.test(name)) throw badRequest(`name: '${name}' is not a feature flag name (${FEATURE_FLAG_NAME.source})`);
+    return this.flags.get(name);
+  }
+
   @Put(`${P}/feature-flags/:name`)
   setFeatureFlag(@Param('name') name: string, @Body() body: unknown): FeatureFlagState {
     if (!FEATURE_FLAG_NAME.test(name)) throw badRequest(`name: '${name}' is not a feature flag name (${FEATURE_FLAG_NAME.source})`);
@@ -109,6 +115,13 @@ export class ControlController {
   @Put(`${P}/settings`)
   updateSettings(@Body() body: unknown): InstanceSettingsView {
     return this.instanceSettings.update(parseBody(controlSettingsBody, body));
+  }
+
+  @Get(`${P}/groups/:path`)
+  group(@Param('path') path: string): { path: string; code_suggestions_enabled: boolean } {
+    const group = this.identity.findGroup(path);
+    if (!group) throw notFound('Group');
+    return { path: group.path, code_suggestions_enabled: group.codeSuggestionsEnabled };
   }
 
   /** Code suggestions on or off for a group (seed 001: SaaS answers 401 when none of the user's groups has them). */
