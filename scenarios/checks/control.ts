@@ -78,3 +78,28 @@ export async function countRequestsDuring(
   }
   return count;
 }
+
+export interface FlagState {
+  name: string;
+  enabled: boolean;
+  actors: string[];
+}
+
+/** Puts a feature flag back exactly as it was read (boolean gate and actor gates). */
+export async function restoreFlag(control: ControlClient, state: FlagState): Promise<void> {
+  const path = `/-/harness/feature-flags/${state.name}`;
+  if (state.actors.length) await control.call('PUT', path, { enabled: true, actors: state.actors });
+  else await control.call('PUT', path, { enabled: false });
+  if (state.enabled) await control.call('PUT', path, { enabled: true });
+}
+
+/** Runs `action` with a flag changed, then restores it as it was. */
+export async function withFlag<T>(control: ControlClient, name: string, change: { enabled: boolean; actors?: string[] }, action: () => Promise<T>): Promise<T> {
+  const before = await control.call<FlagState>('GET', `/-/harness/feature-flags/${name}`);
+  await control.call('PUT', `/-/harness/feature-flags/${name}`, change);
+  try {
+    return await action();
+  } finally {
+    await restoreFlag(control, before);
+  }
+}

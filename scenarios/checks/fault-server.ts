@@ -1,0 +1,47 @@
+/**
+ * A stand-in for a failing SaaS on loopback: it answers every request the way it is told
+ * (an HTTP error, a malformed body) or never answers at all, and remembers what it was sent.
+ * Scenarios point a relay at it to see how the relay fails.
+ */
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type FaultAnswer = { kind: 'hang' } | { kind: 'answer'; status: number; body: string; contentType: string };
+
+export interface SeenByFault {
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+}
+
+export class FaultServer {
+  answer: FaultAnswer = { kind: 'hang' };
+  readonly seen: SeenByFault[] = [];
+  private server?: Server;
+  private port = 0;
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => {
+      this.seen.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers });
+      req.resume();
+      const answer = this.answer;
+      if (answer.kind === 'hang') return; // the connection stays open until close()
+      res.writeHead(answer.status, { 'content-type': answer.contentType }).end(answer.body);
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server.address() as AddressInfo).port;
+    return this;
+  }
+
+  async close(): Promise<void> {
+    if (!this.server) return;
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+  }
+}
+
+export const answer = (status: number, body: string, contentType = 'application/json'): FaultAnswer => ({ kind: 'answer', status, body, contentType });
