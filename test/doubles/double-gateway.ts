@@ -19,14 +19,17 @@ export type GatewayDefect =
   | 'follow-jku'
   | 'crash-on-malformed-token'
   | 'refetch-jwks-every-request'
-  | 'never-refetch-jwks';
+  | 'never-refetch-jwks'
+  | 'window-never-closes'
+  | 'no-legacy-scope-mapping';
 
 export interface DoubleGateway {
   url: string;
   close(): Promise<void>;
 }
 
-const AUDIENCE = 'gitlab-ai-gateway';
+const NEW_AUDIENCE = 'gitlab-ai-gateway';
+const LEGACY_AUDIENCE = 'gitlab-code-suggestions';
 const BOUND: Array<[claim: string, header: string]> = [
   ['gitlab_realm', 'X-Gitlab-Realm'],
   ['gitlab_instance_id', 'X-Gitlab-Instance-Id'],
@@ -46,6 +49,11 @@ class KeyCache {
     const discovery = (await (await fetch(`${this.issuer}/.well-known/openid-configuration`)).json()) as { jwks_uri: string };
     this.jwks = (await (await fetch(discovery.jwks_uri)).json()) as JSONWebKeySet;
     return this.jwks;
+  }
+
+  clear(): void {
+    this.jwks = undefined;
+    this.lastUnknownKidFetch = 0;
   }
 
   async keysFor(kid: string | undefined): Promise<JSONWebKeySet> {
@@ -81,9 +89,21 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return body;
 }
 
-export async function startDoubleGateway(options: { issuer: string; defects?: GatewayDefect[] }): Promise<DoubleGateway> {
+export interface DoubleGatewayOptions {
+  issuer: string;
+  defects?: GatewayDefect[];
+  /** Serves the harness control routes the audience-migration scenario drives (auth settings, cache). */
+  controlToken?: string;
+}
+
+export async function startDoubleGateway(options: DoubleGatewayOptions): Promise<DoubleGateway> {
   const defects = new Set(options.defects ?? []);
   const keys = new KeyCache(options.issuer, defects);
+  const settings = { audience: NEW_AUDIENCE, legacyAudienceWindow: 'open' as 'open' | 'closed' };
+  const acceptedAudiences = () =>
+    settings.audience !== LEGACY_AUDIENCE && (settings.legacyAudienceWindow === 'open' || defects.has('window-never-closes'))
+      ? [settings.audience, LEGACY_AUDIENCE]
+      : [settings.audience];
 
   async function authenticate(req: IncomingMessage): Promise<{ status: number; body: unknown } | { claims: Record<string, unknown> }> {
     const authorization = req.headers.authorization;
@@ -114,7 +134,7 @@ export async function startDoubleGateway(options: { issuer: string; defects?: Ga
         const verifyOptions: JWTVerifyOptions = {
           algorithms: ['RS256'],
           ...(defects.has('skip-issuer-check') ? {} : { issuer: options.issuer }),
-          ...(defects.has('skip-audience-check') ? {} : { audience: AUDIENCE }),
+          ...(defects.has('skip-audience-check') ? {} : { audience: acceptedAudiences() }),
           clockTolerance: defects.has('ignore-token-lifetime') ? 10 * 365 * 24 * 3600 : 30,
         };
         claims = header.kid ? (await jwtVerify(token, createLocalJWKSet(jwks), verifyOptions)).payload : await verifyWithAnyKey(token, jwks, verifyOptions);
@@ -129,7 +149,11 @@ export async function startDoubleGateway(options: { issuer: string; defects?: Ga
         }
       }
     }
-    const scopes = Array.isArray(claims.scopes) ? claims.scopes : [];
+    // A legacy token (no scopes claim) is good for code suggestions, as before the migration.
+    const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+    const legacyOnly = audiences.includes(LEGACY_AUDIENCE) && (settings.audience === LEGACY_AUDIENCE || !audiences.includes(settings.audience));
+    const implied = legacyOnly && !defects.has('no-legacy-scope-mapping') ? ['code_suggestions'] : [];
+    const scopes = Array.isArray(claims.scopes) ? claims.scopes : implied;
     if (!defects.has('ignore-scopes') && !scopes.includes('code_suggestions')) {
       return { status: 403, body: { detail: 'Unauthorized to access code completions' } };
     }
@@ -138,8 +162,22 @@ export async function startDoubleGateway(options: { issuer: string; defects?: Ga
 
   const server: Server = createServer((req, res) => {
     void (async () => {
-      const path = (req.url ?? '').split('?')[0];
+      const path = (req.url ?? '').split('?')[0] ?? '';
       if (req.method === 'GET' && (path === '/monitoring/ready' || path === '/monitoring/healthz')) return send(res, 200, { status: 'ok' });
+      if (path.startsWith('/-/harness/')) {
+        if (!options.controlToken) return send(res, 404, { detail: 'Not Found' });
+        if (req.headers['x-harness-control-token'] !== options.controlToken) return send(res, 401, { detail: 'control token missing or wrong' });
+        const body = await readBody(req);
+        if (path === '/-/harness/auth' && req.method === 'PUT') Object.assign(settings, JSON.parse(body || '{}') as Partial<typeof settings>);
+        if (path === '/-/harness/auth') return send(res, 200, { ...settings, acceptedAudiences: acceptedAudiences() });
+        if (path === '/-/harness/jwks-cache/clear' && req.method === 'POST') {
+          keys.clear();
+          res.writeHead(204).end();
+          return;
+        }
+        if (path === '/-/harness/requests') return send(res, 200, { requests: [] });
+        return send(res, 404, { detail: 'Not Found' });
+      }
       if (req.method !== 'POST' || (path !== '/v2/code/completions' && path !== '/v2/completions')) return send(res, 404, { detail: 'Not Found' });
       await readBody(req);
       const outcome = await authenticate(req);

@@ -77,8 +77,21 @@ async function phases(ctx: ScenarioContext): Promise<void> {
     issuer: requireControl(ctx, scope, 'gitlab-saas', 'switch the token issuer between the legacy and the new audience'),
     gateway: requireControl(ctx, scope, 'ai-gateway', 'switch the gateway\'s audience and compatibility window'),
   });
-  const setIssuer = (c: ControlClient, audience: string) => c.call('PUT', '/-/harness/ai-token', { audience });
-  const setGateway = (c: ControlClient, settings: GatewaySettings) => c.call('PUT', '/-/harness/auth', settings);
+  /**
+   * Each phase sets the whole configuration it replays, so a check depends only on the tokens
+   * it uses, never on an earlier check having left the systems in the right state.
+   */
+  const PHASES: Record<1 | 2 | 3 | 4, { issuer: string; gateway: GatewaySettings }> = {
+    1: { issuer: LEGACY, gateway: { audience: LEGACY, legacyAudienceWindow: 'closed' } },
+    2: { issuer: LEGACY, gateway: { audience: CURRENT, legacyAudienceWindow: 'open' } },
+    3: { issuer: CURRENT, gateway: { audience: CURRENT, legacyAudienceWindow: 'open' } },
+    4: { issuer: CURRENT, gateway: { audience: CURRENT, legacyAudienceWindow: 'closed' } },
+  };
+  async function enter(phase: 1 | 2 | 3 | 4, scope: CheckScope): Promise<void> {
+    const { issuer, gateway } = controls(scope);
+    await issuer.call('PUT', '/-/harness/ai-token', { audience: PHASES[phase].issuer });
+    await gateway.call('PUT', '/-/harness/auth', PHASES[phase].gateway);
+  }
 
   async function obtain(role: Role, scope: CheckScope): Promise<Token> {
     const pats = ctx.credentials(role).personalAccessTokens;
@@ -138,9 +151,7 @@ async function phases(ctx: ScenarioContext): Promise<void> {
       clauses: ['seed-002.legacy-issuer', 'seed-002.self-managed'],
     },
     async (scope) => {
-      const { issuer, gateway } = controls(scope);
-      await setIssuer(issuer, LEGACY);
-      await setGateway(gateway, { audience: LEGACY, legacyAudienceWindow: 'closed' });
+      await enter(1, scope);
       const pair = await both(scope);
       expectMinted(pair.saas, LEGACY, GITLAB_REALM.SAAS, 'SaaS');
       expectMinted(pair.sm, LEGACY, GITLAB_REALM.SELF_MANAGED, 'relayed self-managed');
@@ -156,7 +167,10 @@ async function phases(ctx: ScenarioContext): Promise<void> {
       clauses: ['seed-002.legacy-issuer'],
       dependsOn: ['phase-1-legacy-issuer-mints-legacy-tokens'],
     },
-    async () => expectAll(await keystrokes({ 'legacy SaaS': legacy!.saas, 'legacy self-managed': legacy!.sm }, 'phase 1'), 200, 'the pre-migration gateway refused a legacy token'),
+    async (scope) => {
+      await enter(1, scope);
+      expectAll(await keystrokes({ 'legacy SaaS': legacy!.saas, 'legacy self-managed': legacy!.sm }, 'phase 1'), 200, 'the pre-migration gateway refused a legacy token');
+    },
   );
 
   // Phase 2: the new gateway, window open; the issuer is still the legacy one.
@@ -169,7 +183,7 @@ async function phases(ctx: ScenarioContext): Promise<void> {
       dependsOn: ['phase-1-legacy-issuer-mints-legacy-tokens'],
     },
     async (scope) => {
-      await setGateway(controls(scope).gateway, { audience: CURRENT, legacyAudienceWindow: 'open' });
+      await enter(2, scope);
       expectAll(await keystrokes({ 'legacy SaaS': legacy!.saas, 'legacy self-managed': legacy!.sm }, 'phase 2'), 200, 'the compatibility window refused a legacy token');
     },
   );
@@ -180,9 +194,9 @@ async function phases(ctx: ScenarioContext): Promise<void> {
       title: 'Phase 2: the new gateway also accepts a token of the new audience with scopes (both kinds pass)',
       severity: 'MUST',
       clauses: ['seed-002.compatibility', 'seed-002.new-issuer'],
-      dependsOn: ['phase-2-new-gateway-accepts-legacy-tokens-in-the-window'],
     },
     async (scope) => {
+      await enter(2, scope);
       const minted = await mintToken(ctx, scope, 'gitlab-saas', { claims: { aud: CURRENT, scopes: [UNIT_PRIMITIVE.CODE_SUGGESTIONS] } });
       expectAll(await keystrokes({ 'new SaaS': { token: minted.token, decoded: decodeJwt(minted.token) } }, 'phase 2'), 200, 'the new gateway refused a new-audience token');
     },
@@ -195,10 +209,9 @@ async function phases(ctx: ScenarioContext): Promise<void> {
       title: 'Phase 3: the new issuer mints aud gitlab-ai-gateway with scopes [code_suggestions]; self-managed relays it unchanged',
       severity: 'MUST',
       clauses: ['seed-002.new-issuer', 'seed-002.self-managed'],
-      dependsOn: ['phase-2-new-gateway-accepts-legacy-tokens-in-the-window'],
     },
     async (scope) => {
-      await setIssuer(controls(scope).issuer, CURRENT);
+      await enter(3, scope);
       const pair = await both(scope);
       expectMinted(pair.saas, CURRENT, GITLAB_REALM.SAAS, 'SaaS');
       expectMinted(pair.sm, CURRENT, GITLAB_REALM.SELF_MANAGED, 'relayed self-managed');
@@ -212,14 +225,16 @@ async function phases(ctx: ScenarioContext): Promise<void> {
       title: 'Phase 3: while the window is open the gateway accepts the new tokens and the legacy ones still in use',
       severity: 'MUST',
       clauses: ['seed-002.compatibility', 'seed-002.new-issuer'],
-      dependsOn: ['phase-3-new-issuer-mints-scoped-tokens'],
+      dependsOn: ['phase-1-legacy-issuer-mints-legacy-tokens', 'phase-3-new-issuer-mints-scoped-tokens'],
     },
-    async () =>
+    async (scope) => {
+      await enter(3, scope);
       expectAll(
         await keystrokes({ 'new SaaS': current!.saas, 'new self-managed': current!.sm, 'legacy SaaS': legacy!.saas, 'legacy self-managed': legacy!.sm }, 'phase 3'),
         200,
         'a token was refused while both audiences should pass',
-      ),
+      );
+    },
   );
 
   // Phase 4: the window closes.
@@ -232,7 +247,7 @@ async function phases(ctx: ScenarioContext): Promise<void> {
       dependsOn: ['phase-1-legacy-issuer-mints-legacy-tokens'],
     },
     async (scope) => {
-      await setGateway(controls(scope).gateway, { audience: CURRENT, legacyAudienceWindow: 'closed' });
+      await enter(4, scope);
       for (const [name, t] of Object.entries({ 'legacy SaaS': legacy!.saas, 'legacy self-managed': legacy!.sm })) {
         const res = await ide.request({
           method: 'POST',
@@ -252,9 +267,12 @@ async function phases(ctx: ScenarioContext): Promise<void> {
       title: 'Phase 4: with the window closed the new SaaS and self-managed tokens still pass',
       severity: 'MUST',
       clauses: ['seed-002.window-closed', 'seed-002.new-issuer'],
-      dependsOn: ['phase-3-new-issuer-mints-scoped-tokens', 'phase-4-closed-window-refuses-legacy-tokens'],
+      dependsOn: ['phase-3-new-issuer-mints-scoped-tokens'],
     },
-    async () => expectAll(await keystrokes({ 'new SaaS': current!.saas, 'new self-managed': current!.sm }, 'phase 4'), 200, 'a new-audience token was refused'),
+    async (scope) => {
+      await enter(4, scope);
+      expectAll(await keystrokes({ 'new SaaS': current!.saas, 'new self-managed': current!.sm }, 'phase 4'), 200, 'a new-audience token was refused');
+    },
   );
 
   await ctx.check(
@@ -263,9 +281,9 @@ async function phases(ctx: ScenarioContext): Promise<void> {
       title: 'Phase 4: a new-audience token whose scopes lack code_suggestions gets 403 "Unauthorized to access code completions"',
       severity: 'MUST',
       clauses: ['seed-002.new-issuer', 'aigw.auth.scope'],
-      dependsOn: ['phase-4-closed-window-refuses-legacy-tokens'],
     },
     async (scope) => {
+      await enter(4, scope);
       const minted = await mintToken(ctx, scope, 'gitlab-saas', { claims: { aud: CURRENT, scopes: [] } });
       const res = await ide.request({
         method: 'POST',

@@ -1,0 +1,87 @@
+/**
+ * The audience-migration scenario drives an independently written gateway through the four
+ * phases of seed 002: the correct one passes, and a gateway that never closes the window or
+ * gives legacy tokens no scope fails the phases that show it.
+ */
+import { PATH } from '../contracts/src/index.js';
+import { mergeProfiles, readEmbeddedProfile } from '../scenarios/runner/profile.js';
+import { runConformance } from '../scenarios/runner/run.js';
+import { freePort } from '../scenarios/runner/stack/ports.js';
+import type { RunResult } from '../scenarios/runner/types.js';
+import { SCENARIOS } from '../scenarios/suites/index.js';
+import { startDoubleGateway, type GatewayDefect } from './doubles/double-gateway.js';
+import { startApp, tempDir, type Started } from './support.js';
+
+const CONTROL_TOKEN = 'audience-e2e-control-token-0123456789';
+let saas: Started;
+let sm: Started;
+let model: Started;
+
+beforeAll(async () => {
+  const [saasPort, smPort, modelPort] = [await freePort(), await freePort(), await freePort()];
+  const env = { HARNESS_CONTROL_TOKEN: CONTROL_TOKEN };
+  const gitlab = (mode: string, port: number, extra: Record<string, string> = {}) =>
+    startApp('gitlab', ['--mode', mode, '--port', String(port), '--host', '127.0.0.1', '--url', `http://127.0.0.1:${port}`], { ...env, ...extra }, PATH.GITLAB_HEALTH);
+  saas = await gitlab('saas', saasPort);
+  sm = await gitlab('self-managed', smPort, { SAAS_URL: saas.url });
+  model = await startApp('fake-model', ['--port', String(modelPort), '--host', '127.0.0.1'], env, PATH.MODEL_HEALTHZ);
+}, 60_000);
+afterAll(async () => {
+  await sm?.stop();
+  await saas?.stop();
+  await model?.stop();
+});
+
+async function migrate(defects: GatewayDefect[]): Promise<RunResult> {
+  const gateway = await startDoubleGateway({ issuer: saas.url, defects, controlToken: CONTROL_TOKEN });
+  const embedded = readEmbeddedProfile();
+  const credentials = (role: 'gitlab-saas' | 'gitlab-sm') => embedded.roles![role]!.credentials!;
+  try {
+    return await runConformance({
+      scenarios: SCENARIOS,
+      selected: ['audience-migration'],
+      profile: mergeProfiles(embedded, {
+        roles: {
+          'gitlab-saas': { url: saas.url, control_token: CONTROL_TOKEN, credentials: credentials('gitlab-saas') },
+          'gitlab-sm': { url: sm.url, control_token: CONTROL_TOKEN, credentials: credentials('gitlab-sm') },
+          'ai-gateway': { url: gateway.url, control_token: CONTROL_TOKEN },
+          'fake-model': { url: model.url },
+        },
+      }),
+      reportsDir: tempDir('audience'),
+      ports: 'auto',
+      quiet: true,
+      handleSignals: false,
+      output: { write: () => true },
+    });
+  } finally {
+    await gateway.close();
+  }
+}
+
+const statusOf = (result: RunResult) => Object.fromEntries(result.scenarios[0]!.checks.map((c) => [c.id, c.status]));
+
+it('passes a correct gateway through all four phases', async () => {
+  const result = await migrate([]);
+  expect(result.summary).toMatchObject({ failed: 0, warnings: 0, skipped: 0, passed: 9 });
+  expect(result.exitCode).toBe(0);
+}, 60_000);
+
+it('catches a gateway whose compatibility window never closes', async () => {
+  const result = await migrate(['window-never-closes']);
+  expect(statusOf(result)).toMatchObject({ 'phase-4-closed-window-refuses-legacy-tokens': 'FAILED', 'phase-3-gateway-accepts-new-and-legacy-tokens': 'PASSED' });
+  const check = result.scenarios[0]!.checks.find((c) => c.id === 'phase-4-closed-window-refuses-legacy-tokens')!;
+  expect(check.failure?.message).toMatch(/expected HTTP 401 .* got 200/);
+  expect(check.clauses.map((c) => c.id)).toContain('seed-002.window-closed');
+  expect(result.exitCode).toBe(1);
+}, 60_000);
+
+it('catches a gateway that gives legacy tokens no code_suggestions scope', async () => {
+  const result = await migrate(['no-legacy-scope-mapping']);
+  expect(statusOf(result)).toMatchObject({
+    'phase-1-legacy-gateway-accepts-legacy-tokens': 'FAILED',
+    'phase-2-new-gateway-accepts-legacy-tokens-in-the-window': 'FAILED',
+    'phase-4-closed-window-accepts-new-tokens': 'PASSED',
+  });
+  expect(result.exitCode).toBe(1);
+}, 60_000);
