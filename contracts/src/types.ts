@@ -145,3 +145,15 @@ export interface DemoFixture {
   saas: DemoInstance;
   'self-managed'?: DemoInstance;
 }
+
+/** One entry of GET /-/harness/requests, the harness control API's record of answered requests. */
+export interface LoggedRequest {
+  /** ISO 8601 time the answer was sent. */
+  at: string;
+  method: string;
+  /** Path and query, credential parameters redacted. */
+  path: string;
+  status: number;
+  durationMs: number;
+  userAgent?: string;
+}

@@ -4,7 +4,7 @@
  * When the role is an external implementation there is no such API and the check is SKIPPED
  * with the reason, never silently passed.
  */
-import type { Role } from '../../contracts/src/index.js';
+import { USER_AGENT, type LoggedRequest, type Role } from '../../contracts/src/index.js';
 import type { CheckScope, ControlClient, ScenarioContext } from '../runner/types.js';
 
 export function requireControl(ctx: ScenarioContext, scope: CheckScope, role: Role, purpose: string): ControlClient {
@@ -37,14 +37,6 @@ export async function mintToken(
   return control.call<MintedToken>('POST', '/-/harness/tokens', change);
 }
 
-interface LoggedRequest {
-  at: string;
-  method: string;
-  path: string;
-  status: number;
-  userAgent?: string;
-}
-
 /** Requests a role received on paths starting with one of the prefixes, not sent by the harness itself. */
 export async function receivedRequests(control: ControlClient, pathPrefixes: string[]): Promise<LoggedRequest[]> {
   const all: LoggedRequest[] = [];
@@ -53,7 +45,7 @@ export async function receivedRequests(control: ControlClient, pathPrefixes: str
       'GET',
       `/-/harness/requests?path=${encodeURIComponent(prefix)}`,
     );
-    all.push(...requests.filter((r) => !/^ai-auth-harness\//.test(r.userAgent ?? '')));
+    all.push(...requests.filter((r) => !(r.userAgent ?? '').startsWith(`${USER_AGENT.HARNESS}/`)));
   }
   return all;
 }

@@ -4,7 +4,8 @@
  * the token's claims. The IDE reads those values from the token it was given (a JWT's payload
  * is readable by its holder), as GitLab's own clients forward what GitLab told them.
  */
-import { AUTHENTICATION_TYPE_OIDC, HEADER, HEADER_BOUND_CLAIMS, type AiAccessTokenClaims, type CompletionsRequest } from '../../contracts/src/index.js';
+import { AUTHENTICATION_TYPE_OIDC, HEADER, HEADER_BOUND_CLAIMS, PATH, type AiAccessTokenClaims, type CompletionsRequest } from '../../contracts/src/index.js';
+import type { HttpClient, HttpResponse } from '../runner/types.js';
 
 export function gatewayHeaders(token: string, claims: Partial<AiAccessTokenClaims>): Record<string, string> {
   const headers: Record<string, string> = {
@@ -30,4 +31,15 @@ export function completionRequest(contentAboveCursor = 'def fibonacci(n):\n    '
     telemetry: [],
     stream: false,
   };
+}
+
+/** One keystroke: the completion request with the token and the headers bound to its claims. */
+export function sendKeystroke(
+  gateway: HttpClient,
+  token: string,
+  claims: Partial<AiAccessTokenClaims>,
+  label: string,
+  path: string = PATH.GATEWAY_COMPLETIONS,
+): Promise<HttpResponse> {
+  return gateway.request({ method: 'POST', path, headers: gatewayHeaders(token, claims), json: completionRequest(), label });
 }

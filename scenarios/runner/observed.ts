@@ -3,20 +3,12 @@
  * fetching the JWKS, self-managed relaying to SaaS), read from each emulator's request log
  * (GET /-/harness/requests) so the report's sequence diagram shows the whole exchange.
  */
-import { PATH, USER_AGENT, type Role } from '../../contracts/src/index.js';
+import { PATH, USER_AGENT, type LoggedRequest, type Role } from '../../contracts/src/index.js';
 import { redactRecordedUrl } from './recording/redact.js';
 import type { ExchangeRecorder } from './recording/recorder.js';
 import type { ControlClient, Participant, RecordedExchange, RunNote } from './types.js';
 
-/** One entry of an emulator's request log (apps/common RequestLog). */
-export interface LoggedRequest {
-  at: string;
-  method: string;
-  path: string;
-  status: number;
-  durationMs: number;
-  userAgent?: string;
-}
+export type { LoggedRequest } from '../../contracts/src/index.js';
 
 /**
  * Who sent a request, from its User-Agent. `undefined` = the harness itself (already

@@ -1,13 +1,6 @@
-import { redactUrl } from '../../../contracts/src/index.js';
+import { redactUrl, type LoggedRequest } from '../../../contracts/src/index.js';
 
-export interface LoggedRequest {
-  at: string;
-  method: string;
-  path: string;
-  status: number;
-  durationMs: number;
-  userAgent?: string;
-}
+export type { LoggedRequest } from '../../../contracts/src/index.js';
 
 /**
  * The last requests an app answered (bounded ring), for the harness control API: lets a

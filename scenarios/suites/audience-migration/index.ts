@@ -19,7 +19,7 @@ import {
 import { mintToken, requireControl } from '../../checks/control.js';
 import { expectError, expectSchema, expectStatus, expectThat, shownBody } from '../../checks/expect.js';
 import { decodeJwt, type DecodedJwt } from '../../checks/jwt.js';
-import { completionRequest, gatewayHeaders } from '../../clients/code-suggestions.js';
+import { sendKeystroke } from '../../clients/code-suggestions.js';
 import type { CheckScope, ControlClient, ScenarioContext, ScenarioDefinition } from '../../runner/types.js';
 
 interface Token {
@@ -113,13 +113,7 @@ async function phases(ctx: ScenarioContext): Promise<void> {
   async function keystrokes(tokens: Record<string, Token>, phase: string) {
     const answers: Record<string, { status: number; body: unknown }> = {};
     for (const [name, t] of Object.entries(tokens)) {
-      const res = await ide.request({
-        method: 'POST',
-        path: PATH.GATEWAY_COMPLETIONS,
-        headers: gatewayHeaders(t.token, t.decoded.claims),
-        json: completionRequest(),
-        label: `${phase}: keystroke with the ${name} token`,
-      });
+      const res = await sendKeystroke(ide, t.token, t.decoded.claims, `${phase}: keystroke with the ${name} token`);
       answers[name] = { status: res.status, body: shownBody(res) };
     }
     return answers;
@@ -249,13 +243,7 @@ async function phases(ctx: ScenarioContext): Promise<void> {
     async (scope) => {
       await enter(4, scope);
       for (const [name, t] of Object.entries({ 'legacy SaaS': legacy!.saas, 'legacy self-managed': legacy!.sm })) {
-        const res = await ide.request({
-          method: 'POST',
-          path: PATH.GATEWAY_COMPLETIONS,
-          headers: gatewayHeaders(t.token, t.decoded.claims),
-          json: completionRequest(),
-          label: `phase 4: keystroke with the ${name} token`,
-        });
+        const res = await sendKeystroke(ide, t.token, t.decoded.claims, `phase 4: keystroke with the ${name} token`);
         expectError(res, 401, { error: GATEWAY_AUTH_ERROR.FORBIDDEN });
       }
     },
@@ -285,13 +273,7 @@ async function phases(ctx: ScenarioContext): Promise<void> {
     async (scope) => {
       await enter(4, scope);
       const minted = await mintToken(ctx, scope, 'gitlab-saas', { claims: { aud: CURRENT, scopes: [] } });
-      const res = await ide.request({
-        method: 'POST',
-        path: PATH.GATEWAY_COMPLETIONS,
-        headers: gatewayHeaders(minted.token, minted.claims),
-        json: completionRequest(),
-        label: 'phase 4: keystroke with a new token without code_suggestions',
-      });
+      const res = await sendKeystroke(ide, minted.token, minted.claims, 'phase 4: keystroke with a new token without code_suggestions');
       expectError(res, 403, { detail: GATEWAY_CODE_COMPLETIONS_FORBIDDEN });
     },
   );

@@ -23,9 +23,8 @@ import {
   withCorruptedSignature,
   withHs256KeyedByPublicKey,
 } from '../../checks/jwt.js';
-import { completionRequest, gatewayHeaders } from '../../clients/code-suggestions.js';
+import { completionRequest, gatewayHeaders, sendKeystroke as keystroke } from '../../clients/code-suggestions.js';
 import type { CheckScope, CheckSpec, ScenarioContext } from '../../runner/types.js';
-import { keystroke } from './keystroke.checks.js';
 import { usableToken, type CustomEndpointState } from './state.js';
 
 const FORBIDDEN = { error: GATEWAY_AUTH_ERROR.FORBIDDEN };

@@ -15,7 +15,7 @@ import {
   UNIT_PRIMITIVE,
   type CodeSuggestionsTokenResponse,
 } from '../../../contracts/src/index.js';
-import { requireControl } from '../../checks/control.js';
+import { requireControl, withFlag } from '../../checks/control.js';
 import { expectError, expectHeader, expectSchema, expectStatus, expectThat } from '../../checks/expect.js';
 import { decodeJwt, verifyRs256WithJwks, type DecodedJwt } from '../../checks/jwt.js';
 import { signIn } from '../../clients/gitlab-session.js';
@@ -332,17 +332,9 @@ async function rejectionChecks(ctx: ScenarioContext, ide: HttpClient): Promise<v
     },
     async (scope) => {
       const control = requireControl(ctx, scope, 'gitlab-saas', 'switch the code_suggestions_tokens_api feature flag off');
-      const flag = `/-/harness/feature-flags/${FEATURE_FLAG.CODE_SUGGESTIONS_TOKENS_API}`;
-      await control.call('PUT', flag, { enabled: false });
-      try {
-        expectError(
-          await post({ [HEADER.AUTHORIZATION]: `Bearer ${pat(ctx, scope, 'ai_features')}` }, 'POST tokens (flag off)'),
-          404,
-          GITLAB_ERROR.NOT_FOUND,
-        );
-      } finally {
-        await control.call('PUT', flag, { enabled: true });
-      }
+      const headers = { [HEADER.AUTHORIZATION]: `Bearer ${pat(ctx, scope, 'ai_features')}` };
+      const res = await withFlag(control, FEATURE_FLAG.CODE_SUGGESTIONS_TOKENS_API, { enabled: false }, () => post(headers, 'POST tokens (flag off)'));
+      expectError(res, 404, GITLAB_ERROR.NOT_FOUND);
     },
   );
 }

@@ -7,15 +7,11 @@ import { PATH, SCHEMA } from '../../../contracts/src/index.js';
 import { countRequestsDuring, mintToken, requireControl } from '../../checks/control.js';
 import { expectSchema, expectStatus, expectThat, shownBody } from '../../checks/expect.js';
 import { decodeJwt } from '../../checks/jwt.js';
-import { completionRequest, gatewayHeaders } from '../../clients/code-suggestions.js';
-import type { HttpClient, ScenarioContext } from '../../runner/types.js';
+import { sendKeystroke as keystroke } from '../../clients/code-suggestions.js';
+import type { ScenarioContext } from '../../runner/types.js';
 import { usableToken, type CustomEndpointState } from './state.js';
 
 const KEYSTROKES = 5;
-
-export function keystroke(gateway: HttpClient, token: string, claims: Record<string, unknown>, label: string, path: string = PATH.GATEWAY_COMPLETIONS) {
-  return gateway.request({ method: 'POST', path, headers: gatewayHeaders(token, claims), json: completionRequest(), label });
-}
 
 export async function keystrokeChecks(ctx: ScenarioContext, state: CustomEndpointState): Promise<void> {
   const gateway = ctx.http('ide', 'ai-gateway');
