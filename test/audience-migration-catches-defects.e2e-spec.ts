@@ -3,14 +3,12 @@
  * phases of seed 002: the correct one passes, and a gateway that never closes the window or
  * gives legacy tokens no scope fails the phases that show it.
  */
-import { PATH } from '../contracts/src/index.js';
 import { mergeProfiles, readEmbeddedProfile } from '../scenarios/runner/profile.js';
 import { runConformance } from '../scenarios/runner/run.js';
-import { freePort } from '../scenarios/runner/stack/ports.js';
 import type { RunResult } from '../scenarios/runner/types.js';
 import { SCENARIOS } from '../scenarios/suites/index.js';
 import { startDoubleGateway, type GatewayDefect } from './doubles/double-gateway.js';
-import { startApp, tempDir, type Started } from './support.js';
+import { emulators, tempDir, type Started } from './support.js';
 
 const CONTROL_TOKEN = 'audience-e2e-control-token-0123456789';
 let saas: Started;
@@ -18,13 +16,10 @@ let sm: Started;
 let model: Started;
 
 beforeAll(async () => {
-  const [saasPort, smPort, modelPort] = [await freePort(), await freePort(), await freePort()];
   const env = { HARNESS_CONTROL_TOKEN: CONTROL_TOKEN };
-  const gitlab = (mode: string, port: number, extra: Record<string, string> = {}) =>
-    startApp('gitlab', ['--mode', mode, '--port', String(port), '--host', '127.0.0.1', '--url', `http://127.0.0.1:${port}`], { ...env, ...extra }, PATH.GITLAB_HEALTH);
-  saas = await gitlab('saas', saasPort);
-  sm = await gitlab('self-managed', smPort, { SAAS_URL: saas.url });
-  model = await startApp('fake-model', ['--port', String(modelPort), '--host', '127.0.0.1'], env, PATH.MODEL_HEALTHZ);
+  saas = await emulators.saas(env);
+  sm = await emulators.selfManaged(saas.url, env);
+  model = await emulators.model(env);
 }, 60_000);
 afterAll(async () => {
   await sm?.stop();

@@ -3,24 +3,21 @@
  * (test/doubles/double-gateway.ts) passes the suite when correct, and each defect switched on
  * makes the checks that guard against it fail, with a message naming what came back.
  */
-import { PATH } from '../contracts/src/index.js';
 import { mergeProfiles, readEmbeddedProfile } from '../scenarios/runner/profile.js';
 import { runConformance } from '../scenarios/runner/run.js';
-import { freePort } from '../scenarios/runner/stack/ports.js';
 import type { RunResult } from '../scenarios/runner/types.js';
 import { SCENARIOS } from '../scenarios/suites/index.js';
 import { startDoubleGateway, type GatewayDefect } from './doubles/double-gateway.js';
-import { startApp, tempDir, type Started } from './support.js';
+import { emulators, tempDir, type Started } from './support.js';
 
 const CONTROL_TOKEN = 'defects-e2e-control-token-0123456789';
 let saas: Started;
 let model: Started;
 
 beforeAll(async () => {
-  const [saasPort, modelPort] = [await freePort(), await freePort()];
   const env = { HARNESS_CONTROL_TOKEN: CONTROL_TOKEN };
-  saas = await startApp('gitlab', ['--mode', 'saas', '--port', String(saasPort), '--host', '127.0.0.1', '--url', `http://127.0.0.1:${saasPort}`], env, PATH.GITLAB_HEALTH);
-  model = await startApp('fake-model', ['--port', String(modelPort), '--host', '127.0.0.1'], env, PATH.MODEL_HEALTHZ);
+  saas = await emulators.saas(env);
+  model = await emulators.model(env);
 }, 60_000);
 afterAll(async () => {
   await saas?.stop();

@@ -16,31 +16,36 @@ function readResults(dir: string): RunResult {
 }
 
 describe('ai-auth-harness run (compiled CLI)', () => {
-  it('passes every check of custom-endpoint-jwt against the embedded stack and writes the three reports', async () => {
+  it('passes every check of every scenario against the embedded stack and writes the three reports', async () => {
     const reports = tempDir('cli');
     const { code, stdout, stderr } = await runCli(['run', '--ports', 'auto', '--reports', reports, '--quiet']);
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
     expect(stdout).toMatch(/0 failed/);
 
     const results = readResults(reports);
-    const scenario = results.scenarios.find((s) => s.id === 'custom-endpoint-jwt');
-    expect(scenario?.status).toBe('FINISHED');
-    const notPassed = scenario!.checks.filter((c) => c.status !== 'PASSED').map((c) => `${c.id}: ${c.status}`);
+    expect(results.scenarios.map((s) => [s.id, s.status])).toEqual([
+      ['custom-endpoint-jwt', 'FINISHED'],
+      ['sm-relay', 'FINISHED'],
+      ['audience-migration', 'FINISHED'],
+    ]);
+    const checks = results.scenarios.flatMap((s) => s.checks);
+    const notPassed = checks.filter((c) => c.status !== 'PASSED').map((c) => `${c.id}: ${c.status}`);
     expect(notPassed).toEqual([]);
-    expect(scenario!.checks.length).toBeGreaterThanOrEqual(45);
+    expect(checks.length).toBeGreaterThanOrEqual(80);
     expect(results.exitCode).toBe(0);
     expect(results.targets.every((t) => t.embedded)).toBe(true);
 
     const junit = readFileSync(join(reports, 'junit.xml'), 'utf8');
-    expect(junit.match(/<testcase /g)?.length).toBe(scenario!.checks.length);
+    expect(junit.match(/<testcase /g)?.length).toBe(checks.length);
+    expect(junit.match(/<testsuite /g)?.length).toBe(3);
     expect(junit).not.toContain('<failure');
     const html = readFileSync(join(reports, 'report.html'), 'utf8');
-    expect(html).toContain('<svg');
-    expect(html).toContain('custom-endpoint-jwt');
-    // The report shows what a token said, never a usable token or a demo credential.
+    expect(html.match(/<svg/g)?.length).toBeGreaterThanOrEqual(3);
+    for (const id of ['custom-endpoint-jwt', 'sm-relay', 'audience-migration']) expect(html).toContain(id);
+    // The report shows what a token said, never a usable token or a credential.
     expect(html).not.toMatch(/eyJ[\w-]+\.eyJ[\w-]+\.[\w-]{20,}/);
-    expect(html).not.toContain('glpat-saas-dev-ai-features');
-  }, 120_000);
+    for (const secret of ['glpat-saas-dev-ai-features', 'glpat-saas-sm-service', 'glpat-sm-dev-api', 'duo-demo-password']) expect(html).not.toContain(secret);
+  }, 180_000);
 
   it('exits 2 with a clear message for an unknown scenario or role', async () => {
     const scenario = await runCli(['run', '--scenario', 'no-such-scenario', '--reports', tempDir('usage')]);

@@ -3,7 +3,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { projectRoot } from '../contracts/src/index.js';
+import { PATH, projectRoot } from '../contracts/src/index.js';
+import { freePort } from '../scenarios/runner/stack/ports.js';
 
 export const root = projectRoot();
 
@@ -78,3 +79,28 @@ export async function startApp(app: string, args: string[], env: Record<string, 
     },
   };
 }
+
+/** The compiled emulators on free loopback ports, as tests start them outside the runner. */
+export const emulators = {
+  async saas(env: Record<string, string> = {}): Promise<Started> {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    return startApp('gitlab', ['--mode', 'saas', '--port', String(port), '--host', '127.0.0.1', '--url', url], env, PATH.GITLAB_HEALTH);
+  },
+  async selfManaged(saasUrl: string, env: Record<string, string> = {}): Promise<Started> {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    return startApp('gitlab', ['--mode', 'self-managed', '--port', String(port), '--host', '127.0.0.1', '--url', url], { ...env, SAAS_URL: saasUrl }, PATH.GITLAB_HEALTH);
+  },
+  async model(env: Record<string, string> = {}): Promise<Started> {
+    return startApp('fake-model', ['--port', String(await freePort()), '--host', '127.0.0.1'], env, PATH.MODEL_HEALTHZ);
+  },
+  async gateway(issuerUrl: string, modelUrl: string, env: Record<string, string> = {}): Promise<Started> {
+    return startApp(
+      'ai-gateway',
+      ['--port', String(await freePort()), '--host', '127.0.0.1'],
+      { ...env, AIGW_TRUSTED_ISSUERS: issuerUrl, AIGW_MODEL_URL: modelUrl },
+      PATH.GATEWAY_HEALTHZ,
+    );
+  },
+};

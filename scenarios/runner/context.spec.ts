@@ -93,6 +93,7 @@ describe('check execution', () => {
     expect(result.failure!.message).toMatch(
       new RegExp(`^no response from ai-gateway \\(GET http://127\\.0\\.0\\.1:${port}/monitoring/healthz\\): .*ECONNREFUSED`),
     );
+    expect(result.failure).toMatchObject({ expected: 'an HTTP response', actual: result.failure!.message });
     expect(result.exchangeIds).toHaveLength(1);
     expect(result.failure!.exchangeId).toBe(result.exchangeIds[0]);
     expect(run.exchanges[0]).toMatchObject({ id: result.exchangeIds[0], from: 'ide', to: 'ai-gateway', kind: 'scenario' });

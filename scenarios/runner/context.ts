@@ -181,7 +181,8 @@ export class ScenarioRun implements ScenarioContext {
       return { status: spec.severity === 'MUST' ? 'FAILED' : 'WARNING', failure };
     }
     if (e instanceof TransportError) {
-      return { status: 'FAILED', failure: { message: redactMessage(e.message), exchangeId: e.exchangeId } };
+      const message = redactMessage(e.message);
+      return { status: 'FAILED', failure: { message, expected: 'an HTTP response', actual: message, exchangeId: e.exchangeId } };
     }
     const err = e instanceof Error ? e : new Error(String(e));
     const failure: CheckFailureDetail = {

@@ -112,6 +112,15 @@ describe('target profiles', () => {
     expect(profile.source).toBe(file);
   });
 
+  it('resolves an external role\'s log_file against the profile folder, and ignores it for an embedded role', () => {
+    const dir = tempDir('aah-log-');
+    const file = join(dir, 'p.yaml');
+    writeFileSync(file, 'roles:\n  gitlab-sm: { url: "http://sm.example", log_file: logs/sm.log }\n  gitlab-saas: { log_file: saas.log }\n');
+    const profile = loadTargetProfile({ profileFile: file });
+    expect(profile.roles['gitlab-sm'].log_file).toBe(join(dir, 'logs', 'sm.log'));
+    expect(profile.roles['gitlab-saas'].log_file).toBeUndefined();
+  });
+
   it('reports a seed_file that does not exist and a profile that does not parse', () => {
     expect(usageMessage(() => readProfileFile(writeProfile('s.yaml', 'options: { seed_file: nope.yaml }\n')))).toContain('/options/seed_file');
     expect(usageMessage(() => readProfileFile(writeProfile('broken.json', '{"roles": ')))).toContain('cannot be parsed');

@@ -31,6 +31,11 @@ export interface RoleProfile {
    * (a container network name behind a published port, a public URL behind a proxy).
    */
   issuer?: string;
+  /**
+   * A log file of an external implementation that the harness may read, to check that no
+   * credential reached it (relative to the profile file). Embedded roles always have one.
+   */
+  log_file?: string;
   credentials?: ProfileCredentials;
 }
 
@@ -185,6 +190,7 @@ export function mergeProfiles(
       if (u.credentials) merged.credentials = u.credentials;
       if (u.control_token) merged.control_token = u.control_token;
       if (u.issuer) merged.issuer = normaliseUrl(u.issuer);
+      if (u.log_file) merged.log_file = source ? resolve(dirname(source), u.log_file) : resolve(u.log_file);
     } else {
       const credentials = u.credentials ?? b.credentials;
       if (credentials) merged.credentials = credentials;

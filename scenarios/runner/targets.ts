@@ -46,7 +46,8 @@ export function resolveTargets(
     const token = external ? profile.roles[role].control_token : controlToken;
     const issuer = (external && profile.roles[role].issuer) || url;
     const target: ResolvedTarget = { role, url, issuer, embedded: !external };
-    if (started) target.logFile = started.logFile;
+    const logFile = started?.logFile ?? (external ? profile.roles[role].log_file : undefined);
+    if (logFile) target.logFile = logFile;
     if (token) {
       target.control = new RecordingControlClient({ recorder, role, baseUrl: url, token, timeoutMs: profile.options.timeoutMs });
     }

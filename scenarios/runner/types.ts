@@ -181,7 +181,7 @@ export interface ResolvedTarget {
   embedded: boolean;
   /** Present when the target exposes the harness control API and its token is known. */
   control?: ControlClient;
-  /** The log file of an embedded role (the harness reads it for leaked credentials). */
+  /** The role's log file: an embedded role's own, or the profile's log_file for an external one (read for leaked credentials). */
   logFile?: string;
 }
 

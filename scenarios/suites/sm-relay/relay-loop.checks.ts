@@ -56,12 +56,20 @@ export async function relayLoopChecks(ctx: ScenarioContext, state: SmRelayState)
     },
     async (scope) => {
       const saas = requireControl(ctx, scope, 'gitlab-saas', 'read the requests SaaS received from the self-managed instance');
-      const relayedCalls = (await receivedRequests(saas, [PATH.GITLAB_CODE_SUGGESTIONS_TOKENS])).filter(
-        (r) => r.method === 'POST' && (r.userAgent ?? '').startsWith(USER_AGENT.RELAY_PREFIX),
-      );
-      expectThat(relayedCalls.length >= 1 && relayedCalls.some((r) => r.status === 201 || r.status === 200), 'SaaS never answered a relayed token request', {
-        expected: { 'POST /api/v4/code_suggestions/tokens': `User-Agent ${USER_AGENT.RELAY_PREFIX}..., answered 2xx` },
-        actual: relayedCalls.length ? relayedCalls : 'no relayed request reached SaaS',
+      // Only what this check's own token request caused counts: SaaS's log holds earlier traffic too.
+      const relayedSoFar = async () =>
+        (await receivedRequests(saas, [PATH.GITLAB_CODE_SUGGESTIONS_TOKENS])).filter((r) => r.method === 'POST' && (r.userAgent ?? '').startsWith(USER_AGENT.RELAY_PREFIX));
+      const before = (await relayedSoFar()).length;
+      const ide = new IdeClient({ gitlab: ctx.http('ide', 'gitlab-sm'), gateway: ctx.http('ide', 'ai-gateway'), personalAccessToken: idePat(ctx, scope) });
+      await obtain(ide);
+      let relayed = (await relayedSoFar()).slice(before);
+      for (let waited = 0; relayed.length === 0 && waited < 500; waited += 50) {
+        await new Promise((r) => setTimeout(r, 50)); // SaaS logs a request just after answering it
+        relayed = (await relayedSoFar()).slice(before);
+      }
+      expectThat(relayed.length === 1 && (relayed[0]!.status === 201 || relayed[0]!.status === 200), 'SaaS did not see exactly one relayed token request, answered 2xx', {
+        expected: { 'POST /api/v4/code_suggestions/tokens': `one, User-Agent ${USER_AGENT.RELAY_PREFIX}..., answered 2xx` },
+        actual: relayed.length ? relayed : 'no request with a gitlab-workhorse User-Agent reached SaaS',
       });
     },
   );

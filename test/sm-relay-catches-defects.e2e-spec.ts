@@ -1,0 +1,158 @@
+/**
+ * The sm-relay scenario against a self-managed GitLab it has never seen: an independently
+ * written double (test/doubles/double-self-managed.ts) passes when correct, and each defect
+ * switched on makes the checks that guard against it fail, naming the clause and what came
+ * back. SaaS, the gateway and the model are the real emulators, all external to the run.
+ */
+import { appendFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { mergeProfiles, readEmbeddedProfile } from '../scenarios/runner/profile.js';
+import { runConformance } from '../scenarios/runner/run.js';
+import type { CheckResult, RunResult } from '../scenarios/runner/types.js';
+import { SCENARIOS } from '../scenarios/suites/index.js';
+import { startDoubleSelfManaged, type SelfManagedDefect } from './doubles/double-self-managed.js';
+import { emulators, tempDir, type Started } from './support.js';
+
+const CONTROL_TOKEN = 'sm-relay-defects-e2e-control-token-0123';
+
+interface Upstream {
+  saas: Started;
+  gateway: Started;
+}
+
+let model: Started;
+/** The SaaS and gateway every run shares: the scenario restores what it changes there. */
+let shared: Upstream;
+
+const env = { HARNESS_CONTROL_TOKEN: CONTROL_TOKEN };
+
+beforeAll(async () => {
+  model = await emulators.model(env);
+  const saas = await emulators.saas(env);
+  shared = { saas, gateway: await emulators.gateway(saas.url, model.url, env) };
+}, 60_000);
+afterAll(async () => {
+  await shared?.gateway.stop();
+  await shared?.saas.stop();
+  await model?.stop();
+});
+
+interface Certified {
+  result: RunResult;
+  console: string;
+  /** The double's log file, named in the profile as gitlab-sm's log_file. */
+  relayLog: string[];
+}
+
+/** Runs sm-relay with the double as gitlab-sm; every role is external to the run. */
+async function certify(defects: SelfManagedDefect[]): Promise<Certified> {
+  const { saas, gateway } = shared;
+  const reportsDir = tempDir('sm-relay-defect');
+  const logFile = join(reportsDir, 'double-self-managed.log');
+  appendFileSync(logFile, '');
+  const sm = await startDoubleSelfManaged({ saasUrl: saas.url, controlToken: CONTROL_TOKEN, defects, log: (line) => appendFileSync(logFile, `${line}\n`) });
+  const embedded = readEmbeddedProfile();
+  const credentials = (role: 'gitlab-saas' | 'gitlab-sm') => embedded.roles![role]!.credentials!;
+  let console = '';
+  try {
+    const result = await runConformance({
+      scenarios: SCENARIOS,
+      selected: ['sm-relay'],
+      profile: mergeProfiles(embedded, {
+        roles: {
+          'gitlab-saas': { url: saas.url, control_token: CONTROL_TOKEN, credentials: credentials('gitlab-saas') },
+          'gitlab-sm': { url: sm.url, control_token: CONTROL_TOKEN, credentials: credentials('gitlab-sm'), log_file: logFile },
+          'ai-gateway': { url: gateway.url, control_token: CONTROL_TOKEN },
+          'fake-model': { url: model.url },
+        },
+      }),
+      reportsDir,
+      ports: 'auto',
+      quiet: true,
+      handleSignals: false,
+      output: { write: (s: string) => ((console += s), true) },
+    });
+    return { result, console, relayLog: readFileSync(logFile, 'utf8').split('\n').filter(Boolean) };
+  } finally {
+    await sm.close();
+  }
+}
+
+const checksOf = (result: RunResult): CheckResult[] => result.scenarios.flatMap((s) => s.checks);
+const idsWith = (result: RunResult, status: CheckResult['status']) => checksOf(result).filter((c) => c.status === status).map((c) => c.id);
+const check = (result: RunResult, id: string) => checksOf(result).find((c) => c.id === id);
+
+it('certifies the correct double: the scenario is not tied to our own self-managed emulator', async () => {
+  const { result, relayLog } = await certify([]);
+  expect(result.scenarios[0]!.status).toBe('FINISHED');
+  expect(idsWith(result, 'FAILED')).toEqual([]);
+  expect(idsWith(result, 'WARNING')).toEqual([]);
+  expect(idsWith(result, 'SKIPPED')).toEqual([]);
+  expect(result.summary.passed).toBe(result.summary.total);
+  expect(result.exitCode).toBe(0);
+  // The double relayed for real: once per token request the scenario made, each a line of its log.
+  expect(relayLog.length).toBeGreaterThan(5);
+  expect(relayLog.join('\n')).not.toContain('glpat-');
+}, 60_000);
+
+/** The run failed, and each of `ids` FAILED as a MUST with an assertion saying what was expected and what came back. */
+function expectCaughtBy(result: RunResult, ids: string[]): void {
+  expect(result.exitCode).toBe(1);
+  expect(idsWith(result, 'FAILED')).toEqual(expect.arrayContaining(ids));
+  for (const id of ids) {
+    const failed = check(result, id)!;
+    expect(failed.severity).toBe('MUST');
+    expect(failed.failure?.message.length).toBeGreaterThan(10);
+    expect(failed.failure?.expected).toBeDefined();
+    expect(failed.failure?.actual).toBeDefined();
+    expect(failed.clauses.length).toBeGreaterThan(0);
+  }
+}
+
+/** Each defect and the MUST checks of sm-relay that catch it. */
+const CAUGHT_BY: Array<[SelfManagedDefect, string[]]> = [
+  [
+    'echo-stored-token-on-failure',
+    ['answers-502-when-saas-is-unreachable', 'answers-504-when-saas-hangs', 'answers-5xx-when-saas-fails', 'answers-502-for-a-malformed-saas-answer'],
+  ],
+  ['ignore-configured-timeout', ['answers-504-when-saas-hangs']],
+  ['pass-through-saas-5xx', ['answers-5xx-when-saas-fails']],
+  ['pass-through-malformed-token-response', ['answers-502-for-a-malformed-saas-answer']],
+  ['ignore-code-suggestions-setting', ['hides-the-endpoint-when-code-suggestions-are-off']],
+  ['settings-writable-by-anyone', ['refuses-settings-changes-by-non-admins']],
+  ['returns-stored-token-in-settings', ['stores-the-service-token-through-the-admin-api', 'never-returns-the-stored-token']],
+  ['log-stored-token', ['keeps-credentials-out-of-logs']],
+  [
+    'relay-without-workhorse-user-agent',
+    [
+      'sends-the-stored-token-as-workhorse',
+      'relays-as-workhorse-with-the-service-token',
+      'marks-the-relayed-jwt-self-managed',
+      'passes-on-saas-401-without-the-instance-admin-flag',
+    ],
+  ],
+];
+
+it.each(CAUGHT_BY)('catches a self-managed relay with the defect %s', async (defect, ids) => {
+  expectCaughtBy((await certify([defect])).result, ids);
+}, 60_000);
+
+it('catches a relay without any timeout: the IDE\'s request to it times out', async () => {
+  const { result } = await certify(['no-relay-timeout']);
+  expect(result.exitCode).toBe(1);
+  expect(idsWith(result, 'FAILED')).toEqual(['answers-504-when-saas-hangs']);
+  const hung = check(result, 'answers-504-when-saas-hangs')!;
+  // A request that gets no response at all is a transport failure: an HTTP response was expected.
+  expect(hung.failure?.expected).toBe('an HTTP response');
+  expect(hung.failure?.message).toMatch(/no response from gitlab-sm \(POST http:\/\/127\.0\.0\.1:\d+\/api\/v4\/code_suggestions\/tokens\): timed out after \d+ ms/);
+  expect(hung.failure?.exchangeId).toBeDefined();
+  expect(hung.clauses.map((c) => c.id)).toContain('gitlab.relay.failure');
+}, 60_000);
+
+it('tells the user which check failed, under which clause, and what came back', async () => {
+  const { console } = await certify(['pass-through-saas-5xx']);
+  expect(console).toMatch(/FAILED\s+MUST\s+sm-relay\/answers-5xx-when-saas-fails/);
+  expect(console).toContain('gitlab.relay.failure');
+  expect(console).toMatch(/expected HTTP 502 from POST http:\/\/127\.0\.0\.1:\d+\/api\/v4\/code_suggestions\/tokens, got 500/);
+  expect(console).toContain('something went wrong');
+}, 60_000);
