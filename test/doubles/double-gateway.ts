@@ -4,8 +4,8 @@
  * (the correct double passes), and it catches real defects (each switchable defect below
  * makes specific checks fail). Test-only; never shipped.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
+import { listenOnLoopback, readBody, sendJson, type LoopbackServer } from './loopback-server.js';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, importJWK, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyOptions } from 'jose';
 
 export type GatewayDefect =
@@ -23,10 +23,7 @@ export type GatewayDefect =
   | 'window-never-closes'
   | 'no-legacy-scope-mapping';
 
-export interface DoubleGateway {
-  url: string;
-  close(): Promise<void>;
-}
+export type DoubleGateway = LoopbackServer;
 
 const NEW_AUDIENCE = 'gitlab-ai-gateway';
 const LEGACY_AUDIENCE = 'gitlab-code-suggestions';
@@ -77,16 +74,6 @@ async function verifyWithAnyKey(token: string, jwks: JSONWebKeySet, options: JWT
     }
   }
   throw new Error('no published key verifies the token');
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  let body = '';
-  for await (const chunk of req) body += chunk;
-  return body;
 }
 
 export interface DoubleGatewayOptions {
@@ -160,29 +147,29 @@ export async function startDoubleGateway(options: DoubleGatewayOptions): Promise
     return { claims };
   }
 
-  const server: Server = createServer((req, res) => {
+  return listenOnLoopback((req, res) => {
     void (async () => {
       const path = (req.url ?? '').split('?')[0] ?? '';
-      if (req.method === 'GET' && (path === '/monitoring/ready' || path === '/monitoring/healthz')) return send(res, 200, { status: 'ok' });
+      if (req.method === 'GET' && (path === '/monitoring/ready' || path === '/monitoring/healthz')) return sendJson(res, 200, { status: 'ok' });
       if (path.startsWith('/-/harness/')) {
-        if (!options.controlToken) return send(res, 404, { detail: 'Not Found' });
-        if (req.headers['x-harness-control-token'] !== options.controlToken) return send(res, 401, { detail: 'control token missing or wrong' });
+        if (!options.controlToken) return sendJson(res, 404, { detail: 'Not Found' });
+        if (req.headers['x-harness-control-token'] !== options.controlToken) return sendJson(res, 401, { detail: 'control token missing or wrong' });
         const body = await readBody(req);
         if (path === '/-/harness/auth' && req.method === 'PUT') Object.assign(settings, JSON.parse(body || '{}') as Partial<typeof settings>);
-        if (path === '/-/harness/auth') return send(res, 200, { ...settings, acceptedAudiences: acceptedAudiences() });
+        if (path === '/-/harness/auth') return sendJson(res, 200, { ...settings, acceptedAudiences: acceptedAudiences() });
         if (path === '/-/harness/jwks-cache/clear' && req.method === 'POST') {
           keys.clear();
           res.writeHead(204).end();
           return;
         }
-        if (path === '/-/harness/requests') return send(res, 200, { requests: [] });
-        return send(res, 404, { detail: 'Not Found' });
+        if (path === '/-/harness/requests') return sendJson(res, 200, { requests: [] });
+        return sendJson(res, 404, { detail: 'Not Found' });
       }
-      if (req.method !== 'POST' || (path !== '/v2/code/completions' && path !== '/v2/completions')) return send(res, 404, { detail: 'Not Found' });
+      if (req.method !== 'POST' || (path !== '/v2/code/completions' && path !== '/v2/completions')) return sendJson(res, 404, { detail: 'Not Found' });
       await readBody(req);
       const outcome = await authenticate(req);
-      if ('status' in outcome) return send(res, outcome.status, outcome.body);
-      send(res, 200, {
+      if ('status' in outcome) return sendJson(res, outcome.status, outcome.body);
+      sendJson(res, 200, {
         id: 'id',
         model: { engine: 'double', name: 'double-model', lang: 'python' },
         object: 'text_completion',
@@ -190,17 +177,8 @@ export async function startDoubleGateway(options: DoubleGatewayOptions): Promise
         choices: [{ text: 'return n', index: 0, finish_reason: 'length' }],
       });
     })().catch(() => {
-      if (!res.headersSent) send(res, 500, { detail: 'Internal Server Error' });
+      if (!res.headersSent) sendJson(res, 500, { detail: 'Internal Server Error' });
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
 }
+

@@ -7,9 +7,9 @@
  * each switchable defect below. Test-only; never shipped.
  */
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
+import { listenOnLoopback, sendJson, type LoopbackServer } from './loopback-server.js';
 import {
   CODE_SUGGESTIONS_TOKEN_SCOPES,
   GITLAB_ERROR,
@@ -21,6 +21,7 @@ import {
   type DemoFixture,
   type DemoPersonalAccessToken,
   type DemoUser,
+  type LoggedRequest,
 } from '../../contracts/src/index.js';
 
 export type SelfManagedDefect =
@@ -57,10 +58,7 @@ export interface DoubleSelfManagedOptions {
   log?: (line: string) => void;
 }
 
-export interface DoubleSelfManaged {
-  url: string;
-  close(): Promise<void>;
-}
+export type DoubleSelfManaged = LoopbackServer;
 
 /** What the relay sends SaaS: Workhorse's send_url is how SaaS recognises a relayed request. */
 const WORKHORSE_USER_AGENT = `${USER_AGENT.RELAY_PREFIX} (double)`;
@@ -72,15 +70,6 @@ const NOT_FOUND = GITLAB_ERROR.NOT_FOUND;
 interface Account {
   user: DemoUser;
   pat: DemoPersonalAccessToken;
-}
-
-interface Logged {
-  at: string;
-  method: string;
-  path: string;
-  status: number;
-  durationMs: number;
-  userAgent?: string;
 }
 
 class HttpError extends Error {
@@ -145,11 +134,6 @@ async function readJsonObject(req: IncomingMessage): Promise<Record<string, unkn
   return value as Record<string, unknown>;
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  if (res.headersSent || res.destroyed) return;
-  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
-}
-
 function sendRaw(res: ServerResponse, status: number, text: string, contentType: string): void {
   if (res.headersSent || res.destroyed) return;
   res.writeHead(status, { 'content-type': contentType }).end(text);
@@ -173,7 +157,7 @@ export async function startDoubleSelfManaged(options: DoubleSelfManagedOptions):
   const defaultRelay = { saasUrl: options.saasUrl.replace(/\/+$/, ''), timeoutMs: options.timeoutMs ?? 5000 };
   let settings = initialSettings();
   let relay = { ...defaultRelay };
-  const requests: Logged[] = [];
+  const requests: LoggedRequest[] = [];
 
   function authenticate(req: IncomingMessage): Account {
     const authorization = req.headers.authorization;
@@ -330,12 +314,12 @@ export async function startDoubleSelfManaged(options: DoubleSelfManagedOptions):
     throw new HttpError(404, NOT_FOUND);
   }
 
-  const server: Server = createServer((req, res) => {
+  return listenOnLoopback((req, res) => {
     const started = Date.now();
     const url = new URL(req.url ?? '/', 'http://double');
     res.once('finish', () => {
       if (url.pathname.startsWith(PATH.HARNESS_CONTROL_PREFIX)) return;
-      const entry: Logged = { at: new Date().toISOString(), method: req.method ?? '', path: url.pathname, status: res.statusCode, durationMs: Date.now() - started };
+      const entry: LoggedRequest = { at: new Date().toISOString(), method: req.method ?? '', path: url.pathname, status: res.statusCode, durationMs: Date.now() - started };
       const userAgent = req.headers['user-agent'];
       if (userAgent) entry.userAgent = userAgent;
       requests.push(entry);
@@ -345,14 +329,4 @@ export async function startDoubleSelfManaged(options: DoubleSelfManagedOptions):
       sendJson(res, 500, { message: '500 Internal Server Error' });
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
 }
