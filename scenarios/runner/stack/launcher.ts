@@ -14,7 +14,7 @@ import { InterruptedError, StackStartError } from '../errors.js';
 import type { TargetProfile } from '../profile.js';
 import { harnessUserAgent } from '../version.js';
 import { freePort, isPortFree, LOOPBACK } from './ports.js';
-import { START_ORDER, defaultRoleTable, type LaunchContext, type RoleTable } from './role-table.js';
+import { EMBEDDED_DEPENDENCIES, START_ORDER, defaultRoleTable, type LaunchContext, type RoleTable } from './role-table.js';
 
 export interface StartStackOptions {
   /** Embedded roles to start (any order; started in START_ORDER). */
@@ -209,6 +209,22 @@ async function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
 }
 
 /** Starts the given embedded roles; on any failure stops what it started and throws StackStartError. */
+/**
+ * The roles to start, in waves: a role joins the first wave after every role it depends on
+ * (EMBEDDED_DEPENDENCIES) that is started too. Roles of one wave start at the same time.
+ */
+export function startWaves(roles: readonly Role[]): Role[][] {
+  const waves: Role[][] = [];
+  const placed = new Map<Role, number>();
+  for (const role of START_ORDER.filter((r) => roles.includes(r))) {
+    const after = EMBEDDED_DEPENDENCIES[role].filter((d) => placed.has(d)).map((d) => placed.get(d)!);
+    const wave = after.length ? Math.max(...after) + 1 : 0;
+    placed.set(role, wave);
+    (waves[wave] ??= []).push(role);
+  }
+  return waves;
+}
+
 export async function startStack(options: StartStackOptions): Promise<RunningStack> {
   const table: RoleTable = { ...defaultRoleTable(), ...options.table };
   const controlToken = options.controlToken ?? randomBytes(32).toString('hex');
@@ -237,31 +253,38 @@ export async function startStack(options: StartStackOptions): Promise<RunningSta
     await Promise.all([...started].reverse().map(({ child }) => stopChild(child, graceMs)));
   };
 
+  const launch = async (p: (typeof planned)[number]): Promise<void> => {
+    const spec = table[p.role];
+    const ctx: LaunchContext = { role: p.role, port: p.port, host: LOOPBACK, url: p.url, urls, profile: options.profile };
+    const logFile = join(options.logsDir, `${p.role}.log`);
+    const args = spec.args(ctx);
+    const env = { ...process.env, LOG_LEVEL: 'info', ...(spec.env?.(ctx) ?? {}), HARNESS_CONTROL_TOKEN: controlToken };
+    options.onProgress?.(`starting ${p.role} on ${p.url} (log: ${logFile})`);
+    const fd = openSync(logFile, 'w');
+    let child: ChildProcess;
+    try {
+      child = spawn(process.execPath, [spec.script, ...args], { env, stdio: ['ignore', fd, fd] });
+    } finally {
+      closeSync(fd);
+    }
+    track(child);
+    // A spawn failure surfaces as an early exit in waitHealthy; keep it from crashing the runner.
+    child.on('error', () => undefined);
+    const info: StackRole = { role: p.role, url: p.url, port: p.port, pid: child.pid ?? -1, logFile };
+    started.push({ child, info });
+    child.once('exit', (code, sig) => {
+      if (!stopping && healthy.has(p.role)) for (const l of listeners) l(p.role, code, sig);
+    });
+    await waitHealthy(child, p, spec.healthPath, logFile, options.healthTimeoutMs ?? 30_000, options.signal);
+    healthy.add(p.role);
+  };
+
   try {
-    for (const p of planned) {
-      const spec = table[p.role];
-      const ctx: LaunchContext = { role: p.role, port: p.port, host: LOOPBACK, url: p.url, urls, profile: options.profile };
-      const logFile = join(options.logsDir, `${p.role}.log`);
-      const args = spec.args(ctx);
-      const env = { ...process.env, LOG_LEVEL: 'info', ...(spec.env?.(ctx) ?? {}), HARNESS_CONTROL_TOKEN: controlToken };
-      options.onProgress?.(`starting ${p.role} on ${p.url} (log: ${logFile})`);
-      const fd = openSync(logFile, 'w');
-      let child: ChildProcess;
-      try {
-        child = spawn(process.execPath, [spec.script, ...args], { env, stdio: ['ignore', fd, fd] });
-      } finally {
-        closeSync(fd);
-      }
-      track(child);
-      // A spawn failure surfaces as an early exit in waitHealthy; keep it from crashing the runner.
-      child.on('error', () => undefined);
-      const info: StackRole = { role: p.role, url: p.url, port: p.port, pid: child.pid ?? -1, logFile };
-      started.push({ child, info });
-      child.once('exit', (code, sig) => {
-        if (!stopping && healthy.has(p.role)) for (const l of listeners) l(p.role, code, sig);
-      });
-      await waitHealthy(child, p, spec.healthPath, logFile, options.healthTimeoutMs ?? 30_000, options.signal);
-      healthy.add(p.role);
+    // Roles whose embedded dependencies are healthy start together: each wave waits for the last.
+    for (const wave of startWaves(planned.map((p) => p.role))) {
+      const results = await Promise.allSettled(planned.filter((p) => wave.includes(p.role)).map(launch));
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
     }
   } catch (e) {
     await stop();
