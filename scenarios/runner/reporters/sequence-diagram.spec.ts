@@ -51,6 +51,29 @@ describe('SVG sequence diagram', () => {
     ]);
   });
 
+  it('puts each model call under the keystroke it falls in, not the one a few milliseconds earlier', () => {
+    // Three keystrokes 3 ms apart; the model calls happen 1 ms into the 2nd and the 3rd.
+    const order = layoutEvents([
+      exchange({ id: 'k1', from: 'ide', to: 'ai-gateway', startedAt: '2025-01-01T00:00:00.000Z', durationMs: 2 }),
+      exchange({ id: 'k2', from: 'ide', to: 'ai-gateway', startedAt: '2025-01-01T00:00:00.003Z', durationMs: 2 }),
+      exchange({ id: 'k3', from: 'ide', to: 'ai-gateway', startedAt: '2025-01-01T00:00:00.006Z', durationMs: 2 }),
+      exchange({ id: 'm2', from: 'ai-gateway', to: 'fake-model', kind: 'observed', startedAt: '2025-01-01T00:00:00.004Z', durationMs: 1 }),
+      exchange({ id: 'm3', from: 'ai-gateway', to: 'fake-model', kind: 'observed', startedAt: '2025-01-01T00:00:00.007Z', durationMs: 1 }),
+    ]).map((e) => `${e.kind}:${e.exchange.id}`);
+    expect(order).toEqual([
+      'request:k1',
+      'response:k1',
+      'request:k2',
+      'request:m2',
+      'response:m2',
+      'response:k2',
+      'request:k3',
+      'request:m3',
+      'response:m3',
+      'response:k3',
+    ]);
+  });
+
   it('draws an exchange that ends in the same millisecond the next begins before it', () => {
     const order = layoutEvents([
       exchange({ id: 'a', startedAt: '2025-01-01T00:00:00.000Z', durationMs: 0 }),

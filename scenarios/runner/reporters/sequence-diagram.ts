@@ -68,15 +68,21 @@ export function layoutEvents(exchanges: readonly RecordedExchange[]): DiagramEve
     return { exchange, start, end, index };
   });
   const TOLERANCE_MS = 5;
+  // How far an observed call lies outside a harness exchange (0: inside it).
+  const distance = (o: Interval, s: Interval) => (o.start < s.start ? s.start - o.start : o.start > s.end ? o.start - s.end : 0);
   for (const o of intervals.filter((i) => i.exchange.kind === 'observed')) {
-    const outer = intervals.find(
-      (s) =>
-        s.exchange.kind !== 'observed' &&
-        s.exchange.to === o.exchange.from &&
-        o.start <= s.end + TOLERANCE_MS &&
-        o.end >= s.start - TOLERANCE_MS &&
-        s.end > s.start,
-    );
+    // The exchange that caused the call: the one to its caller that contains it, else the
+    // nearest within the tolerance (back-to-back keystrokes are milliseconds apart).
+    const outer = intervals
+      .filter(
+        (s) =>
+          s.exchange.kind !== 'observed' &&
+          s.exchange.to === o.exchange.from &&
+          o.start <= s.end + TOLERANCE_MS &&
+          o.end >= s.start - TOLERANCE_MS &&
+          s.end > s.start,
+      )
+      .sort((a, b) => distance(o, a) - distance(o, b) || b.start - a.start)[0];
     if (!outer) continue;
     const eps = Math.min(0.01, (outer.end - outer.start) / 4);
     o.start = Math.min(Math.max(o.start, outer.start + eps), outer.end - 2 * eps);
