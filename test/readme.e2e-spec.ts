@@ -37,7 +37,9 @@ function localised(script: string): string {
 }
 
 async function bash(script: string): Promise<string> {
-  const { stdout } = await run('bash', ['-e', '-c', localised(script)], { cwd: tempDir('readme'), timeout: 60_000, env: { PATH: process.env.PATH ?? '' } });
+  // Whatever the block starts in the background ends with it, also when a line fails.
+  const guarded = `trap 'kill $(jobs -p) 2>/dev/null || true' EXIT\n${localised(script)}`;
+  const { stdout } = await run('bash', ['-e', '-c', guarded], { cwd: tempDir('readme'), timeout: 60_000, env: { PATH: process.env.PATH ?? '' } });
   return stdout;
 }
 
