@@ -45,12 +45,12 @@ interface Certified {
 }
 
 /** Runs sm-relay with the double as gitlab-sm; every role is external to the run. */
-async function certify(defects: SelfManagedDefect[]): Promise<Certified> {
+async function certify(defects: SelfManagedDefect[], environment: { inContainer?: boolean } = {}): Promise<Certified> {
   const { saas, gateway } = shared;
   const reportsDir = tempDir('sm-relay-defect');
   const logFile = join(reportsDir, 'double-self-managed.log');
   appendFileSync(logFile, '');
-  const sm = await startDoubleSelfManaged({ saasUrl: saas.url, controlToken: CONTROL_TOKEN, defects, log: (line) => appendFileSync(logFile, `${line}\n`) });
+  const sm = await startDoubleSelfManaged({ saasUrl: saas.url, controlToken: CONTROL_TOKEN, defects, ...environment, log: (line) => appendFileSync(logFile, `${line}\n`) });
   const embedded = readEmbeddedProfile();
   const credentials = (role: 'gitlab-saas' | 'gitlab-sm') => embedded.roles![role]!.credentials!;
   let console = '';
@@ -155,4 +155,16 @@ it('tells the user which check failed, under which clause, and what came back', 
   expect(console).toContain('gitlab.relay.failure');
   expect(console).toMatch(/expected HTTP 502 from POST http:\/\/127\.0\.0\.1:\d+\/api\/v4\/code_suggestions\/tokens, got 500/);
   expect(console).toContain('something went wrong');
+}, 60_000);
+
+it('skips, saying why, the failure modes it cannot drive when the instance cannot reach the harness (a container)', async () => {
+  const { result } = await certify([], { inContainer: true });
+  const skipped = checksOf(result).filter((c) => c.status === 'SKIPPED');
+  expect(skipped.map((c) => c.id).sort()).toEqual(
+    ['answers-5xx-when-saas-fails', 'answers-502-for-a-malformed-saas-answer', 'answers-504-when-saas-hangs', 'sends-the-stored-token-as-workhorse'].sort(),
+  );
+  for (const c of skipped) expect(c.skipReason).toMatch(/never reached the harness's stand-in SaaS .* cannot reach the harness's loopback/);
+  expect(check(result, 'answers-502-when-saas-is-unreachable')!.status).toBe('PASSED');
+  expect(idsWith(result, 'FAILED')).toEqual([]);
+  expect(result.exitCode).toBe(0);
 }, 60_000);

@@ -56,6 +56,11 @@ export interface DoubleSelfManagedOptions {
   timeoutMs?: number;
   /** One line per relay. */
   log?: (line: string) => void;
+  /**
+   * Behave as if the instance ran in a container: 127.0.0.1 is its own loopback, so a relay
+   * pointed at any loopback URL but its configured SaaS finds nothing listening there.
+   */
+  inContainer?: boolean;
 }
 
 export type DoubleSelfManaged = LoopbackServer;
@@ -216,6 +221,9 @@ export async function startDoubleSelfManaged(options: DoubleSelfManagedOptions):
     const signal = defects.has('no-relay-timeout') ? undefined : AbortSignal.timeout(limit);
     let response: Response;
     let text: string;
+    if (options.inContainer && saasUrl !== options.saasUrl && new URL(saasUrl).hostname === '127.0.0.1') {
+      return failure(502, `${statusLine(502)} - SaaS at ${saasUrl} could not be reached`, 'unreachable');
+    }
     try {
       response = await fetch(`${saasUrl}${PATH.GITLAB_CODE_SUGGESTIONS_TOKENS}`, {
         method: 'POST',

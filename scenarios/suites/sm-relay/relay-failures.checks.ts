@@ -23,8 +23,14 @@ export async function relayFailureChecks(ctx: ScenarioContext): Promise<void> {
   const vscode = ctx.http('ide', 'gitlab-sm');
   const fault = await new FaultServer().start();
   try {
-    /** Points the relay at `saasUrl` for one IDE token request, then back where it was. */
+    /**
+     * Points the relay at `saasUrl` for one IDE token request, then back where it was. With
+     * the fault server as SaaS, the relay must have reached it, or the answer says nothing
+     * about the failure mode: an instance in a container or on another host has a loopback of
+     * its own, where the harness's fault server is not (the check is SKIPPED, saying so).
+     */
     const throughRelayTo = async (scope: CheckScope, saasUrl: string, label: string): Promise<{ res: HttpResponse; sat: string }> => {
+      const seenBefore = fault.seen.length;
       const control: ControlClient = requireControl(ctx, scope, 'gitlab-sm', 'point its relay at the harness\'s failing SaaS');
       const sat = smCredential(ctx, scope, 'serviceAccessToken');
       const pat = idePat(ctx, scope);
@@ -38,6 +44,11 @@ export async function relayFailureChecks(ctx: ScenarioContext): Promise<void> {
           label,
           timeoutMs: TIMEOUT_MS + 5000,
         });
+        if (saasUrl === fault.url && fault.seen.length === seenBefore) {
+          return scope.skip(
+            `gitlab-sm never reached the harness's stand-in SaaS at ${fault.url} (it answered ${res.status}): an instance in a container or on another host cannot reach the harness's loopback, so this failure mode cannot be driven from here`,
+          );
+        }
         return { res, sat };
       } finally {
         await control.call('PUT', '/-/harness/relay', before);
