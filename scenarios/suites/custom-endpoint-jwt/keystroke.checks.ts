@@ -16,10 +16,6 @@ const KEYSTROKES = 5;
 export async function keystrokeChecks(ctx: ScenarioContext, state: CustomEndpointState): Promise<void> {
   const gateway = ctx.http('ide', 'ai-gateway');
   const tokenChecks = ['issues-jwt-for-browser-session', 'issues-jwt-for-ai-features-pat'];
-  const tokenAvailable = () => {
-    const t = usableToken(state);
-    return t;
-  };
 
   await ctx.check(
     {
@@ -39,7 +35,7 @@ export async function keystrokeChecks(ctx: ScenarioContext, state: CustomEndpoin
       clauses: ['seed-000.o2.step-4', 'seed-000.o2.step-8', 'aigw.completions.response'],
     },
     async (scope) => {
-      const t = tokenAvailable();
+      const t = usableToken(state);
       if (!t) return scope.skip(`no JWT was obtained (checks ${tokenChecks.join(', ')} did not pass)`);
       const res = await keystroke(gateway, t.token, t.decoded.claims, 'keystroke: POST /v2/code/completions');
       expectStatus(res, 200);
@@ -56,7 +52,7 @@ export async function keystrokeChecks(ctx: ScenarioContext, state: CustomEndpoin
       dependsOn: ['completes-code-for-a-valid-jwt'],
     },
     async () => {
-      const t = tokenAvailable()!;
+      const t = usableToken(state)!;
       const res = await keystroke(gateway, t.token, t.decoded.claims, 'keystroke: POST /v2/completions', PATH.GATEWAY_COMPLETIONS_ALIAS);
       expectStatus(res, 200);
       expectSchema(res.json, SCHEMA.COMPLETIONS_RESPONSE, 'the completions response', res);
@@ -73,7 +69,7 @@ export async function keystrokeChecks(ctx: ScenarioContext, state: CustomEndpoin
     },
     async (scope) => {
       const control = requireControl(ctx, scope, 'gitlab-saas', 'observe the gateway\'s requests to the issuer');
-      const t = tokenAvailable()!;
+      const t = usableToken(state)!;
       const statuses: number[] = [];
       const fetches = await countRequestsDuring(control, state.keyPaths!, async () => {
         for (let i = 0; i < KEYSTROKES; i++) statuses.push((await keystroke(gateway, t.token, t.decoded.claims, `keystroke ${i + 1}`)).status);

@@ -37,6 +37,25 @@ function setup(options: Partial<JwksCacheOptions> = {}) {
   return { clock, issuers, issuer, cache, discoveries, jwksFetches, kids };
 }
 
+/** Two trusted issuers, ISSUER publishing k1 and OTHER publishing k2; no stale serving. */
+function twoIssuers() {
+  const clock = new ManualClock();
+  const issuers = new FakeIssuers();
+  issuers.add(ISSUER, { keys: [k1.publicJwk] });
+  const other = issuers.add(OTHER, { keys: [k2.publicJwk] });
+  const cache = new JwksCache({
+    issuers: [ISSUER, OTHER],
+    allowedAlgorithms: ['RS256'],
+    ttlSeconds: 100,
+    minRefetchSeconds: 10,
+    staleIfErrorSeconds: 0,
+    fetchTimeoutMs: 1000,
+    fetch: issuers.fetch,
+    clock: clock.now,
+  });
+  return { clock, issuers, other, cache };
+}
+
 describe('JwksCache', () => {
   it('loads by discovery then jwks_uri on first use, with the gateway User-Agent, and serves from memory afterwards', async () => {
     const { cache, issuers, discoveries, jwksFetches, kids } = setup();
@@ -179,21 +198,8 @@ describe('JwksCache', () => {
   });
 
   it('does not hold up tokens of a healthy issuer while another trusted issuer is down', async () => {
-    const clock = new ManualClock();
-    const issuers = new FakeIssuers();
-    issuers.add(ISSUER, { keys: [k1.publicJwk] });
-    const down = issuers.add(OTHER, { keys: [k2.publicJwk] });
+    const { clock, issuers, other: down, cache } = twoIssuers();
     down.networkError = true;
-    const cache = new JwksCache({
-      issuers: [ISSUER, OTHER],
-      allowedAlgorithms: ['RS256'],
-      ttlSeconds: 100,
-      minRefetchSeconds: 10,
-      staleIfErrorSeconds: 0,
-      fetchTimeoutMs: 1000,
-      fetch: issuers.fetch,
-      clock: clock.now,
-    });
     await cache.ensureLoaded();
     let release!: () => void;
     down.gate = new Promise((r) => (release = r));
@@ -280,20 +286,7 @@ describe('JwksCache', () => {
   });
 
   it('indexes kids across issuers and remembers which issuer published each key', async () => {
-    const clock = new ManualClock();
-    const issuers = new FakeIssuers();
-    issuers.add(ISSUER, { keys: [k1.publicJwk] });
-    issuers.add(OTHER, { keys: [k2.publicJwk] });
-    const cache = new JwksCache({
-      issuers: [ISSUER, OTHER],
-      allowedAlgorithms: ['RS256'],
-      ttlSeconds: 100,
-      minRefetchSeconds: 10,
-      staleIfErrorSeconds: 0,
-      fetchTimeoutMs: 1000,
-      fetch: issuers.fetch,
-      clock: clock.now,
-    });
+    const { cache } = twoIssuers();
     await cache.ensureLoaded();
     expect(cache.lookup(ISSUER, 'k2')?.map((k) => k.issuer)).toEqual([OTHER]);
     expect(cache.lookup(OTHER, undefined)?.map((k) => k.kid)).toEqual(['k2']);
