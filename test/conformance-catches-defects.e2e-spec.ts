@@ -32,7 +32,8 @@ async function certify(defects: GatewayDefect[]): Promise<{ result: RunResult; c
     roles: {
       'gitlab-saas': { url: saas.url, control_token: CONTROL_TOKEN, credentials: embedded.roles!['gitlab-saas']!.credentials! },
       'fake-model': { url: model.url },
-      'ai-gateway': { url: gateway.url },
+      // The double re-fetches for an unknown kid at most every 10 s: its documented cooldown.
+      'ai-gateway': { url: gateway.url, jwks_refetch_cooldown_seconds: 10 },
     },
   });
   let console = '';
@@ -58,7 +59,7 @@ const failedIds = (result: RunResult) => result.scenarios.flatMap((s) => s.check
 it('certifies the correct double: the suite is not tied to our own gateway', async () => {
   const { result } = await certify([]);
   expect(failedIds(result)).toEqual([]);
-  expect(result.summary).toMatchObject({ failed: 0, warnings: 0, skipped: 0 });
+  expect(result.summary).toMatchObject({ failed: 0, blocked: 0 });
   expect(result.exitCode).toBe(0);
 }, 60_000);
 
@@ -67,7 +68,7 @@ const CAUGHT_BY: Array<[GatewayDefect, string[]]> = [
   ['skip-issuer-check', ['rejects-untrusted-issuer']],
   ['accept-alg-none', ['rejects-alg-none', 'never-echoes-the-token']],
   ['ignore-token-lifetime', ['rejects-expired-token', 'rejects-token-not-yet-valid']],
-  ['skip-header-binding', ['rejects-x-gitlab-realm-mismatch', 'rejects-x-gitlab-instance-id-mismatch', 'rejects-x-gitlab-global-user-id-mismatch']],
+  ['skip-header-binding', ['rejects-x-gitlab-realm-mismatch', 'rejects-x-gitlab-instance-id-mismatch']],
   ['ignore-scopes', ['rejects-token-without-code-suggestions-scope']],
   ['echo-token-in-errors', ['never-echoes-the-token']],
   ['follow-jku', ['never-follows-jku']],

@@ -27,21 +27,22 @@ describe('ai-auth-harness run (compiled CLI)', () => {
       ['custom-endpoint-jwt', 'FINISHED'],
       ['sm-relay', 'FINISHED'],
       ['audience-migration', 'FINISHED'],
+      ['jwks-lifecycle', 'FINISHED'],
     ]);
     const checks = results.scenarios.flatMap((s) => s.checks);
     const notPassed = checks.filter((c) => c.status !== 'PASSED').map((c) => `${c.id}: ${c.status}`);
     expect(notPassed).toEqual([]);
-    expect(checks.length).toBeGreaterThanOrEqual(80);
+    expect(checks.length).toBeGreaterThanOrEqual(100);
     expect(results.exitCode).toBe(0);
     expect(results.targets.every((t) => t.embedded)).toBe(true);
 
     const junit = readFileSync(join(reports, 'junit.xml'), 'utf8');
     expect(junit.match(/<testcase /g)?.length).toBe(checks.length);
-    expect(junit.match(/<testsuite /g)?.length).toBe(3);
+    expect(junit.match(/<testsuite /g)?.length).toBe(4);
     expect(junit).not.toContain('<failure');
     const html = readFileSync(join(reports, 'report.html'), 'utf8');
     expect(html.match(/<svg/g)?.length).toBeGreaterThanOrEqual(3);
-    for (const id of ['custom-endpoint-jwt', 'sm-relay', 'audience-migration']) expect(html).toContain(id);
+    for (const id of ['custom-endpoint-jwt', 'sm-relay', 'audience-migration', 'jwks-lifecycle']) expect(html).toContain(id);
     // The report shows what a token said, never a usable token or a credential.
     expect(html).not.toMatch(/eyJ[\w-]+\.eyJ[\w-]+\.[\w-]{20,}/);
     for (const secret of ['glpat-saas-dev-ai-features', 'glpat-saas-sm-service', 'glpat-sm-dev-api', 'duo-demo-password']) expect(html).not.toContain(secret);

@@ -61,8 +61,9 @@ it('seed 000: the session flow, the PAT flow, a keystroke and the refusals answe
   expect(out).toMatch(/^302$/m);
   expect(out).toContain('"access_token":"eyJ');
   expect(out).toContain("aud: 'gitlab-ai-gateway'");
-  expect(out).toContain("sub: 'Zf3nOL6wLBf7AVOjuU_j5522t04iSL72MpvTFW94zE0'");
-  expect(out).toContain("gitlab_instance_id: '5a0b6c1e-6d2f-4c1b-9f3e-0e2a5b7c9d11'");
+  // The cloud connector shape: sub is the instance UUID, and no GitLab token class sets gitlab_instance_id.
+  expect(out).toContain("sub: '5a0b6c1e-6d2f-4c1b-9f3e-0e2a5b7c9d11'");
+  expect(out).not.toContain('gitlab_instance_id');
   expect(out).toContain('"object":"text_completion"');
   expect(out).toContain('cache-control: max-age=86400, public');
   expect(out).toContain('{"message":"401 Unauthorized"}');
@@ -93,5 +94,5 @@ it('seed 002: with the window closed the legacy token is refused, as the README 
   const script = `${shellBlocks('Walk-through: seed 001').split('\n').filter((l) => /^(SM|SAAS|CONTROL)=|^ctl\(\)/.test(l)).join('\n')}\n${shellBlocks('Walk-through: seed 002')}`;
   const out = await bash(script);
   expect(out).toContain('{"error":"Forbidden by auth provider"}');
-  expect(out).toContain('"audience":"gitlab-ai-gateway"');
+  expect(out).toContain('"shape":"cloud-connector"');
 }, 60_000);

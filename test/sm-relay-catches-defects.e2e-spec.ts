@@ -118,6 +118,8 @@ const CAUGHT_BY: Array<[SelfManagedDefect, string[]]> = [
   ['ignore-configured-timeout', ['answers-504-when-saas-hangs']],
   ['pass-through-saas-5xx', ['answers-5xx-when-saas-fails']],
   ['pass-through-malformed-token-response', ['answers-502-for-a-malformed-saas-answer']],
+  ['closed-schema-for-saas-answers', ['passes-extra-token-response-members-through']],
+  ['passes-saas-headers-verbatim', ['keeps-the-stored-token-out-of-passed-answers']],
   ['ignore-code-suggestions-setting', ['hides-the-endpoint-when-code-suggestions-are-off']],
   ['settings-writable-by-anyone', ['refuses-settings-changes-by-non-admins']],
   ['returns-stored-token-in-settings', ['stores-the-service-token-through-the-admin-api', 'never-returns-the-stored-token']],
@@ -161,7 +163,14 @@ it('skips, saying why, the failure modes it cannot drive when the instance canno
   const { result } = await certify([], { inContainer: true });
   const skipped = checksOf(result).filter((c) => c.status === 'SKIPPED');
   expect(skipped.map((c) => c.id).sort()).toEqual(
-    ['answers-5xx-when-saas-fails', 'answers-502-for-a-malformed-saas-answer', 'answers-504-when-saas-hangs', 'sends-the-stored-token-as-workhorse'].sort(),
+    [
+      'answers-5xx-when-saas-fails',
+      'answers-502-for-a-malformed-saas-answer',
+      'answers-504-when-saas-hangs',
+      'sends-the-stored-token-as-workhorse',
+      'passes-extra-token-response-members-through',
+      'keeps-the-stored-token-out-of-passed-answers',
+    ].sort(),
   );
   for (const c of skipped) expect(c.skipReason).toMatch(/never reached the harness's stand-in SaaS .* cannot reach the harness's loopback/);
   expect(check(result, 'answers-502-when-saas-is-unreachable')!.status).toBe('PASSED');

@@ -53,12 +53,65 @@ export const HEADER = {
 /** The only authentication type the AI gateway accepts. */
 export const AUTHENTICATION_TYPE_OIDC = 'oidc';
 
-/** Header binding enforced by the gateway: claim -> header that must carry the same value. */
-export const HEADER_BOUND_CLAIMS: ReadonlyArray<{ claim: 'gitlab_realm' | 'gitlab_instance_id' | 'sub'; header: string }> = [
+/**
+ * Issuer of the tokens the AI gateway signs itself (user tokens, UJWT): ai_gateway
+ * `cloud_connector/token_authority.py` L16 `SELF_SIGNED_TOKEN_ISSUER` @823ced4678f5.
+ */
+export const GATEWAY_SELF_ISSUER = 'gitlab-ai-gateway';
+
+export type BoundClaim = 'gitlab_realm' | 'gitlab_instance_id' | 'sub';
+export interface HeaderBinding {
+  claim: BoundClaim;
+  header: string;
+}
+
+/**
+ * Header binding of the production gateway (ai_gateway `cloud_connector/auth.py`
+ * `_validate_headers`, L98-121 @823ced4678f5), in its order: `gitlab_realm` -> X-Gitlab-Realm,
+ * `gitlab_instance_id` -> X-Gitlab-Instance-Id, and `sub` -> X-Gitlab-Instance-Id for tokens
+ * GitLab issues (instance tokens, whose `sub` is the instance UUID: GitLab
+ * `doc/development/cloud_connector/architecture.md`), or -> X-Gitlab-Global-User-Id for the
+ * gateway's own user tokens (issuer `gitlab-ai-gateway`).
+ */
+export const INSTANCE_TOKEN_BINDINGS: readonly HeaderBinding[] = Object.freeze([
+  { claim: 'gitlab_realm', header: HEADER.REALM },
+  { claim: 'gitlab_instance_id', header: HEADER.INSTANCE_ID },
+  { claim: 'sub', header: HEADER.INSTANCE_ID },
+] as const);
+export const USER_TOKEN_BINDINGS: readonly HeaderBinding[] = Object.freeze([
   { claim: 'gitlab_realm', header: HEADER.REALM },
   { claim: 'gitlab_instance_id', header: HEADER.INSTANCE_ID },
   { claim: 'sub', header: HEADER.GLOBAL_USER_ID },
-];
+] as const);
+
+/** The bindings that apply to a token of this issuer (`iss` claim). */
+export function headerBindingsFor(issuer: unknown): readonly HeaderBinding[] {
+  return issuer === GATEWAY_SELF_ISSUER ? USER_TOKEN_BINDINGS : INSTANCE_TOKEN_BINDINGS;
+}
+
+/**
+ * Whether a claim value binds its header. As in `_validate_headers` (`if claim_val and ...`),
+ * an absent or empty claim binds nothing; any other value, strings or not, must equal the
+ * header's value exactly (so a non-string claim can never be matched).
+ */
+export function claimBinds(value: unknown): boolean {
+  return value !== undefined && value !== null && value !== '' && value !== false && value !== 0;
+}
+
+/**
+ * The bound headers a client sends for a token, derived from its claims (the holder of a JWT
+ * can read them). Only string claims produce a header; two claims bound to the same header
+ * with different values (an issuer that mints `sub` and `gitlab_instance_id` apart) produce
+ * the first, and the gateway refuses the token, as it should.
+ */
+export function boundHeaderValues(claims: Readonly<Record<string, unknown>>): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const { claim, header } of headerBindingsFor(claims.iss)) {
+    const value = claims[claim];
+    if (typeof value === 'string' && claimBinds(value) && headers[header] === undefined) headers[header] = value;
+  }
+  return headers;
+}
 
 /** 401 `error` values of the AI gateway (ai_gateway MiddlewareAuthentication). */
 export const GATEWAY_AUTH_ERROR = {
@@ -123,6 +176,56 @@ export const AI_TOKEN = {
   ALGORITHM: 'RS256',
   TYP: 'JWT',
 } as const;
+
+/**
+ * The generations of GitLab's AI access token, selectable per issuer (`--ai-token-shape`):
+ * - `seed-000`: Gitlab::CodeSuggestions::AccessToken (seeds 000, 001): header {typ, alg}, claims
+ *   jti, aud gitlab-code-suggestions, iss, iat, nbf, exp; nothing else;
+ * - `seed-002`: Gitlab::Ai::AccessToken (seed 002): header {typ, alg}; aud gitlab-ai-gateway and,
+ *   beside the registered claims, third_party_ai_features_enabled, gitlab_realm, scopes; no sub;
+ * - `cloud-connector`: Gitlab::CloudConnector::JsonWebToken / SelfIssuedToken (today's instance
+ *   token): header {typ, kid, alg}; aud gitlab-ai-gateway, sub = the instance UUID, gitlab_realm,
+ *   scopes. The default.
+ * None of GitLab's token classes sets `gitlab_instance_id` (the gateway's own user tokens do).
+ */
+export const AI_TOKEN_SHAPES = ['seed-000', 'seed-002', 'cloud-connector'] as const;
+export type AiTokenShape = (typeof AI_TOKEN_SHAPES)[number];
+export const DEFAULT_AI_TOKEN_SHAPE: AiTokenShape = 'cloud-connector';
+
+export const AI_TOKEN_SHAPE_INFO: Readonly<Record<AiTokenShape, { audience: string; claims: readonly string[]; kid: boolean; source: string }>> = {
+  'seed-000': {
+    audience: 'gitlab-code-suggestions',
+    claims: ['jti', 'aud', 'iss', 'iat', 'nbf', 'exp'],
+    kid: false,
+    source: 'ee/lib/gitlab/code_suggestions/access_token.rb L6-36',
+  },
+  'seed-002': {
+    audience: 'gitlab-ai-gateway',
+    claims: ['jti', 'aud', 'iss', 'iat', 'nbf', 'exp', 'third_party_ai_features_enabled', 'gitlab_realm', 'scopes'],
+    kid: false,
+    source: 'ee/lib/gitlab/ai/access_token.rb L6-53',
+  },
+  'cloud-connector': {
+    audience: 'gitlab-ai-gateway',
+    claims: ['jti', 'aud', 'sub', 'iss', 'iat', 'nbf', 'exp', 'gitlab_realm', 'scopes'],
+    kid: true,
+    source: 'ee/lib/gitlab/cloud_connector/json_web_token.rb L30-52; doc/development/cloud_connector/architecture.md L150-162',
+  },
+};
+
+/**
+ * The claims a seed-era legacy token (Gitlab::CodeSuggestions::AccessToken) carries and nothing
+ * more. Only a token of exactly this shape is read as granting code_suggestions without a
+ * `scopes` claim during the compatibility window: a token the same issuer signs for another
+ * purpose (a CI job's ID token, whose `aud` its author chooses) has other claims and grants
+ * nothing (RFC 8725 §3.12).
+ */
+export const LEGACY_TOKEN_CLAIMS: readonly string[] = AI_TOKEN_SHAPE_INFO['seed-000'].claims;
+
+export function hasLegacyTokenShape(claims: Readonly<Record<string, unknown>>): boolean {
+  for (const name in claims) if (!LEGACY_TOKEN_CLAIMS.includes(name)) return false;
+  return true;
+}
 
 /** Cache-Control of GitLab's JWKS: `expires_in 24.hours, public: true, must_revalidate: true, 'no-transform': true`. */
 export const JWKS_CACHE_CONTROL = 'max-age=86400, public, must-revalidate, no-transform';

@@ -1,21 +1,12 @@
 /**
- * Checks that need an emulator's harness control API: minting validly signed tokens with
- * chosen claims, flipping feature flags, rotating keys, reading the traffic a role received.
- * When the role is an external implementation there is no such API and the check is SKIPPED
- * with the reason, never silently passed.
+ * What checks do through an emulator's harness control API: mint validly signed tokens with
+ * chosen claims, publish and withdraw signing keys, flip feature flags, read the traffic a role
+ * received. Every change registers its own undo with the check (ConditionEnv.restore), so the
+ * system is put back whether the check passes or fails.
  */
-import { USER_AGENT, type LoggedRequest, type Role } from '../../contracts/src/index.js';
-import type { CheckScope, ControlClient, ScenarioContext } from '../runner/types.js';
-
-export function requireControl(ctx: ScenarioContext, scope: CheckScope, role: Role, purpose: string): ControlClient {
-  const target = ctx.target(role);
-  if (!target.control) {
-    return scope.skip(
-      `${role} at ${target.url} is an external implementation without the harness control API, which this check needs to ${purpose}`,
-    );
-  }
-  return target.control;
-}
+import { USER_AGENT, type LoggedRequest } from '../../contracts/src/index.js';
+import type { ConditionEnv } from '../runner/condition.js';
+import type { ControlClient } from '../runner/types.js';
 
 export interface MintedToken {
   token: string;
@@ -23,28 +14,49 @@ export interface MintedToken {
   claims: Record<string, unknown>;
 }
 
-/**
- * A token signed by the issuer's own published key with chosen claims and header
- * parameters (null removes one), via POST /-/harness/tokens of the gitlab emulator.
- */
-export async function mintToken(
-  ctx: ScenarioContext,
-  scope: CheckScope,
-  issuer: Role,
-  change: { claims?: Record<string, unknown>; header?: Record<string, unknown>; username?: string } = {},
-): Promise<MintedToken> {
-  const control = requireControl(ctx, scope, issuer, 'mint validly signed tokens with chosen claims');
+export interface MintChange {
+  /** Claims replaced or added; null removes one. */
+  claims?: Record<string, unknown>;
+  /** JOSE header parameters replaced or added; null removes one. */
+  header?: Record<string, unknown>;
+  /** Sign with this published key instead of the active one. */
+  kid?: string;
+  username?: string;
+}
+
+/** A token signed by the issuer's own published key with chosen claims and header (POST /-/harness/tokens). */
+export function mint(control: ControlClient, change: MintChange = {}): Promise<MintedToken> {
   return control.call<MintedToken>('POST', '/-/harness/tokens', change);
 }
 
+/**
+ * Publishes a new signing key and makes it the active one; the check's restore re-activates
+ * the key that was active and withdraws the new one, so no later check sees it.
+ */
+export async function rotateSigningKey(env: ConditionEnv, control: ControlClient): Promise<string> {
+  return (await rotateSigningKeyFrom(env, control)).kid;
+}
+
+/** rotateSigningKey, also saying which key was active before. */
+export async function rotateSigningKeyFrom(env: ConditionEnv, control: ControlClient): Promise<{ kid: string; previous: string }> {
+  const { active } = await control.call<{ active: string }>('GET', '/-/harness/keys');
+  const { kid } = await control.call<{ kid: string }>('POST', '/-/harness/keys', { activate: true });
+  env.restore(`the signing keys of ${control.role} (re-activate ${active}, withdraw ${kid})`, () => withdrawKey(control, kid, active));
+  return { kid, previous: active };
+}
+
+/** Re-activates `reactivate` and unpublishes `kid`, if that is not done yet (a check may withdraw a key itself). */
+export async function withdrawKey(control: ControlClient, kid: string, reactivate: string): Promise<void> {
+  const { active, keys } = await control.call<{ active: string; keys: Array<{ kid: string }> }>('GET', '/-/harness/keys');
+  if (active !== reactivate) await control.call('POST', `/-/harness/keys/${encodeURIComponent(reactivate)}/activate`);
+  if (keys.some((k) => k.kid === kid)) await control.call('DELETE', `/-/harness/keys/${encodeURIComponent(kid)}`);
+}
+
 /** Requests a role received on paths starting with one of the prefixes, not sent by the harness itself. */
-export async function receivedRequests(control: ControlClient, pathPrefixes: string[]): Promise<LoggedRequest[]> {
+export async function receivedRequests(control: ControlClient, pathPrefixes: readonly string[]): Promise<LoggedRequest[]> {
   const all: LoggedRequest[] = [];
   for (const prefix of pathPrefixes) {
-    const { requests } = await control.call<{ requests: LoggedRequest[] }>(
-      'GET',
-      `/-/harness/requests?path=${encodeURIComponent(prefix)}`,
-    );
+    const { requests } = await control.call<{ requests: LoggedRequest[] }>('GET', `/-/harness/requests?path=${encodeURIComponent(prefix)}`);
     all.push(...requests.filter((r) => !(r.userAgent ?? '').startsWith(`${USER_AGENT.HARNESS}/`)));
   }
   return all;
@@ -56,7 +68,7 @@ export async function receivedRequests(control: ControlClient, pathPrefixes: str
  */
 export async function countRequestsDuring(
   control: ControlClient,
-  pathPrefixes: string[],
+  pathPrefixes: readonly string[],
   action: () => Promise<void>,
   settle: { atLeast?: number; waitMs?: number } = {},
 ): Promise<number> {
@@ -85,13 +97,17 @@ export async function restoreFlag(control: ControlClient, state: FlagState): Pro
   if (state.enabled) await control.call('PUT', path, { enabled: true });
 }
 
-/** Runs `action` with a flag changed, then restores it as it was. */
-export async function withFlag<T>(control: ControlClient, name: string, change: { enabled: boolean; actors?: string[] }, action: () => Promise<T>): Promise<T> {
+/** Changes a feature flag for the rest of the check; the check's restore puts it back as it was. */
+export async function setFlag(env: ConditionEnv, control: ControlClient, name: string, change: { enabled: boolean; actors?: string[] }): Promise<void> {
   const before = await control.call<FlagState>('GET', `/-/harness/feature-flags/${name}`);
+  env.restore(`feature flag ${name} of ${control.role}`, () => restoreFlag(control, before));
   await control.call('PUT', `/-/harness/feature-flags/${name}`, change);
-  try {
-    return await action();
-  } finally {
-    await restoreFlag(control, before);
-  }
+}
+
+/** Reads a control resource, changes it, and registers putting the read value back. */
+export async function changeResource<T>(env: ConditionEnv, control: ControlClient, path: string, change: unknown, restoreBody: (before: T) => unknown): Promise<T> {
+  const before = await control.call<T>('GET', path);
+  env.restore(`${path} of ${control.role}`, () => control.call('PUT', path, restoreBody(before)));
+  await control.call('PUT', path, change);
+  return before;
 }

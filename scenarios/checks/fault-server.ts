@@ -6,7 +6,11 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type FaultAnswer = { kind: 'hang' } | { kind: 'answer'; status: number; body: string; contentType: string };
+export type FaultAnswer =
+  | { kind: 'hang' }
+  | { kind: 'answer'; status: number; body: string; contentType: string; headers?: Record<string, string> }
+  /** An answer computed from the request (a SaaS that echoes what it was sent). */
+  | { kind: 'respond'; respond: (seen: SeenByFault) => { status: number; body: string; headers?: Record<string, string> } };
 
 export interface SeenByFault {
   method: string;
@@ -30,7 +34,12 @@ export class FaultServer {
       req.resume();
       const answer = this.answer;
       if (answer.kind === 'hang') return; // the connection stays open until close()
-      res.writeHead(answer.status, { 'content-type': answer.contentType }).end(answer.body);
+      if (answer.kind === 'respond') {
+        const out = answer.respond(this.seen[this.seen.length - 1]!);
+        res.writeHead(out.status, { 'content-type': 'application/json', ...out.headers }).end(out.body);
+        return;
+      }
+      res.writeHead(answer.status, { 'content-type': answer.contentType, ...answer.headers }).end(answer.body);
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.port = (this.server.address() as AddressInfo).port;
@@ -44,4 +53,10 @@ export class FaultServer {
   }
 }
 
-export const answer = (status: number, body: string, contentType = 'application/json'): FaultAnswer => ({ kind: 'answer', status, body, contentType });
+export const answer = (status: number, body: string, contentType = 'application/json', headers?: Record<string, string>): FaultAnswer => ({
+  kind: 'answer',
+  status,
+  body,
+  contentType,
+  ...(headers ? { headers } : {}),
+});

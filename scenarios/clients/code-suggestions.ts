@@ -4,19 +4,15 @@
  * the token's claims. The IDE reads those values from the token it was given (a JWT's payload
  * is readable by its holder), as GitLab's own clients forward what GitLab told them.
  */
-import { AUTHENTICATION_TYPE_OIDC, HEADER, HEADER_BOUND_CLAIMS, PATH, type AiAccessTokenClaims, type CompletionsRequest } from '../../contracts/src/index.js';
+import { AUTHENTICATION_TYPE_OIDC, HEADER, PATH, boundHeaderValues, type AiAccessTokenClaims, type CompletionsRequest } from '../../contracts/src/index.js';
 import type { HttpClient, HttpResponse } from '../runner/types.js';
 
 export function gatewayHeaders(token: string, claims: Partial<AiAccessTokenClaims>): Record<string, string> {
-  const headers: Record<string, string> = {
+  return {
     [HEADER.AUTHORIZATION]: `Bearer ${token}`,
     [HEADER.AUTHENTICATION_TYPE]: AUTHENTICATION_TYPE_OIDC,
+    ...boundHeaderValues(claims),
   };
-  for (const { claim, header } of HEADER_BOUND_CLAIMS) {
-    const value = claims[claim];
-    if (typeof value === 'string') headers[header] = value;
-  }
-  return headers;
 }
 
 /** A keystroke's completion request: the file around the cursor. */

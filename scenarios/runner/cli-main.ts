@@ -36,6 +36,11 @@ Commands:
 
 Options (run):
   --scenario ID         run only this scenario (repeatable; default: all)
+  --check ID            run only this check (repeatable): it obtains what it needs itself,
+                        so it gives the verdict it gives in a full run
+  --request-timeout MS  per-request timeout of the harness's HTTP client (default: the profile's
+                        options.timeout_ms, 10000); a target that leaves 3 requests in a row
+                        unanswered ends the run with one error
   --profile FILE        target profile (YAML/JSON), merged over scenarios/profiles/embedded.yaml
   --target ROLE=URL     use an external implementation of ROLE (repeatable)
                         roles: ${ROLES.join(', ')}
@@ -53,6 +58,8 @@ Exit codes: 0 passed; 1 a MUST check failed or a scenario was interrupted;
 interface ParsedArgs {
   command: 'run' | 'list' | 'stack' | 'help';
   scenario: string[];
+  check: string[];
+  requestTimeoutMs?: number;
   profile?: string;
   target: string[];
   reports: string;
@@ -62,7 +69,7 @@ interface ParsedArgs {
 }
 
 const COMMANDS = ['run', 'list', 'stack', 'help'] as const;
-const RUN_ONLY = ['scenario', 'expectations', 'quiet'] as const;
+const RUN_ONLY = ['scenario', 'check', 'request-timeout', 'expectations', 'quiet'] as const;
 const STACK_AND_RUN = ['profile', 'target', 'reports', 'ports'] as const;
 
 export function parseCli(argv: readonly string[]): ParsedArgs {
@@ -74,6 +81,8 @@ export function parseCli(argv: readonly string[]): ParsedArgs {
       allowPositionals: true,
       options: {
         scenario: { type: 'string', multiple: true },
+        check: { type: 'string', multiple: true },
+        'request-timeout': { type: 'string' },
         profile: { type: 'string' },
         target: { type: 'string', multiple: true },
         reports: { type: 'string' },
@@ -101,12 +110,18 @@ export function parseCli(argv: readonly string[]): ParsedArgs {
   const out: ParsedArgs = {
     command: values.help ? 'help' : command,
     scenario: values.scenario ?? [],
+    check: values.check ?? [],
     target: values.target ?? [],
     reports: values.reports ?? 'reports',
     ports: (values.ports as 'default' | 'auto' | undefined) ?? 'default',
     quiet: values.quiet ?? false,
   };
   if (values.profile !== undefined) out.profile = values.profile;
+  if (values['request-timeout'] !== undefined) {
+    const ms = Number(values['request-timeout']);
+    if (!Number.isInteger(ms) || ms < 1 || ms > 600_000) throw new UsageError(`--request-timeout ${values['request-timeout']}: expected milliseconds, an integer from 1 to 600000`);
+    out.requestTimeoutMs = ms;
+  }
   if (values.expectations !== undefined) out.expectations = values.expectations;
   return out;
 }
@@ -217,9 +232,11 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
         return await stackCommand(args, deps);
       case 'run': {
         const profile = loadTargetProfile({ ...(args.profile ? { profileFile: args.profile } : {}), targets: args.target });
+        if (args.requestTimeoutMs !== undefined) profile.options.timeoutMs = args.requestTimeoutMs;
         const result = await runConformance({
           scenarios: await deps.loadScenarios(),
           selected: args.scenario,
+          checks: args.check,
           profile,
           reportsDir: args.reports,
           ports: args.ports,

@@ -64,7 +64,7 @@ describe('check execution', () => {
     ]);
   });
 
-  it('SKIPS a check whose dependency did not pass or warn, naming it and its status', async () => {
+  it('BLOCKS a check whose dependency failed or never ran, and makes it not applicable when the dependency did not apply', async () => {
     const { run } = newRun();
     await run.check(spec('first'), async () => Promise.reject(failure('nope')));
     await run.check(spec('warned', { severity: 'SHOULD' }), async () => Promise.reject(failure('meh')));
@@ -75,9 +75,9 @@ describe('check execution', () => {
     expect(body).not.toHaveBeenCalled();
     await expect(run.check(spec('after-warned', { dependsOn: ['warned'] }), body)).resolves.toBe('ran');
     expect(run.checks.slice(2).map((c) => [c.id, c.status, c.skipReason])).toEqual([
-      ['after-failed', 'SKIPPED', 'depends on first, which FAILED'],
-      ['after-missing', 'SKIPPED', 'depends on never-ran, which did not run'],
-      ['after-skipped', 'SKIPPED', 'depends on after-failed, which SKIPPED'],
+      ['after-failed', 'BLOCKED', 'depends on first, which FAILED'],
+      ['after-missing', 'BLOCKED', 'depends on never-ran, which did not run'],
+      ['after-skipped', 'BLOCKED', 'depends on after-failed, which BLOCKED'],
       ['after-warned', 'PASSED', undefined],
     ]);
   });

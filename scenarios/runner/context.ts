@@ -11,7 +11,9 @@ import { credentialsFor, type TargetProfile } from './profile.js';
 import { RecordingHttpClient } from './recording/http-client.js';
 import type { CheckFrame, ExchangeRecorder } from './recording/recorder.js';
 import { redactForReport, redactMessage } from './recording/redact.js';
-import { CheckFailure, CheckSkipped, TransportError } from './signals.js';
+import type { CallOptions, Condition, ConditionEnv, Need, NeedEnv } from './condition.js';
+import { CheckFailure, CheckSkipped, NeedUnavailable, TransportError } from './signals.js';
+import type { TargetWatch } from './target-watch.js';
 import type {
   CheckFailureDetail,
   CheckResult,
@@ -35,7 +37,14 @@ export interface ScenarioRunOptions {
   expectations?: ExpectationBook;
   /** Called with each final check result, in order (progress output). */
   onCheck?: (result: CheckResult) => void;
+  /** Run only these check ids (`--check`); every other call is passed over unrecorded. */
+  onlyChecks?: ReadonlySet<string>;
+  /** Notices a target that stopped answering (the run then ends early). */
+  watch?: TargetWatch;
 }
+
+/** How obtaining a need ended; memoised so every check sees the same outcome. */
+type NeedOutcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 const scope: CheckScope = {
   skip(reason: string): never {
@@ -43,7 +52,7 @@ const scope: CheckScope = {
   },
 };
 
-type Verdict = Pick<CheckResult, 'status' | 'failure' | 'skipReason'>;
+type Verdict = Pick<CheckResult, 'status' | 'failure' | 'skipReason' | 'prerequisite'>;
 
 export class ScenarioRun implements ScenarioContext {
   readonly scenarioId: string;
@@ -53,6 +62,7 @@ export class ScenarioRun implements ScenarioContext {
   private readonly original = new Map<string, CheckStatus>();
   private queue: Promise<void> = Promise.resolve();
   private open = true;
+  private readonly needs = new Map<Need<unknown>, Promise<NeedOutcome>>();
 
   constructor(private readonly options: ScenarioRunOptions) {
     this.scenarioId = options.scenarioId;
@@ -80,7 +90,84 @@ export class ScenarioRun implements ScenarioContext {
       baseUrl: this.target(to).url,
       timeoutMs: this.options.profile.options.timeoutMs,
       isOpen: () => this.open,
+      ...(this.options.watch ? { watch: this.options.watch } : {}),
     });
+  }
+
+  must<Out>(id: string, condition: Condition<any, Out>, clauses: string[], options: CallOptions = {}): Promise<Out | undefined> {
+    return this.evaluate(id, 'MUST', condition, clauses, options);
+  }
+
+  should<Out>(id: string, condition: Condition<any, Out>, clauses: string[], options: CallOptions = {}): Promise<Out | undefined> {
+    return this.evaluate(id, 'SHOULD', condition, clauses, options);
+  }
+
+  async need<T>(need: Need<T>): Promise<T> {
+    const outcome = await this.obtain(need);
+    if (outcome.ok) return outcome.value as T;
+    throw outcome.error;
+  }
+
+  private evaluate<Out>(id: string, severity: 'MUST' | 'SHOULD', condition: Condition<any, Out>, clauses: string[], options: CallOptions): Promise<Out | undefined> {
+    const spec: CheckSpec = { id, title: options.title ?? condition.title, severity, clauses };
+    return this.check(spec, async () => {
+      const input: Record<string, unknown> = {};
+      for (const [key, n] of Object.entries(condition.needs as Record<string, Need<unknown>>)) input[key] = await this.need(n);
+      const undo: Array<{ what: string; run: () => Promise<unknown> }> = [];
+      const env: ConditionEnv = { ...this.needEnv(), restore: (what, run) => void undo.push({ what, run }) };
+      let failed: unknown;
+      let value: Out | undefined;
+      try {
+        value = await condition.evaluate(input, env);
+      } catch (e) {
+        failed = e;
+      }
+      const unrestored: string[] = [];
+      for (const step of undo.reverse()) {
+        try {
+          await step.run();
+        } catch (e) {
+          unrestored.push(`${step.what} (${(e as Error).message})`);
+        }
+      }
+      if (unrestored.length) {
+        const message = `the check could not restore what it changed: ${unrestored.join('; ')}; later checks may see a changed system`;
+        if (failed instanceof CheckFailure) failed.detail.message = `${failed.detail.message}; and ${message}`;
+        else if (failed === undefined) throw new RestoreFailed(message);
+      }
+      if (failed !== undefined) throw failed;
+      return value as Out;
+    }, condition.name);
+  }
+
+  private needEnv(): NeedEnv {
+    return {
+      scenarioId: this.scenarioId,
+      target: (role) => this.target(role),
+      credentials: (role) => this.credentials(role),
+      http: (from, to) => this.http(from, to),
+      need: (n) => this.need(n),
+      notApplicable: scope.skip,
+    };
+  }
+
+  /** Obtains a need once per scenario run; later callers get the same value or the same failure. */
+  private obtain<T>(need: Need<T>): Promise<NeedOutcome> {
+    let outcome = this.needs.get(need as Need<unknown>);
+    if (!outcome) {
+      outcome = need.obtain(this.needEnv()).then(
+        (value): NeedOutcome => ({ ok: true, value }),
+        (error): NeedOutcome => ({
+          ok: false,
+          error:
+            error instanceof CheckSkipped
+              ? new CheckSkipped(`needs ${need.name}: ${error.reason}`)
+              : new NeedUnavailable(need.name, describeNeedError(error)),
+        }),
+      );
+      this.needs.set(need as Need<unknown>, outcome);
+    }
+    return outcome;
   }
 
   passed(checkId: string): boolean {
@@ -88,7 +175,8 @@ export class ScenarioRun implements ScenarioContext {
     return status === 'PASSED' || status === 'WARNING';
   }
 
-  check<T>(spec: CheckSpec, body: (scope: CheckScope) => Promise<T>): Promise<T | undefined> {
+  check<T>(spec: CheckSpec, body: (scope: CheckScope) => Promise<T>, conditionName?: string): Promise<T | undefined> {
+    if (this.options.onlyChecks && !this.options.onlyChecks.has(spec.id)) return Promise.resolve(undefined);
     const outer = this.options.recorder.currentCheck();
     if (outer) {
       // Queuing behind the outer check would wait for ourselves; fail loudly instead.
@@ -98,7 +186,7 @@ export class ScenarioRun implements ScenarioContext {
       });
       return Promise.resolve(undefined);
     }
-    const turn = this.queue.then(() => this.execute(spec, body));
+    const turn = this.queue.then(() => this.execute(spec, body, conditionName));
     this.queue = turn.then(
       () => undefined,
       () => undefined,
@@ -116,12 +204,12 @@ export class ScenarioRun implements ScenarioContext {
     this.open = false;
   }
 
-  private async execute<T>(spec: CheckSpec, body: (scope: CheckScope) => Promise<T>): Promise<T | undefined> {
+  private async execute<T>(spec: CheckSpec, body: (scope: CheckScope) => Promise<T>, conditionName?: string): Promise<T | undefined> {
     if (!this.open) return undefined;
     const started = Date.now();
     const { refused, clauses } = this.precondition(spec);
     if (refused) {
-      this.record(spec, started, [], refused, clauses);
+      this.record(spec, started, [], refused, clauses, conditionName);
       return undefined;
     }
     const frame: CheckFrame = { checkId: spec.id, exchangeIds: [] };
@@ -133,7 +221,7 @@ export class ScenarioRun implements ScenarioContext {
     } catch (e) {
       verdict = this.verdictOf(spec, e, frame);
     }
-    const result = this.record(spec, started, [...frame.exchangeIds], verdict, clauses);
+    const result = this.record(spec, started, [...frame.exchangeIds], verdict, clauses, conditionName);
     return result && verdict.status === 'PASSED' ? value : undefined;
   }
 
@@ -164,7 +252,10 @@ export class ScenarioRun implements ScenarioContext {
     }
     for (const dep of spec.dependsOn ?? []) {
       if (!this.passed(dep)) {
-        return { refused: { status: 'SKIPPED', skipReason: `depends on ${dep}, which ${this.original.get(dep) ?? 'did not run'}` }, clauses };
+        const status = this.original.get(dep);
+        // A prerequisite that does not apply makes this one not applicable too; one that failed blocks it.
+        if (status === 'SKIPPED') return { refused: { status: 'SKIPPED', skipReason: `depends on ${dep}, which does not apply here` }, clauses };
+        return { refused: { status: 'BLOCKED', skipReason: `depends on ${dep}, which ${status ?? 'did not run'}`, prerequisite: dep }, clauses };
       }
     }
     return { clauses };
@@ -172,6 +263,8 @@ export class ScenarioRun implements ScenarioContext {
 
   private verdictOf(spec: CheckSpec, e: unknown, frame: CheckFrame): Verdict {
     if (e instanceof CheckSkipped) return { status: 'SKIPPED', skipReason: redactMessage(e.reason) };
+    if (e instanceof NeedUnavailable) return { status: 'BLOCKED', skipReason: redactMessage(e.message), prerequisite: e.need };
+    if (e instanceof RestoreFailed) return { status: 'FAILED', failure: { message: redactMessage(e.message) } };
     if (e instanceof CheckFailure) {
       const failure: CheckFailureDetail = { message: redactMessage(e.detail.message) };
       if (e.detail.expected !== undefined) failure.expected = redactForReport(e.detail.expected);
@@ -199,7 +292,7 @@ export class ScenarioRun implements ScenarioContext {
     return [...this.exchanges].reverse().find((x) => ids.has(x.id) && x.kind === 'scenario')?.id ?? frame.exchangeIds.at(-1);
   }
 
-  private record(spec: CheckSpec, started: number, exchangeIds: string[], verdict: Verdict, clauses: ClauseRef[] = []): CheckResult | undefined {
+  private record(spec: CheckSpec, started: number, exchangeIds: string[], verdict: Verdict, clauses: ClauseRef[] = [], conditionName?: string): CheckResult | undefined {
     if (!this.open) return undefined;
     const result: CheckResult = {
       id: spec.id,
@@ -212,10 +305,22 @@ export class ScenarioRun implements ScenarioContext {
     };
     if (verdict.failure) result.failure = verdict.failure;
     if (verdict.skipReason !== undefined) result.skipReason = verdict.skipReason;
+    if (verdict.prerequisite !== undefined) result.prerequisite = verdict.prerequisite;
+    if (conditionName !== undefined) result.condition = conditionName;
     if (!this.original.has(spec.id)) this.original.set(spec.id, verdict.status);
     this.options.expectations?.apply(this.scenarioId, result);
     this.checks.push(result);
     this.options.onCheck?.(result);
     return result;
   }
+}
+
+/** A check passed but could not put back what it changed: FAILED whatever its severity. */
+class RestoreFailed extends Error {}
+
+/** Why a need could not be obtained, in one line: an assertion's message, a transport error, or the thrown error. */
+function describeNeedError(error: unknown): string {
+  if (error instanceof CheckFailure) return error.detail.message;
+  if (error instanceof Error) return error.message;
+  return String(error);
 }

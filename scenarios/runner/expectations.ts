@@ -16,9 +16,11 @@ export interface Expectation {
   status: CheckStatus;
   /** Why the deviation is accepted (required: every entry carries its comment). */
   reason: string;
+  /** Where the deviation comes from in the target's source (file, line, commit), when known. */
+  source?: string;
 }
 
-const STATUSES: readonly CheckStatus[] = ['PASSED', 'FAILED', 'WARNING', 'SKIPPED'];
+const STATUSES: readonly CheckStatus[] = ['PASSED', 'FAILED', 'WARNING', 'SKIPPED', 'BLOCKED'];
 
 export function parseExpectations(data: unknown, file: string): Expectation[] {
   const list = data ?? [];
@@ -30,8 +32,9 @@ export function parseExpectations(data: unknown, file: string): Expectation[] {
     const where = `expectations ${file}: entry ${i + 1}`;
     const e = raw as Partial<Record<keyof Expectation, unknown>>;
     if (!e || typeof e !== 'object' || Array.isArray(e)) throw new UsageError(`${where}: expected a map {scenario, check, status, reason}`);
-    const unknown = Object.keys(e).filter((k) => !['scenario', 'check', 'status', 'reason'].includes(k));
-    if (unknown.length) throw new UsageError(`${where}: unknown key(s) ${unknown.join(', ')} (allowed: scenario, check, status, reason)`);
+    const unknown = Object.keys(e).filter((k) => !['scenario', 'check', 'status', 'reason', 'source'].includes(k));
+    if (unknown.length) throw new UsageError(`${where}: unknown key(s) ${unknown.join(', ')} (allowed: scenario, check, status, reason, source)`);
+    if (e.source !== undefined && (typeof e.source !== 'string' || !e.source.trim())) throw new UsageError(`${where}: 'source' must be a non-empty string`);
     for (const key of ['scenario', 'check', 'reason'] as const) {
       if (typeof e[key] !== 'string' || !(e[key] as string).trim()) {
         throw new UsageError(`${where}: '${key}' must be a non-empty string${key === 'reason' ? ' (say why the deviation is accepted)' : ''}`);
@@ -43,7 +46,9 @@ export function parseExpectations(data: unknown, file: string): Expectation[] {
     const key = `${e.scenario as string}/${e.check as string}`;
     if (seen.has(key)) throw new UsageError(`${where}: a second entry for ${key}`);
     seen.add(key);
-    return { scenario: e.scenario as string, check: e.check as string, status: e.status as CheckStatus, reason: e.reason as string };
+    const entry: Expectation = { scenario: e.scenario as string, check: e.check as string, status: e.status as CheckStatus, reason: e.reason as string };
+    if (typeof e.source === 'string') entry.source = e.source;
+    return entry;
   });
 }
 
@@ -78,7 +83,7 @@ export class ExpectationBook {
       return result;
     }
     this.outcomes.set(key, { kind: 'matched' });
-    result.expectation = { expectedStatus: entry.status, reason: entry.reason };
+    result.expectation = { expectedStatus: entry.status, reason: entry.reason, ...(entry.source ? { source: entry.source } : {}) };
     if (result.status === 'FAILED') result.status = 'WARNING';
     return result;
   }

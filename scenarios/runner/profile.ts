@@ -37,7 +37,15 @@ export interface RoleProfile {
    */
   log_file?: string;
   credentials?: ProfileCredentials;
+  /** ai-gateway: the GitLab roles whose tokens it trusts (default [gitlab-saas]). */
+  trusted_issuers?: Array<'gitlab-saas' | 'gitlab-sm'>;
+  /** ai-gateway: its documented JWKS re-fetch cooldown, in seconds (default 30, jose's). */
+  jwks_refetch_cooldown_seconds?: number;
 }
+
+/** Defaults of the ai-gateway role settings. */
+export const DEFAULT_TRUSTED_ISSUERS: ReadonlyArray<'gitlab-saas' | 'gitlab-sm'> = ['gitlab-saas'];
+export const DEFAULT_JWKS_REFETCH_COOLDOWN_SECONDS = 30;
 
 /** A profile file as written (snake_case keys, everything optional). */
 export interface TargetProfileFile {
@@ -185,6 +193,10 @@ export function mergeProfiles(
     const override = [...overrides].reverse().find((o) => o.role === role);
     const url = override?.url ?? u.url ?? b.url;
     const merged: RoleProfile = {};
+    // Gateway settings describe the implementation: an external one's come only from the user.
+    const gatewaySettings = url ? u : { ...b, ...u };
+    if (gatewaySettings.trusted_issuers) merged.trusted_issuers = [...gatewaySettings.trusted_issuers];
+    if (gatewaySettings.jwks_refetch_cooldown_seconds !== undefined) merged.jwks_refetch_cooldown_seconds = gatewaySettings.jwks_refetch_cooldown_seconds;
     if (url) {
       merged.url = normaliseUrl(url);
       if (u.credentials) merged.credentials = u.credentials;

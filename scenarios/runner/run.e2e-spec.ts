@@ -69,7 +69,7 @@ describe('runConformance', () => {
     const output = new Sink();
     const result = await runConformance(options({ output }));
     expect(result.exitCode).toBe(1);
-    expect(result.summary).toEqual({ passed: 1, failed: 1, warnings: 1, skipped: 1, total: 4 });
+    expect(result.summary).toEqual({ passed: 1, failed: 1, warnings: 1, skipped: 1, blocked: 0, total: 4 });
     expect(result.targets).toEqual([{ role: 'ai-gateway', url: gateway.url, embedded: false }]);
     expect(result.scenarios[0]!.checks.map((c) => c.status)).toEqual(['PASSED', 'FAILED', 'WARNING', 'SKIPPED']);
 

@@ -4,10 +4,11 @@
  * SIGINT/SIGTERM), write results.json, junit.xml and report.html, and return the RunResult.
  */
 import { join, resolve } from 'node:path';
-import type { Role } from '../../contracts/src/index.js';
-import { InterruptedError, UsageError } from './errors.js';
+import { DEFAULT_PORT, type Role } from '../../contracts/src/index.js';
+import { EXIT, InterruptedError, UsageError } from './errors.js';
 import { ExpectationBook, readExpectations } from './expectations.js';
-import type { TargetProfile } from './profile.js';
+import { DEFAULT_TRUSTED_ISSUERS, type TargetProfile } from './profile.js';
+import { TargetWatch } from './target-watch.js';
 import { ExchangeRecorder } from './recording/recorder.js';
 import { ConsoleReporter, writeReports, type Writer } from './reporters/index.js';
 import { notRunResult, runScenario } from './scenario.js';
@@ -22,6 +23,8 @@ export interface RunConformanceOptions {
   scenarios: readonly ScenarioDefinition[];
   /** Ids to run, in any order (run in registry order); all when absent or empty. */
   selected?: readonly string[];
+  /** Check ids to run (`--check`); every other check is passed over. All when absent or empty. */
+  checks?: readonly string[];
   /** The merged target profile (profile.ts loadTargetProfile / mergeProfiles). */
   profile: TargetProfile;
   /** results.json, junit.xml, report.html and logs/<role>.log go here. */
@@ -65,16 +68,45 @@ export function selectScenarios(registry: readonly ScenarioDefinition[], selecte
 export function summarise(scenarios: readonly ScenarioResult[]): RunSummary {
   const checks = scenarios.flatMap((s) => s.checks);
   const count = (status: string) => checks.filter((c) => c.status === status).length;
-  return { passed: count('PASSED'), failed: count('FAILED'), warnings: count('WARNING'), skipped: count('SKIPPED'), total: checks.length };
+  return { passed: count('PASSED'), failed: count('FAILED'), warnings: count('WARNING'), skipped: count('SKIPPED'), blocked: count('BLOCKED'), total: checks.length };
 }
 
 export function exitCodeOf(scenarios: readonly ScenarioResult[]): number {
-  const failed = scenarios.some((s) => s.status === 'INTERRUPTED' || s.checks.some((c) => c.status === 'FAILED'));
+  // A blocked MUST verified nothing: the target was not shown to meet it.
+  const failed = scenarios.some(
+    (s) => s.status === 'INTERRUPTED' || s.checks.some((c) => c.status === 'FAILED' || (c.status === 'BLOCKED' && c.severity === 'MUST' && !c.expectation)),
+  );
   return failed ? 1 : 0;
+}
+
+/**
+ * An external gateway or self-managed instance is configured with the URL of the issuer it
+ * trusts or relays to; `--ports auto` would start that embedded issuer on a port nobody
+ * configured. Refused, unless the profile pins the issuer's port.
+ */
+export function checkPortsPlan(profile: TargetProfile, toStart: readonly Role[], ports: 'default' | 'auto'): void {
+  if (ports !== 'auto') return;
+  const dependants: Array<[Role, readonly Role[]]> = [
+    ['ai-gateway', profile.roles['ai-gateway'].trusted_issuers ?? DEFAULT_TRUSTED_ISSUERS],
+    ['gitlab-sm', ['gitlab-saas']],
+  ];
+  for (const [role, issuers] of dependants) {
+    if (!profile.roles[role].url) continue;
+    for (const issuer of issuers) {
+      if (!toStart.includes(issuer) || profile.roles[issuer].port !== undefined) continue;
+      throw new UsageError(
+        `--ports auto would start the embedded ${issuer} on a random port, but the external ${role} at ${profile.roles[role].url} ` +
+          `must already know ${issuer}'s URL (it ${role === 'ai-gateway' ? 'trusts its tokens' : 'relays to it'}). Pin the port in your profile ` +
+          `(roles: { ${issuer}: { port: ${DEFAULT_PORT[issuer]} } }) and configure ${role} with http://127.0.0.1:${DEFAULT_PORT[issuer]}, or drop --ports auto.`,
+      );
+    }
+  }
 }
 
 export async function runConformance(options: RunConformanceOptions): Promise<RunResult> {
   const selected = selectScenarios(options.scenarios, options.selected);
+  checkPortsPlan(options.profile, rolesToStart(selected, options.profile), options.ports);
+  const onlyChecks = options.checks?.length ? new Set(options.checks) : undefined;
   const expectations = new ExpectationBook(options.expectationsFile ? readExpectations(options.expectationsFile) : []);
   const output: Writer = options.output ?? process.stdout;
   const reporter = new ConsoleReporter(output, {
@@ -100,10 +132,12 @@ export async function runConformance(options: RunConformanceOptions): Promise<Ru
       return;
     }
     interruptReason = reason;
-    output.write(`\ninterrupted by ${reason}: stopping (again to force)\n`);
+    output.write(`\ninterrupted by ${reason}: ${reason.startsWith('SIG') ? 'stopping (again to force)' : 'the run ends here'}\n`);
     markInterrupted(reason);
     abort.abort();
   };
+  // A target that stops answering ends the run with one clear error instead of a timeout per check.
+  const watch = new TargetWatch((role, detail) => interrupt(`${role} stopped answering (${detail})`));
   const onSigint = () => interrupt('SIGINT');
   const onSigterm = () => interrupt('SIGTERM');
   const onAbort = () => interrupt('abort signal');
@@ -159,6 +193,8 @@ export async function runConformance(options: RunConformanceOptions): Promise<Ru
         recorder,
         expectations,
         interrupted,
+        watch,
+        ...(onlyChecks ? { onlyChecks } : {}),
         onCheck: (check, exchanges) => reporter.check(check, exchanges, definition.id),
       });
       results.push(result);
@@ -172,6 +208,10 @@ export async function runConformance(options: RunConformanceOptions): Promise<Ru
   }
 
   notes.push(...expectations.staleNotes(results));
+  const unmatched = [...(onlyChecks ?? [])].filter((id) => !results.some((s) => s.checks.some((c) => c.id === id)));
+  if (unmatched.length) {
+    notes.push({ level: 'WARNING', message: `--check ${unmatched.join(', ')}: no check of the selected scenarios has this id (see the ids in reports/results.json)` });
+  }
   const result: RunResult = {
     tool: toolInfo(),
     startedAt: started.toISOString(),
@@ -180,7 +220,7 @@ export async function runConformance(options: RunConformanceOptions): Promise<Ru
     targets,
     scenarios: results,
     summary: summarise(results),
-    exitCode: exitCodeOf(results),
+    exitCode: unmatched.length ? EXIT.USAGE : exitCodeOf(results),
   };
   if (notes.length) result.notes = notes;
   reporter.finish(result, writeReports(result, reportsDir));

@@ -12,6 +12,7 @@ import type { TargetProfile } from './profile.js';
 import type { ExchangeRecorder } from './recording/recorder.js';
 import { redactMessage } from './recording/redact.js';
 import { CheckFailure } from './signals.js';
+import type { TargetWatch } from './target-watch.js';
 import type { CheckResult, RecordedExchange, ResolvedTarget, RunNote, ScenarioDefinition, ScenarioResult } from './types.js';
 
 export interface RunScenarioOptions {
@@ -22,6 +23,10 @@ export interface RunScenarioOptions {
   expectations?: ExpectationBook;
   /** Resolves with a reason (e.g. 'SIGINT') when the run is interrupted. */
   interrupted?: Promise<string>;
+  /** Run only these check ids (`--check`). */
+  onlyChecks?: ReadonlySet<string>;
+  /** Notices a target that stopped answering. */
+  watch?: TargetWatch;
   onCheck?: (result: CheckResult, exchanges: readonly RecordedExchange[]) => void;
 }
 
@@ -45,6 +50,8 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
     profile: options.profile,
     recorder: options.recorder,
     ...(options.expectations ? { expectations: options.expectations } : {}),
+    ...(options.onlyChecks ? { onlyChecks: options.onlyChecks } : {}),
+    ...(options.watch ? { watch: options.watch } : {}),
     onCheck: (result) => options.onCheck?.(result, run.exchanges),
   });
   options.recorder.collectInto(run.exchanges);

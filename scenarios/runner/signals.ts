@@ -26,3 +26,14 @@ export class TransportError extends Error {
     this.name = 'TransportError';
   }
 }
+
+/** A need could not be obtained (the target failed to provide it): the check is BLOCKED, not run. */
+export class NeedUnavailable extends Error {
+  constructor(
+    readonly need: string,
+    readonly reason: string,
+  ) {
+    super(`needs ${need}, which could not be obtained: ${reason}`);
+    this.name = 'NeedUnavailable';
+  }
+}

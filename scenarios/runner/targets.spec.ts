@@ -7,8 +7,11 @@ import type { ScenarioDefinition } from './types.js';
 const scenario = (roles: ScenarioDefinition['roles']): ScenarioDefinition => ({ id: 's', title: 't', seeds: [], roles, run: async () => undefined });
 
 describe('roles of a run', () => {
-  it('adds what an embedded gateway needs (issuer and model) and what an embedded SM needs (SaaS)', () => {
-    expect(rolesToStart([scenario(['ai-gateway'])], testProfile())).toEqual(['fake-model', 'gitlab-saas', 'ai-gateway']);
+  it('adds what an embedded gateway needs (its trusted issuers and the model) and what an embedded SM needs (SaaS)', () => {
+    // The embedded profile's gateway trusts both instances.
+    expect(rolesToStart([scenario(['ai-gateway'])], testProfile())).toEqual(['fake-model', 'gitlab-saas', 'gitlab-sm', 'ai-gateway']);
+    const saasOnly = testProfile({ roles: { 'ai-gateway': { trusted_issuers: ['gitlab-saas'] } } });
+    expect(rolesToStart([scenario(['ai-gateway'])], saasOnly)).toEqual(['fake-model', 'gitlab-saas', 'ai-gateway']);
     expect(rolesToStart([scenario(['gitlab-sm'])], testProfile())).toEqual(['gitlab-saas', 'gitlab-sm']);
   });
 
@@ -20,7 +23,7 @@ describe('roles of a run', () => {
 
   it('still starts the dependencies of an embedded gateway when only the issuer is external', () => {
     const profile = testProfile({ roles: { 'gitlab-saas': { url: 'https://gitlab.example' } } });
-    expect(rolesToStart([scenario(['ai-gateway'])], profile)).toEqual(['fake-model', 'ai-gateway']);
+    expect(rolesToStart([scenario(['ai-gateway'])], profile)).toEqual(['fake-model', 'gitlab-sm', 'ai-gateway']);
   });
 
   it('gives embedded roles the run control token and external ones only the profile control_token', () => {
@@ -44,7 +47,7 @@ describe('default role-process table', () => {
     port,
     host: '127.0.0.1',
     url: `http://127.0.0.1:${port}`,
-    urls: { 'gitlab-saas': 'http://127.0.0.1:3001', 'fake-model': 'http://127.0.0.1:5053' },
+    urls: { 'gitlab-saas': 'http://127.0.0.1:3001', 'gitlab-sm': 'http://127.0.0.1:3000', 'fake-model': 'http://127.0.0.1:5053' },
     profile: { ...testProfile(), options: { timeoutMs: 10000, ...(seedFile ? { seedFile } : {}) } },
   });
 
@@ -61,7 +64,7 @@ describe('default role-process table', () => {
     expect(table['gitlab-sm'].env!(ctx('gitlab-sm', 3000))).toEqual({ SAAS_URL: 'http://127.0.0.1:3001' });
     expect(table['ai-gateway'].script).toBe('/root/dist/apps/ai-gateway/src/main.js');
     expect(table['ai-gateway'].env!(ctx('ai-gateway', 5052))).toEqual({
-      AIGW_TRUSTED_ISSUERS: 'http://127.0.0.1:3001',
+      AIGW_TRUSTED_ISSUERS: 'http://127.0.0.1:3001,http://127.0.0.1:3000',
       AIGW_MODEL_URL: 'http://127.0.0.1:5053',
     });
     expect(table['ai-gateway'].healthPath).toBe('/monitoring/healthz');

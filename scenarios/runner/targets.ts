@@ -3,10 +3,10 @@
  * (the scenarios' roles plus what an embedded role needs), and each role's resolved target.
  */
 import { ROLES, type Role } from '../../contracts/src/index.js';
-import type { TargetProfile } from './profile.js';
+import { DEFAULT_JWKS_REFETCH_COOLDOWN_SECONDS, DEFAULT_TRUSTED_ISSUERS, type TargetProfile } from './profile.js';
 import { RecordingControlClient } from './recording/http-client.js';
 import type { ExchangeRecorder } from './recording/recorder.js';
-import { EMBEDDED_DEPENDENCIES, START_ORDER } from './stack/role-table.js';
+import { START_ORDER, embeddedDependencies } from './stack/role-table.js';
 import type { ResolvedTarget, ScenarioDefinition } from './types.js';
 
 /** Every role the run involves: the scenarios' roles and, for embedded ones, their dependencies. */
@@ -15,7 +15,7 @@ export function rolesNeeded(scenarios: readonly ScenarioDefinition[], profile: T
   const visit = (role: Role) => {
     if (needed.has(role)) return;
     needed.add(role);
-    if (!profile.roles[role].url) for (const dep of EMBEDDED_DEPENDENCIES[role]) visit(dep);
+    if (!profile.roles[role].url) for (const dep of embeddedDependencies(role, profile)) visit(dep);
   };
   for (const s of scenarios) for (const role of s.roles) visit(role);
   return START_ORDER.filter((r) => needed.has(r));
@@ -48,6 +48,10 @@ export function resolveTargets(
     const target: ResolvedTarget = { role, url, issuer, embedded: !external };
     const logFile = started?.logFile ?? (external ? profile.roles[role].log_file : undefined);
     if (logFile) target.logFile = logFile;
+    if (role === 'ai-gateway') {
+      target.trustedIssuers = profile.roles[role].trusted_issuers ?? DEFAULT_TRUSTED_ISSUERS;
+      target.jwksRefetchCooldownSeconds = profile.roles[role].jwks_refetch_cooldown_seconds ?? DEFAULT_JWKS_REFETCH_COOLDOWN_SECONDS;
+    }
     if (token) {
       target.control = new RecordingControlClient({ recorder, role, baseUrl: url, token, timeoutMs: profile.options.timeoutMs });
     }

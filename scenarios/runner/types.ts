@@ -3,11 +3,17 @@
  * (reports/results.json) are these types serialised; JUnit and HTML are views of them.
  */
 import type { Role } from '../../contracts/src/index.js';
+import type { CallOptions, Condition, Need } from './condition.js';
 
 export type Severity = 'MUST' | 'SHOULD';
 
-/** Outcome of one check (kept apart from the run status of a scenario). */
-export type CheckStatus = 'PASSED' | 'FAILED' | 'WARNING' | 'SKIPPED';
+/**
+ * Outcome of one check (kept apart from the run status of a scenario). SKIPPED: not applicable
+ * to this target (reason given). BLOCKED: not run because something it needs could not be
+ * obtained (a prerequisite the target failed); it verifies nothing, and a BLOCKED MUST check
+ * fails the run, since the target was not shown to meet it.
+ */
+export type CheckStatus = 'PASSED' | 'FAILED' | 'WARNING' | 'SKIPPED' | 'BLOCKED';
 
 /** Run status of a scenario: FINISHED when every check ran, INTERRUPTED when the scenario threw. */
 export type RunStatus = 'FINISHED' | 'INTERRUPTED';
@@ -56,12 +62,16 @@ export interface CheckResult {
   durationMs: number;
   /** Set for FAILED and WARNING. */
   failure?: CheckFailureDetail;
-  /** Set for SKIPPED. */
+  /** Set for SKIPPED (why it does not apply) and BLOCKED (which need failed, and how). */
   skipReason?: string;
+  /** Set for BLOCKED: the need (or check) whose failure kept this check from running. */
+  prerequisite?: string;
+  /** The condition the check evaluated (absent for checks written as closures). */
+  condition?: string;
   /** Exchanges made while the check ran. */
   exchangeIds: string[];
   /** A known deviation from an expectations file turned this result; the original stays visible. */
-  expectation?: { expectedStatus: CheckStatus; reason: string };
+  expectation?: { expectedStatus: CheckStatus; reason: string; source?: string };
 }
 
 /**
@@ -103,6 +113,7 @@ export interface RunSummary {
   failed: number;
   warnings: number;
   skipped: number;
+  blocked: number;
   total: number;
 }
 
@@ -144,6 +155,8 @@ export interface HttpRequest {
   label?: string;
   /** Do not follow redirects (default: redirects are returned, never followed). */
   redirect?: 'manual';
+  /** Header lines added as they are, each on its own line even when a name repeats (two Authorization headers). */
+  repeatedHeaders?: ReadonlyArray<readonly [string, string]>;
 }
 
 /** A response as a check sees it. */
@@ -183,6 +196,10 @@ export interface ResolvedTarget {
   control?: ControlClient;
   /** The role's log file: an embedded role's own, or the profile's log_file for an external one (read for leaked credentials). */
   logFile?: string;
+  /** ai-gateway: the GitLab roles whose tokens it trusts (profile trusted_issuers; default [gitlab-saas]). */
+  trustedIssuers?: ReadonlyArray<'gitlab-saas' | 'gitlab-sm'>;
+  /** ai-gateway: its documented JWKS re-fetch cooldown in seconds (profile; default 30). */
+  jwksRefetchCooldownSeconds?: number;
 }
 
 /** Credentials for a GitLab role, from the demo data (embedded) or the target profile. */
@@ -232,6 +249,12 @@ export interface ScenarioContext {
   check<T>(spec: CheckSpec, body: (scope: CheckScope) => Promise<T>): Promise<T | undefined>;
   /** Whether a check ran and PASSED or WARNED. */
   passed(checkId: string): boolean;
+  /** Evaluates a condition as a MUST check: a failure is FAILED. Resolves with what it yields when it passed. */
+  must<Out>(id: string, condition: Condition<any, Out>, clauses: string[], options?: CallOptions): Promise<Out | undefined>;
+  /** Evaluates a condition as a SHOULD check: a failure is WARNING. */
+  should<Out>(id: string, condition: Condition<any, Out>, clauses: string[], options?: CallOptions): Promise<Out | undefined>;
+  /** A need, outside any check (scenario-level set-up); throws when unavailable. */
+  need<T>(need: Need<T>): Promise<T>;
 }
 
 export interface ScenarioDefinition {

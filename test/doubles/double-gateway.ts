@@ -5,7 +5,19 @@
  * makes specific checks fail). Test-only; never shipped.
  */
 import type { IncomingMessage } from 'node:http';
-import { listenOnLoopback, readBody, sendJson, type LoopbackServer } from './loopback-server.js';
+import { GATEWAY_AUTH_ERROR, hasLegacyTokenShape } from '../../contracts/src/index.js';
+import {
+  FORBIDDEN_BY_AUTH_PROVIDER,
+  bearerCredentials,
+  headerMismatch,
+  isRefusal,
+  missingCodeSuggestions,
+  startGatewayDouble,
+  unauthorized,
+  type Authenticated,
+  type Refusal,
+} from './gateway-contract.js';
+import { readBody, sendJson, type LoopbackServer } from './loopback-server.js';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, importJWK, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyOptions } from 'jose';
 
 export type GatewayDefect =
@@ -27,11 +39,6 @@ export type DoubleGateway = LoopbackServer;
 
 const NEW_AUDIENCE = 'gitlab-ai-gateway';
 const LEGACY_AUDIENCE = 'gitlab-code-suggestions';
-const BOUND: Array<[claim: string, header: string]> = [
-  ['gitlab_realm', 'X-Gitlab-Realm'],
-  ['gitlab_instance_id', 'X-Gitlab-Instance-Id'],
-  ['sub', 'X-Gitlab-Global-User-Id'],
-];
 
 class KeyCache {
   private jwks?: JSONWebKeySet;
@@ -46,6 +53,15 @@ class KeyCache {
     const discovery = (await (await fetch(`${this.issuer}/.well-known/openid-configuration`)).json()) as { jwks_uri: string };
     this.jwks = (await (await fetch(discovery.jwks_uri)).json()) as JSONWebKeySet;
     return this.jwks;
+  }
+
+  /** Readiness: the number of keys held, loading them first when none are; 0 when the issuer cannot be read. */
+  async loadedKeyCount(): Promise<number> {
+    try {
+      return (this.jwks ?? (await this.fetchKeys())).keys.length;
+    } catch {
+      return 0;
+    }
   }
 
   clear(): void {
@@ -92,16 +108,11 @@ export async function startDoubleGateway(options: DoubleGatewayOptions): Promise
       ? [settings.audience, LEGACY_AUDIENCE]
       : [settings.audience];
 
-  async function authenticate(req: IncomingMessage): Promise<{ status: number; body: unknown } | { claims: Record<string, unknown> }> {
-    const authorization = req.headers.authorization;
-    if (authorization === undefined) return { status: 401, body: { error: 'No authorization header presented' } };
-    const match = /^bearer ([A-Za-z0-9\-._~+/]+=*)$/i.exec(authorization);
-    if (!match) return { status: 401, body: { error: 'Invalid authorization header' } };
-    if (req.headers['x-gitlab-authentication-type'] !== 'oidc') {
-      return { status: 401, body: { error: 'Invalid authentication token type - only OIDC is supported' } };
-    }
-    const token = match[1]!;
-    const forbidden = { status: 401, body: defects.has('echo-token-in-errors') ? { error: `Forbidden by auth provider: ${token}` } : { error: 'Forbidden by auth provider' } };
+  async function authenticate(req: IncomingMessage): Promise<Refusal | Authenticated> {
+    const credentials = bearerCredentials(req);
+    if (isRefusal(credentials)) return credentials;
+    const token = credentials.token;
+    const forbidden = defects.has('echo-token-in-errors') ? unauthorized(`${GATEWAY_AUTH_ERROR.FORBIDDEN}: ${token}`) : FORBIDDEN_BY_AUTH_PROVIDER;
 
     let claims: Record<string, unknown>;
     if (defects.has('crash-on-malformed-token')) {
@@ -122,6 +133,8 @@ export async function startDoubleGateway(options: DoubleGatewayOptions): Promise
           algorithms: ['RS256'],
           ...(defects.has('skip-issuer-check') ? {} : { issuer: options.issuer }),
           ...(defects.has('skip-audience-check') ? {} : { audience: acceptedAudiences() }),
+          // RFC 8725 §3.9: a token without exp is refused (jose also requires aud when an audience is set).
+          requiredClaims: ['exp'],
           clockTolerance: defects.has('ignore-token-lifetime') ? 10 * 365 * 24 * 3600 : 30,
         };
         claims = header.kid ? (await jwtVerify(token, createLocalJWKSet(jwks), verifyOptions)).payload : await verifyWithAnyKey(token, jwks, verifyOptions);
@@ -130,55 +143,42 @@ export async function startDoubleGateway(options: DoubleGatewayOptions): Promise
       return forbidden;
     }
     if (!defects.has('skip-header-binding')) {
-      for (const [claim, header] of BOUND) {
-        if (claims[claim] !== undefined && req.headers[header.toLowerCase()] !== claims[claim]) {
-          return { status: 401, body: { error: `Header mismatch '${header}'` } };
-        }
-      }
+      const mismatch = headerMismatch(claims, req);
+      if (mismatch) return mismatch;
     }
-    // A legacy token (no scopes claim) is good for code suggestions, as before the migration.
+    // A legacy token (no scopes claim) is good for code suggestions, as before the migration; only
+    // a token of exactly the legacy shape, not another token of the issuer (a CI job's ID token).
     const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-    const legacyOnly = audiences.includes(LEGACY_AUDIENCE) && (settings.audience === LEGACY_AUDIENCE || !audiences.includes(settings.audience));
+    const legacyOnly =
+      hasLegacyTokenShape(claims) && audiences.includes(LEGACY_AUDIENCE) && (settings.audience === LEGACY_AUDIENCE || !audiences.includes(settings.audience));
     const implied = legacyOnly && !defects.has('no-legacy-scope-mapping') ? ['code_suggestions'] : [];
     const scopes = Array.isArray(claims.scopes) ? claims.scopes : implied;
-    if (!defects.has('ignore-scopes') && !scopes.includes('code_suggestions')) {
-      return { status: 403, body: { detail: 'Unauthorized to access code completions' } };
+    if (!defects.has('ignore-scopes')) {
+      const forbidden = missingCodeSuggestions(scopes);
+      if (forbidden) return forbidden;
     }
     return { claims };
   }
 
-  return listenOnLoopback((req, res) => {
-    void (async () => {
-      const path = (req.url ?? '').split('?')[0] ?? '';
-      if (req.method === 'GET' && (path === '/monitoring/ready' || path === '/monitoring/healthz')) return sendJson(res, 200, { status: 'ok' });
-      if (path.startsWith('/-/harness/')) {
-        if (!options.controlToken) return sendJson(res, 404, { detail: 'Not Found' });
-        if (req.headers['x-harness-control-token'] !== options.controlToken) return sendJson(res, 401, { detail: 'control token missing or wrong' });
+  return startGatewayDouble({
+    authenticate,
+    readiness: async () => [{ issuer: options.issuer, keys: await keys.loadedKeyCount(), lastError: null }],
+    extraRoute: async (req, res, path) => {
+      if (!path.startsWith('/-/harness/')) return false;
+      if (!options.controlToken) sendJson(res, 404, { detail: 'Not Found' });
+      else if (req.headers['x-harness-control-token'] !== options.controlToken) sendJson(res, 401, { detail: 'control token missing or wrong' });
+      else {
         const body = await readBody(req);
         if (path === '/-/harness/auth' && req.method === 'PUT') Object.assign(settings, JSON.parse(body || '{}') as Partial<typeof settings>);
-        if (path === '/-/harness/auth') return sendJson(res, 200, { ...settings, acceptedAudiences: acceptedAudiences() });
-        if (path === '/-/harness/jwks-cache/clear' && req.method === 'POST') {
+        if (path === '/-/harness/auth') sendJson(res, 200, { ...settings, acceptedAudiences: acceptedAudiences() });
+        else if (path === '/-/harness/jwks-cache/clear' && req.method === 'POST') {
           keys.clear();
           res.writeHead(204).end();
-          return;
-        }
-        if (path === '/-/harness/requests') return sendJson(res, 200, { requests: [] });
-        return sendJson(res, 404, { detail: 'Not Found' });
+        } else if (path === '/-/harness/requests') sendJson(res, 200, { requests: [] });
+        else sendJson(res, 404, { detail: 'Not Found' });
       }
-      if (req.method !== 'POST' || (path !== '/v2/code/completions' && path !== '/v2/completions')) return sendJson(res, 404, { detail: 'Not Found' });
-      await readBody(req);
-      const outcome = await authenticate(req);
-      if ('status' in outcome) return sendJson(res, outcome.status, outcome.body);
-      sendJson(res, 200, {
-        id: 'id',
-        model: { engine: 'double', name: 'double-model', lang: 'python' },
-        object: 'text_completion',
-        created: Math.floor(Date.now() / 1000),
-        choices: [{ text: 'return n', index: 0, finish_reason: 'length' }],
-      });
-    })().catch(() => {
-      if (!res.headersSent) sendJson(res, 500, { detail: 'Internal Server Error' });
-    });
+      return true;
+    },
   });
 }
 

@@ -15,6 +15,7 @@ import {
   GITLAB_ERROR,
   HEADER,
   PATH,
+  REDACTED,
   USER_AGENT,
   contractPath,
   insufficientScopeError,
@@ -35,6 +36,10 @@ export type SelfManagedDefect =
   | 'pass-through-saas-5xx'
   /** A 2xx from SaaS reaches the IDE whatever its body. */
   | 'pass-through-malformed-token-response'
+  /** SaaS's token answer is checked with a closed schema: an extra member makes it "malformed" (502). */
+  | 'closed-schema-for-saas-answers'
+  /** SaaS's WWW-Authenticate reaches the IDE as it came, even when it quotes the stored token. */
+  | 'passes-saas-headers-verbatim'
   /** The relay runs although the admin turned code suggestions off. */
   | 'ignore-code-suggestions-setting'
   /** The relay sends Node's User-Agent, so SaaS does not know the request was relayed. */
@@ -98,8 +103,13 @@ function usable(pat: DemoPersonalAccessToken): boolean {
   return !pat.revoked && !(pat.expires_at && Date.parse(pat.expires_at) < Date.now());
 }
 
-/** A body the IDE can take as a JWT response: three base64url segments, lifetime and creation time. */
-function isTokenResponse(value: unknown): boolean {
+const TOKEN_RESPONSE_MEMBERS = ['access_token', 'expires_in', 'created_at'];
+
+/**
+ * A body the IDE can take as a JWT response: three base64url segments, lifetime and creation
+ * time. Open: members SaaS adds (token_type, ...) are allowed and passed on; `closed` refuses them.
+ */
+function isTokenResponse(value: unknown, closed: boolean): boolean {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return false;
   const v = value as Record<string, unknown>;
   return (
@@ -108,8 +118,20 @@ function isTokenResponse(value: unknown): boolean {
     Number.isInteger(v.expires_in) &&
     (v.expires_in as number) > 0 &&
     Number.isInteger(v.created_at) &&
-    Object.keys(v).every((k) => ['access_token', 'expires_in', 'created_at'].includes(k))
+    (!closed || Object.keys(v).every((k) => TOKEN_RESPONSE_MEMBERS.includes(k)))
   );
+}
+
+/**
+ * The text with the stored token replaced by [REDACTED], as sent and as it would appear
+ * percent-encoded or JSON-escaped. Text without it comes back unchanged (byte for byte);
+ * [REDACTED] needs no JSON escaping, so a JSON body stays JSON.
+ */
+function withoutSecret(text: string, secret: string): string {
+  const forms = new Set([secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)]);
+  let out = text;
+  for (const form of forms) out = out.split(form).join(REDACTED);
+  return out;
 }
 
 function parseJson(text: string): unknown {
@@ -207,7 +229,10 @@ export async function startDoubleSelfManaged(options: DoubleSelfManagedOptions):
     sendJson(res, 200, settingsView());
   }
 
-  /** What the IDE gets for one relay: SaaS's token or client error as it came, or a bounded error of ours. */
+  /**
+   * What the IDE gets for one relay: SaaS's token answer or client error as it came (the stored
+   * token scrubbed out of it), or a bounded error of ours.
+   */
   async function relayToSaas(stored: string): Promise<{ status: number; text: string; contentType: string; headers: Record<string, string>; outcome: string }> {
     const { saasUrl, timeoutMs } = relay;
     const failure = (status: number, message: string, outcome: string) => ({
@@ -246,16 +271,19 @@ export async function startDoubleSelfManaged(options: DoubleSelfManagedOptions):
     const status = response.status;
     const contentType = response.headers.get('content-type') ?? 'application/octet-stream';
     const json = parseJson(text);
+    // What SaaS sent is passed on as it came, but never with the stored token in it (SaaS may echo it).
+    const passed = withoutSecret(text, stored);
     if (status >= 200 && status < 300) {
-      if (isTokenResponse(json) || defects.has('pass-through-malformed-token-response')) {
-        return { status, text, contentType, headers: {}, outcome: 'token' };
+      if (isTokenResponse(json, defects.has('closed-schema-for-saas-answers')) || defects.has('pass-through-malformed-token-response')) {
+        return { status, text: passed, contentType, headers: {}, outcome: 'token' };
       }
       return failure(502, `${statusLine(502)} - SaaS answered ${status} without a token response`, 'malformed');
     }
     if (status >= 400 && status < 500) {
       const challenge = response.headers.get('www-authenticate');
-      const headers: Record<string, string> = challenge ? { 'www-authenticate': challenge } : {};
-      if (json && typeof json === 'object') return { status, text, contentType: 'application/json', headers, outcome: 'saas-client-error' };
+      const headers: Record<string, string> = {};
+      if (challenge) headers['www-authenticate'] = defects.has('passes-saas-headers-verbatim') ? challenge : withoutSecret(challenge, stored);
+      if (json && typeof json === 'object') return { status, text: passed, contentType: 'application/json', headers, outcome: 'saas-client-error' };
       return { ...failure(status, `${status} - SaaS answered ${status} without a JSON body`, 'saas-client-error'), headers };
     }
     if (status >= 500 && defects.has('pass-through-saas-5xx')) return { status, text, contentType, headers: {}, outcome: 'saas-error' };

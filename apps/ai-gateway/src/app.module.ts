@@ -1,7 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
 import {
-  ContractExceptionFilter,
+  errorHandlingProviders,
   HARNESS_CONTROL_TOKEN,
   HarnessControlGuard,
   RequestLog,
@@ -44,11 +43,7 @@ export class AiGatewayModule {
         { provide: AIGW_CLOCK, useValue: deps.clock ?? Date.now },
         ...(controlEnabled ? [{ provide: HARNESS_CONTROL_TOKEN, useValue: config.HARNESS_CONTROL_TOKEN }, HarnessControlGuard] : []),
         LenientBodyParsing,
-        {
-          provide: APP_FILTER,
-          inject: [AIGW_LOGGER],
-          useFactory: (logger: Logger) => new ContractExceptionFilter(gatewayErrorShape, logger),
-        },
+        ...errorHandlingProviders(gatewayErrorShape, AIGW_LOGGER),
       ],
       exports: [
         AIGW_CONFIG,

@@ -24,10 +24,15 @@ describe('ai-gateway config', () => {
       AIGW_ALGORITHMS: ['RS256'],
       AIGW_CLOCK_SKEW_SECONDS: 30,
       AIGW_JWKS_TTL_SECONDS: 86400,
-      AIGW_JWKS_MIN_REFETCH_SECONDS: 10,
+      AIGW_JWKS_REFETCH_INTERVAL_MS: 1000,
+      AIGW_JWKS_NEGATIVE_CACHE_SECONDS: 30,
+      AIGW_JWKS_COLD_RETRY_MS: 1000,
+      AIGW_JWKS_ERROR_BACKOFF_SECONDS: 10,
       AIGW_JWKS_STALE_IF_ERROR_SECONDS: 3600,
       AIGW_JWKS_FETCH_TIMEOUT_MS: 3000,
+      AIGW_JWKS_MAX_BYTES: 262144,
       AIGW_MODEL_TIMEOUT_MS: 10000,
+      AIGW_MODEL_MAX_RESPONSE_BYTES: 1048576,
     });
   });
 
@@ -40,6 +45,17 @@ describe('ai-gateway config', () => {
   it('splits, trims and de-duplicates the trusted issuers, keeping each exactly as written', () => {
     const config = loadAiGatewayConfig({ ...REQUIRED, AIGW_TRUSTED_ISSUERS: ' https://gitlab.com , https://sm.example/gitlab/,https://gitlab.com' });
     expect(config.AIGW_TRUSTED_ISSUERS).toEqual(['https://gitlab.com', 'https://sm.example/gitlab/']);
+  });
+
+  it('refuses two spellings of one issuer that differ only by a trailing slash, naming both', () => {
+    const found = problems({ ...REQUIRED, AIGW_TRUSTED_ISSUERS: 'https://gitlab.com,https://gitlab.com/' });
+    expect(found).toEqual([expect.stringMatching(/^AIGW_TRUSTED_ISSUERS: 'https:\/\/gitlab\.com' and 'https:\/\/gitlab\.com\/' name the same issuer/)]);
+  });
+
+  it('refuses the removed AIGW_JWKS_MIN_REFETCH_SECONDS, naming what replaces it', () => {
+    expect(problems({ ...REQUIRED, AIGW_JWKS_MIN_REFETCH_SECONDS: '10' })).toEqual([
+      expect.stringMatching(/^AIGW_JWKS_MIN_REFETCH_SECONDS: removed; use AIGW_JWKS_REFETCH_INTERVAL_MS .* and AIGW_JWKS_ERROR_BACKOFF_SECONDS/),
+    ]);
   });
 
   it.each([['not a url'], ['ftp://gitlab.example'], ['https://gitlab.example?x=1'], [' , ']])('refuses the issuer list %j', (value) => {
@@ -60,6 +76,10 @@ describe('ai-gateway config', () => {
     ['AIGW_LEGACY_AUDIENCE_WINDOW', 'ajar'],
     ['AIGW_JWKS_TTL_SECONDS', '0'],
     ['AIGW_MODEL_TIMEOUT_MS', 'soon'],
+    ['AIGW_JWKS_REFETCH_INTERVAL_MS', '60001'],
+    ['AIGW_JWKS_COLD_RETRY_MS', '-1'],
+    ['AIGW_JWKS_MAX_BYTES', '10'],
+    ['AIGW_MODEL_MAX_RESPONSE_BYTES', '1.5'],
   ])('refuses %s=%s', (name, value) => {
     expect(problems({ ...REQUIRED, [name]: value }).some((p) => p.startsWith(`${name}:`))).toBe(true);
   });

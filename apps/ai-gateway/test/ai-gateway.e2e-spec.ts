@@ -9,8 +9,20 @@ import {
   SCHEMA,
   USER_AGENT,
 } from '../../../contracts/src/index.js';
-import { aiTokenClaims, makeRsaKey, rawToken, signToken, type TestKey } from './support/keys.js';
+import { request as httpRequest, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  aiTokenClaims,
+  CI_JOB_SUB,
+  ciJobTokenClaims,
+  legacyTokenClaims,
+  makeRsaKey,
+  rawToken,
+  signToken,
+  type TestKey,
+} from './support/keys.js';
 import { closedPort, CONTROL_TOKEN, startFakeModel, startGateway, type RunningApp } from './support/stack.js';
+import { BODY, keystrokeHeaders } from './support/keystroke.js';
 import { TestIssuer } from './support/test-issuer.js';
 
 const validCompletion = compileValidator(SCHEMA.COMPLETIONS_RESPONSE);
@@ -18,14 +30,7 @@ const validAuthError = compileValidator(SCHEMA.GATEWAY_AUTH_ERROR);
 const validDetailError = compileValidator(SCHEMA.GATEWAY_DETAIL_ERROR);
 
 const MODEL_TIMEOUT_MS = 800;
-const INSTANCE_ID = '5a0b6c1e-6d2f-4c1b-9f3e-0e2a5b7c9d11';
-const USER_ID = 'gid://gitlab/User/1001';
 
-const BODY = {
-  current_file: { file_name: 'src/app.py', content_above_cursor: 'import os\n\ndef read_settings(', content_below_cursor: '\n' },
-  prompt_version: 1,
-  telemetry: [],
-};
 
 let k1: TestKey;
 let k2: TestKey;
@@ -45,7 +50,7 @@ beforeAll(async () => {
       AIGW_TRUSTED_ISSUERS: issuer.url,
       AIGW_MODEL_URL: model.url,
       AIGW_MODEL_TIMEOUT_MS: String(MODEL_TIMEOUT_MS),
-      AIGW_JWKS_MIN_REFETCH_SECONDS: '0',
+      AIGW_JWKS_REFETCH_INTERVAL_MS: '0',
       HARNESS_CONTROL_TOKEN: CONTROL_TOKEN,
     },
     logLines,
@@ -58,24 +63,18 @@ afterAll(async () => {
   await issuer?.stop();
 });
 
+/** An instance token of the test issuer (cloud-connector shape: sub = the instance UUID). */
 async function token(overrides: Record<string, unknown> = {}, key: TestKey = k1, header: Record<string, unknown> = {}): Promise<string> {
-  const signed = await signToken(key, aiTokenClaims(issuer.url, { sub: USER_ID, gitlab_instance_id: INSTANCE_ID, ...overrides }), { header });
-  usedTokens.push(signed);
-  return signed;
+  return signed(aiTokenClaims(issuer.url, overrides), key, header);
 }
 
-function headersFor(bearer: string | undefined, extra: Record<string, string | undefined> = {}): Record<string, string> {
-  const all: Record<string, string | undefined> = {
-    'content-type': 'application/json',
-    authorization: bearer === undefined ? undefined : `Bearer ${bearer}`,
-    [HEADER.AUTHENTICATION_TYPE]: 'oidc',
-    [HEADER.REALM]: 'saas',
-    [HEADER.INSTANCE_ID]: INSTANCE_ID,
-    [HEADER.GLOBAL_USER_ID]: USER_ID,
-    ...extra,
-  };
-  return Object.fromEntries(Object.entries(all).filter((e): e is [string, string] => e[1] !== undefined));
+async function signed(claims: Record<string, unknown>, key: TestKey = k1, header: Record<string, unknown> = {}): Promise<string> {
+  const jwt = await signToken(key, claims, { header });
+  usedTokens.push(jwt);
+  return jwt;
 }
+
+const headersFor = keystrokeHeaders;
 
 async function complete(headers: Record<string, string>, body: unknown = BODY, path: string = PATH.GATEWAY_COMPLETIONS) {
   const res = await fetch(`${gateway.url}${path}`, {
@@ -92,6 +91,20 @@ async function complete(headers: Record<string, string>, body: unknown = BODY, p
     json = undefined;
   }
   return { status: res.status, json, text, headers: res.headers };
+}
+
+/** A POST through node:http, which sends a header given as an array as several header lines (fetch would join them). */
+function rawPost(url: string, headers: Record<string, string | string[]>, body: string): Promise<{ status: number; json: unknown }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: 'POST', headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) as unknown }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 function control(app: RunningApp, method: string, path: string, body?: unknown, tokenValue: string | null = CONTROL_TOKEN) {
@@ -198,8 +211,23 @@ describe('ai-gateway (HTTP, in-test issuer and fake model)', () => {
       ['the wrong audience', async () => headersFor(await token({ aud: 'somebody-else' })), 401, { error: GATEWAY_AUTH_ERROR.FORBIDDEN }],
       ['a realm header that differs', async () => headersFor(await token(), { [HEADER.REALM]: 'self-managed' }), 401, { error: headerMismatchError(HEADER.REALM) }],
       ['no instance id header', async () => headersFor(await token(), { [HEADER.INSTANCE_ID]: undefined }), 401, { error: headerMismatchError(HEADER.INSTANCE_ID) }],
-      ['another user id', async () => headersFor(await token(), { [HEADER.GLOBAL_USER_ID]: 'gid://gitlab/User/2' }), 401, { error: headerMismatchError(HEADER.GLOBAL_USER_ID) }],
+      ['another instance id', async () => headersFor(await token(), { [HEADER.INSTANCE_ID]: 'another-instance' }), 401, { error: headerMismatchError(HEADER.INSTANCE_ID) }],
+      ['Bearer and a tab', async () => headersFor(undefined, { authorization: `Bearer\t${await token()}` }), 401, { error: GATEWAY_AUTH_ERROR.INVALID_HEADER }],
+      ['a validly signed token without aud', async () => headersFor(await token({ aud: undefined })), 401, { error: GATEWAY_AUTH_ERROR.FORBIDDEN }],
+      ['a validly signed token without exp', async () => headersFor(await token({ exp: undefined })), 401, { error: GATEWAY_AUTH_ERROR.FORBIDDEN }],
       ['no code_suggestions scope', async () => headersFor(await token({ scopes: ['duo_chat'] })), 403, { detail: GATEWAY_CODE_COMPLETIONS_FORBIDDEN }],
+      [
+        'a CI job ID token with aud gitlab-ai-gateway (no scopes)',
+        async () => headersFor(await signed(ciJobTokenClaims(issuer.url, AUDIENCE.AI_GATEWAY)), { [HEADER.INSTANCE_ID]: CI_JOB_SUB }),
+        403,
+        { detail: GATEWAY_CODE_COMPLETIONS_FORBIDDEN },
+      ],
+      [
+        'a CI job ID token with aud gitlab-code-suggestions (legacy window open)',
+        async () => headersFor(await signed(ciJobTokenClaims(issuer.url, AUDIENCE.LEGACY_CODE_SUGGESTIONS)), { [HEADER.INSTANCE_ID]: CI_JOB_SUB }),
+        403,
+        { detail: GATEWAY_CODE_COMPLETIONS_FORBIDDEN },
+      ],
     ];
 
     it.each(cases)('answers %s with the contract body', async (_name, headers, status, body) => {
@@ -207,6 +235,18 @@ describe('ai-gateway (HTTP, in-test issuer and fake model)', () => {
       expect(res.status).toBe(status);
       expect(res.json).toEqual(body);
       expect((status === 401 ? validAuthError : validDetailError)(res.json)).toEqual({ valid: true });
+    });
+
+    it('accepts Bearer followed by several spaces (RFC 6750 §2.1: 1*SP)', async () => {
+      const res = await complete(headersFor(undefined, { authorization: `Bearer   ${await token()}` }));
+      expect(res.status).toBe(200);
+    });
+
+    it('answers two Authorization headers with Invalid authorization header, even when both carry a valid token', async () => {
+      const jwt = await token();
+      const headers = { ...headersFor(undefined), authorization: [`Bearer ${jwt}`, `Bearer ${jwt}`] };
+      const res = await rawPost(`${gateway.url}${PATH.GATEWAY_COMPLETIONS}`, headers, JSON.stringify(BODY));
+      expect(res).toEqual({ status: 401, json: { error: GATEWAY_AUTH_ERROR.INVALID_HEADER } });
     });
 
     it('never follows a jku header to fetch keys', async () => {
@@ -231,9 +271,10 @@ describe('ai-gateway (HTTP, in-test issuer and fake model)', () => {
       await control(gateway, 'PUT', '/auth', { audience: AUDIENCE.AI_GATEWAY, legacyAudienceWindow: 'open' });
     });
 
-    it('accepts a legacy-audience token without scopes while the window is open, and refuses it once closed', async () => {
-      const legacy = await token({ aud: AUDIENCE.LEGACY_CODE_SUGGESTIONS, scopes: undefined });
-      expect((await complete(headersFor(legacy))).status).toBe(200);
+    it('accepts a legacy token (seed-000 claims, no kid) while the window is open, and refuses it once closed', async () => {
+      const legacy = await signed(legacyTokenClaims(issuer.url), k1, { kid: undefined });
+      // The legacy token binds no header: it has no realm, sub or instance id.
+      expect((await complete(headersFor(legacy, { [HEADER.REALM]: undefined, [HEADER.INSTANCE_ID]: undefined }))).status).toBe(200);
 
       const put = await control(gateway, 'PUT', '/auth', { legacyAudienceWindow: 'closed' });
       expect(put.status).toBe(200);
@@ -268,7 +309,9 @@ describe('ai-gateway (HTTP, in-test issuer and fake model)', () => {
       const cleared = await control(gateway, 'POST', '/jwks-cache/clear');
       expect(cleared.status).toBe(204);
       const cold = (await (await control(gateway, 'GET', '/jwks-cache')).json()) as { issuers: Array<Record<string, unknown>> };
-      expect(cold.issuers).toEqual([{ issuer: issuer.url, jwksUri: null, keys: [], fetchedAt: null, fetches: 0, lastError: null }]);
+      expect(cold.issuers).toEqual([
+        { issuer: issuer.url, status: 'unavailable', discoveredIssuer: null, jwksUri: null, keys: [], fetchedAt: null, fetches: 0, lastError: null },
+      ]);
 
       const jwksBefore = issuer.count(PATH.JWKS);
       expect((await complete(headersFor(await token()))).status).toBe(200);
@@ -277,7 +320,16 @@ describe('ai-gateway (HTTP, in-test issuer and fake model)', () => {
 
       const warm = (await (await control(gateway, 'GET', '/jwks-cache')).json()) as { issuers: Array<Record<string, unknown>> };
       expect(warm.issuers).toEqual([
-        { issuer: issuer.url, jwksUri: `${issuer.url}${PATH.JWKS}`, keys: ['k1'], fetchedAt: expect.any(String), fetches: 1, lastError: null },
+        {
+          issuer: issuer.url,
+          status: 'ok',
+          discoveredIssuer: issuer.url,
+          jwksUri: `${issuer.url}${PATH.JWKS}`,
+          keys: ['k1'],
+          fetchedAt: expect.any(String),
+          fetches: 1,
+          lastError: null,
+        },
       ]);
     });
 
@@ -312,44 +364,63 @@ describe('ai-gateway (HTTP, in-test issuer and fake model)', () => {
   });
 });
 
-describe('ai-gateway readiness while the issuer is down', () => {
-  it('answers 503 with the reason, then 200 once the issuer is up', async () => {
-    const key = await makeRsaKey('ready-key');
-    const down = await TestIssuer.start([key]);
-    const port = down.port;
-    await down.stop();
-    const app = await startGateway({ AIGW_TRUSTED_ISSUERS: `http://127.0.0.1:${port}`, AIGW_MODEL_URL: 'http://127.0.0.1:1', AIGW_JWKS_MIN_REFETCH_SECONDS: '0' });
-    let up: TestIssuer | undefined;
-    try {
-      const notReady = await fetch(`${app.url}${PATH.GATEWAY_READY}`);
-      expect(notReady.status).toBe(503);
-      const body = (await notReady.json()) as { status: string; checks: { jwks: { status: string; reason: string; issuers: Array<{ lastError: string }> } } };
-      expect(body).toMatchObject({ status: 'unavailable', checks: { jwks: { status: 'unavailable', reason: expect.any(String) } } });
-      expect(body.checks.jwks.issuers[0]?.lastError).toMatch(/unreachable/);
-
-      up = await TestIssuer.start([key], port);
-      const ready = await fetch(`${app.url}${PATH.GATEWAY_READY}`);
-      expect(ready.status).toBe(200);
-    } finally {
-      await app.close();
-      await up?.stop();
-    }
-  });
-});
-
 describe('ai-gateway when the model is unreachable', () => {
   it('answers 502, never a hang or a 500', async () => {
     const key = await makeRsaKey('k-unreachable');
     const own = await TestIssuer.start([key]);
     const app = await startGateway({ AIGW_TRUSTED_ISSUERS: own.url, AIGW_MODEL_URL: `http://127.0.0.1:${await closedPort()}` });
     try {
-      const signed = await signToken(key, aiTokenClaims(own.url, { sub: USER_ID, gitlab_instance_id: INSTANCE_ID }));
-      const res = await fetch(`${app.url}${PATH.GATEWAY_COMPLETIONS}`, { method: 'POST', headers: headersFor(signed), body: JSON.stringify(BODY) });
+      const jwt = await signToken(key, aiTokenClaims(own.url));
+      const res = await fetch(`${app.url}${PATH.GATEWAY_COMPLETIONS}`, { method: 'POST', headers: headersFor(jwt), body: JSON.stringify(BODY) });
       expect(res.status).toBe(502);
       expect(await res.json()).toEqual({ detail: 'Model unreachable' });
     } finally {
       await app.close();
       await own.stop();
+    }
+  });
+});
+
+describe('ai-gateway when the model answers more than AIGW_MODEL_MAX_RESPONSE_BYTES', () => {
+  it('stops reading, answers 502 naming the cap, and logs why', async () => {
+    const key = await makeRsaKey('k-huge-model');
+    const own = await TestIssuer.start([key]);
+    const chunk = Buffer.alloc(16 * 1024, 0x20);
+    let written = 0;
+    const model = createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.write('{"id":"');
+      const pump = (): void => {
+        while (written < 16 * 1024 * 1024 && !res.destroyed) {
+          written += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', pump);
+        }
+        res.end();
+      };
+      pump();
+    });
+    await new Promise<void>((resolve) => model.listen(0, '127.0.0.1', resolve));
+    const logs: string[] = [];
+    const app = await startGateway(
+      {
+        AIGW_TRUSTED_ISSUERS: own.url,
+        AIGW_MODEL_URL: `http://127.0.0.1:${(model.address() as AddressInfo).port}`,
+        AIGW_MODEL_MAX_RESPONSE_BYTES: '65536',
+      },
+      logs,
+    );
+    try {
+      const jwt = await signToken(key, aiTokenClaims(own.url));
+      const res = await fetch(`${app.url}${PATH.GATEWAY_COMPLETIONS}`, { method: 'POST', headers: headersFor(jwt), body: JSON.stringify(BODY) });
+      expect(res.status).toBe(502);
+      expect(await res.json()).toEqual({ detail: 'Model answer exceeds 65536 bytes' });
+      expect(written).toBeLessThan(16 * 1024 * 1024); // the gateway hung up instead of reading it all
+      expect(logs.join('\n')).toMatch(/"failure":"bad-response".*"detail":"Model answer exceeds 65536 bytes".*model call failed/);
+    } finally {
+      await app.close();
+      await own.stop();
+      model.closeAllConnections();
+      await new Promise<void>((resolve) => model.close(() => resolve()));
     }
   });
 });

@@ -5,6 +5,8 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { Logger } from 'pino';
 import { PATH } from '../../../contracts/src/index.js';
 import { ConfigError } from './config.js';
+import { ERROR_SHAPE, type ErrorShape } from './exceptions.js';
+import { DEFAULT_HTTP_TIMEOUTS, type HttpTimeouts, httpHygieneOptions } from './http-server.js';
 import { PinoNestLogger } from './logger.js';
 import type { RequestLog } from './request-log.js';
 
@@ -17,6 +19,8 @@ export interface HttpAppOptions {
   bodyLimit?: number;
   /** Records answered requests for the harness control API. */
   requestLog?: RequestLog;
+  /** Bounds on receiving a request (then 408 and the connection closed); DEFAULT_HTTP_TIMEOUTS when unset. */
+  timeouts?: HttpTimeouts;
 }
 
 export interface RunningHttpApp {
@@ -26,16 +30,30 @@ export interface RunningHttpApp {
   port: number;
 }
 
-/** Builds a Nest app on Fastify with pino logging, without listening (tests use this too). */
+/**
+ * Builds a Nest app on Fastify with pino logging, without listening (tests use this too). The
+ * module must provide its ERROR_SHAPE (errorHandlingProviders): answers given before Nest sees a
+ * request (408, 431, a malformed URL) use it too.
+ */
 export async function createHttpApp(options: Omit<HttpAppOptions, 'host' | 'port'>): Promise<NestFastifyApplication> {
+  // Known once the module is built; the server answers nothing before (it is not listening yet).
+  let shape: ErrorShape = (status, reason) => ({ error: `${status} ${reason}` });
+  const appShape = (): ErrorShape => shape;
   const adapter = new FastifyAdapter({
     loggerInstance: options.logger,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    ...httpHygieneOptions(options.timeouts ?? DEFAULT_HTTP_TIMEOUTS, appShape, options.logger),
   });
   const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, {
     logger: new PinoNestLogger(options.logger),
     abortOnError: false,
   });
+  try {
+    shape = app.get<ErrorShape>(ERROR_SHAPE, { strict: false });
+  } catch {
+    await app.close();
+    throw new Error('the app module provides no ERROR_SHAPE: register errorHandlingProviders(shape, loggerToken)');
+  }
   if (options.requestLog) {
     const log = options.requestLog;
     app

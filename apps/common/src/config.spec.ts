@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, configFields, flagsToSource, loadConfig } from './config.js';
+import { ConfigError, checkHttpTimeouts, configFields, flagsToSource, httpTimeoutFields, httpTimeoutsOf, loadConfig } from './config.js';
 
 const schema = z.object({
   PORT: configFields.port(5052),
@@ -57,5 +57,30 @@ describe('flagsToSource', () => {
 
   it('rejects an unknown flag and lists the known ones', () => {
     expect(() => flagsToSource('gitlab', ['--colour', 'blue'], { mode: 'GITLAB_MODE' })).toThrow(/--colour[\s\S]*known flags: --mode/);
+  });
+});
+
+describe('HTTP request bounds', () => {
+  const withTimeouts = z.object({ ...httpTimeoutFields() }).superRefine(checkHttpTimeouts);
+  const problems = (source: Record<string, string>): string[] => {
+    try {
+      loadConfig('app', withTimeouts, source);
+    } catch (e) {
+      return (e as ConfigError).problems;
+    }
+    return [];
+  };
+
+  it('defaults to 10 s for the headers and 30 s for the whole request', () => {
+    expect(httpTimeoutsOf(loadConfig('app', withTimeouts, {}))).toEqual({ headersTimeoutMs: 10_000, requestTimeoutMs: 30_000 });
+  });
+
+  it('refuses unlimited, fractional, huge and inverted bounds, naming the variable', () => {
+    expect(problems({ REQUEST_TIMEOUT_MS: '0' })).toEqual([expect.stringMatching(/^REQUEST_TIMEOUT_MS: must be at least 100/)]);
+    expect(problems({ HEADERS_TIMEOUT_MS: '1.5' })).toEqual([expect.stringMatching(/^HEADERS_TIMEOUT_MS: must be a whole number/)]);
+    expect(problems({ REQUEST_TIMEOUT_MS: '600001' })).toEqual([expect.stringMatching(/^REQUEST_TIMEOUT_MS: must be at most 600000/)]);
+    expect(problems({ HEADERS_TIMEOUT_MS: '5000', REQUEST_TIMEOUT_MS: '1000' })).toEqual([
+      "HEADERS_TIMEOUT_MS: must not exceed REQUEST_TIMEOUT_MS (1000): the headers are part of the request (got '5000')",
+    ]);
   });
 });

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { REDACTED, redactText } from '../../../contracts/src/index.js';
+import { DEFAULT_HTTP_TIMEOUTS, type HttpTimeouts } from './http-server.js';
 
 /** A start-up configuration error: names every bad variable at once. */
 export class ConfigError extends Error {
@@ -87,4 +88,50 @@ export const configFields = {
   milliseconds: (fallback: number) => z.coerce.number().int().min(0).max(86_400_000).default(fallback),
   /** Secret that enables the harness control API; unset means the API does not exist. */
   controlToken: () => z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
+  /** A server bound on receiving a request, in ms: 100 ms to 10 minutes, never unlimited. */
+  requestBoundMs: (fallback: number) =>
+    z.coerce
+      .number({ message: 'must be a whole number of milliseconds' })
+      .int({ message: 'must be a whole number of milliseconds' })
+      .min(100, { message: 'must be at least 100' })
+      .max(600_000, { message: 'must be at most 600000 (10 minutes)' })
+      .default(fallback),
 };
+
+/**
+ * HEADERS_TIMEOUT_MS and REQUEST_TIMEOUT_MS, the request bounds every app shares: spread them
+ * into the app's schema and add checkHttpTimeouts to its refinements.
+ */
+export const httpTimeoutFields = () => ({
+  HEADERS_TIMEOUT_MS: configFields.requestBoundMs(DEFAULT_HTTP_TIMEOUTS.headersTimeoutMs),
+  REQUEST_TIMEOUT_MS: configFields.requestBoundMs(DEFAULT_HTTP_TIMEOUTS.requestTimeoutMs),
+});
+
+/** Their command-line flags, for each app's flag map. */
+export const HTTP_TIMEOUT_FLAGS: Record<string, string> = {
+  'headers-timeout-ms': 'HEADERS_TIMEOUT_MS',
+  'request-timeout-ms': 'REQUEST_TIMEOUT_MS',
+};
+
+interface HttpTimeoutVariables {
+  HEADERS_TIMEOUT_MS: number;
+  REQUEST_TIMEOUT_MS: number;
+}
+
+/** Node refuses a headers bound above the whole-request bound: a configuration error naming both. */
+export function checkHttpTimeouts(c: HttpTimeoutVariables, ctx: z.RefinementCtx): void {
+  // zod runs refinements after a field's own check failed: compare only two valid bounds.
+  const valid = (ms: number) => configFields.requestBoundMs(0).safeParse(ms).success;
+  if (valid(c.HEADERS_TIMEOUT_MS) && valid(c.REQUEST_TIMEOUT_MS) && c.HEADERS_TIMEOUT_MS > c.REQUEST_TIMEOUT_MS) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['HEADERS_TIMEOUT_MS'],
+      message: `must not exceed REQUEST_TIMEOUT_MS (${c.REQUEST_TIMEOUT_MS}): the headers are part of the request`,
+    });
+  }
+}
+
+/** The validated variables as bootstrap's HttpTimeouts. */
+export function httpTimeoutsOf(c: HttpTimeoutVariables): HttpTimeouts {
+  return { headersTimeoutMs: c.HEADERS_TIMEOUT_MS, requestTimeoutMs: c.REQUEST_TIMEOUT_MS };
+}

@@ -1,11 +1,15 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, type Provider } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { STATUS_CODES } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { redactText } from '../../../contracts/src/index.js';
+import { redactJson, redactText } from '../../../contracts/src/index.js';
+import { allowedMethods } from './allowed-methods.js';
 
 /**
  * An error whose body is part of a contract (GitLab's `{"message": ...}`, the gateway's
- * `{"error": ...}`): sent verbatim, with its status and headers.
+ * `{"error": ...}`): sent as worded, with its status and headers; only a credential in it
+ * (by pattern or by field name) is redacted.
  */
 export class ContractHttpException extends HttpException {
   constructor(
@@ -17,13 +21,54 @@ export class ContractHttpException extends HttpException {
   }
 }
 
-/** How an app words errors that are not contract errors (404 routes, bad JSON, crashes). */
+/**
+ * How an app words errors that are not contract errors (unknown route, wrong method, bad JSON,
+ * timeouts, crashes). `reason` is a fixed phrase, never request input: the bodies it builds
+ * must not echo the path, the query or the body (they carry credentials).
+ */
 export type ErrorShape = (status: number, reason: string) => object;
 
+/** The app's ErrorShape in its Nest container: the filter and bootstrap's pre-routing answers (400, 408, 414, 431) share it. */
+export const ERROR_SHAPE = Symbol('ERROR_SHAPE');
+
 /**
- * Every error leaves as JSON in the app's own shape: contract errors verbatim, framework
- * errors (unknown route, malformed body, body too large) with their status, anything else as a
- * 500 that is logged (redacted) and never echoes internals or credentials to the caller.
+ * The providers an app module registers for its errors: its ErrorShape and the global
+ * ContractExceptionFilter with that shape and the app's logger (`loggerToken`).
+ */
+export function errorHandlingProviders(shape: ErrorShape, loggerToken: string | symbol): Provider[] {
+  return [
+    { provide: ERROR_SHAPE, useValue: shape },
+    { provide: APP_FILTER, inject: [loggerToken], useFactory: (logger: Logger) => new ContractExceptionFilter(shape, logger) },
+  ];
+}
+
+/**
+ * Reasons for errors Fastify and Node raise on request input. Their own messages quote that
+ * input (the JSON parser quotes the body, FST_ERR_BAD_URL the path), so they are never sent.
+ */
+const FRAMEWORK_REASONS: Record<string, string> = {
+  FST_ERR_CTP_EMPTY_JSON_BODY: "Body cannot be empty when content-type is set to 'application/json'",
+  FST_ERR_CTP_INVALID_JSON_BODY: "Body is not valid JSON but content-type is set to 'application/json'",
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Unsupported Media Type',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'Request body size did not match Content-Length',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'Request body is too large',
+  FST_ERR_BAD_URL: 'Malformed URL',
+  FST_ERR_MAX_PARAM_LENGTH: 'A path segment is too long',
+};
+
+/** The fixed reason for an error Fastify or Node raised (not an HttpException): by code, then by status. */
+export function frameworkReason(exception: unknown, status: number): string {
+  const code = (exception as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && FRAMEWORK_REASONS[code]) return FRAMEWORK_REASONS[code];
+  if (exception instanceof SyntaxError) return 'Malformed JSON body';
+  return STATUS_CODES[status] ?? 'Error';
+}
+
+/**
+ * Every error leaves as JSON in the app's own shape: contract errors as worded; a request no
+ * route matched as 404, or 405 with `Allow` when the path has routes for other methods;
+ * framework errors (malformed body, body too large) with their status and a fixed reason;
+ * anything else as a 500 that is logged (scrubbed) and never echoes internals or credentials.
  */
 @Catch()
 export class ContractExceptionFilter implements ExceptionFilter {
@@ -33,9 +78,18 @@ export class ContractExceptionFilter implements ExceptionFilter {
   ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
     if (exception instanceof ContractHttpException) {
-      void reply.status(exception.getStatus()).headers(exception.headers).send(exception.body);
+      // Scrubbed by pattern all the same: a reason an app words from request input (a path
+      // parameter, an upstream error body) must not hand a credential back.
+      void reply.status(exception.getStatus()).headers(exception.headers).send(redactJson(exception.body));
+      return;
+    }
+    const request = http.getRequest<FastifyRequest | undefined>();
+    if (request?.is404 === true) {
+      // Nest's own answer here is "Cannot GET <path and query>": answer from the route table instead.
+      this.answerUnrouted(request, reply);
       return;
     }
     const status = statusOf(exception);
@@ -44,7 +98,17 @@ export class ContractExceptionFilter implements ExceptionFilter {
       void reply.status(status).send(this.shape(status, 'Internal Server Error'));
       return;
     }
-    void reply.status(status).send(this.shape(status, reasonOf(exception)));
+    void reply.status(status).send(this.shape(status, reasonOf(exception, status)));
+  }
+
+  /** RFC 9110 §15.5.6: 405 names the methods the target supports in Allow; 404 when it supports none. */
+  private answerUnrouted(request: FastifyRequest, reply: FastifyReply): void {
+    const allow = allowedMethods(request.server, request.url);
+    if (allow.length > 0) {
+      void reply.status(405).header('allow', allow.join(', ')).send(this.shape(405, 'Method Not Allowed'));
+      return;
+    }
+    void reply.status(404).send(this.shape(404, 'Not Found'));
   }
 }
 
@@ -54,16 +118,17 @@ function statusOf(exception: unknown): number {
   return typeof code === 'number' && code >= 400 && code < 600 ? code : 500;
 }
 
-function reasonOf(exception: unknown): string {
+/** An HttpException's message is the app's own wording (scrubbed all the same); anything else gets a fixed reason. */
+function reasonOf(exception: unknown, status: number): string {
   if (exception instanceof HttpException) {
     const response = exception.getResponse();
     if (typeof response === 'string') return redactText(response);
     const message = (response as { message?: unknown }).message;
     if (typeof message === 'string') return redactText(message);
     if (Array.isArray(message)) return redactText(message.join('; '));
-    return exception.message;
+    return redactText(exception.message);
   }
-  return redactText((exception as Error)?.message ?? 'Bad Request');
+  return frameworkReason(exception, status);
 }
 
 function sanitize(exception: unknown): { message: string; stack?: string | undefined } {

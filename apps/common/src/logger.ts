@@ -1,6 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import { pino, type Logger, type DestinationStream } from 'pino';
-import { redactText, redactUrl, REDACTED, SECRET_HEADER_NAMES } from '../../../contracts/src/index.js';
+import { scrubbingDestination } from './log-scrubber.js';
 
 export type { Logger } from 'pino';
 
@@ -12,36 +12,27 @@ export interface LoggerOptions {
 }
 
 /**
- * Structured JSON logs (pino). Credentials never reach a line: request serializers keep only
- * safe fields with credential query parameters redacted, header paths are censored, and every
- * string message is scrubbed of tokens as a last line of defence.
+ * Structured JSON logs (pino). Credentials never reach a line: every line passes through
+ * scrubbingDestination, which walks every string of the record (message, bindings, serialized
+ * request and error, member names) and redacts credentials by pattern and by name
+ * (log-scrubber.ts). The request serializer keeps only the fields worth a line.
  */
 export function createLogger({ app, level, destination }: LoggerOptions): Logger {
-  const headerPaths = [...SECRET_HEADER_NAMES].flatMap((h) => [`req.headers["${h}"]`, `headers["${h}"]`]);
   return pino(
     {
       level,
       base: { app },
-      redact: { paths: headerPaths, censor: REDACTED },
       serializers: {
         req: (req: { method?: string; url?: string; headers?: Record<string, string | undefined>; ip?: string }) => ({
           method: req.method,
-          url: req.url ? redactUrl(req.url) : undefined,
+          url: req.url,
           remoteAddress: req.ip,
           userAgent: req.headers?.['user-agent'],
         }),
         err: pino.stdSerializers.err,
       },
-      hooks: {
-        logMethod(args, method) {
-          method.apply(
-            this,
-            args.map((a) => (typeof a === 'string' ? redactText(a) : a)) as Parameters<typeof method>,
-          );
-        },
-      },
     },
-    destination ?? pino.destination({ sync: false }),
+    scrubbingDestination(destination ?? pino.destination({ sync: false })),
   );
 }
 
@@ -52,7 +43,7 @@ export class PinoNestLogger implements LoggerService {
     this.logger.info({ context }, String(message));
   }
   error(message: unknown, trace?: string, context?: string) {
-    this.logger.error({ context, trace: trace ? redactText(trace) : undefined }, String(message));
+    this.logger.error({ context, trace }, String(message));
   }
   warn(message: unknown, context?: string) {
     this.logger.warn({ context }, String(message));

@@ -1,7 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
 import {
-  ContractExceptionFilter,
+  errorHandlingProviders,
   HARNESS_CONTROL_TOKEN,
   HarnessControlGuard,
   RequestLog,
@@ -19,6 +18,9 @@ export interface FakeModelDeps {
   requestLog?: RequestLog;
 }
 
+/** The fake model's error body: `{"error": "<reason>"}`. */
+export const fakeModelErrorShape = (_status: number, reason: string) => ({ error: reason });
+
 /** The fake model's root module, built from a config object (tests need no environment). */
 @Module({})
 export class FakeModelModule {
@@ -33,11 +35,7 @@ export class FakeModelModule {
         { provide: FAKE_MODEL_LOGGER, useValue: deps.logger },
         { provide: FAKE_MODEL_REQUEST_LOG, useValue: deps.requestLog ?? new RequestLog() },
         ...(controlEnabled ? [{ provide: HARNESS_CONTROL_TOKEN, useValue: config.HARNESS_CONTROL_TOKEN }, HarnessControlGuard] : []),
-        {
-          provide: APP_FILTER,
-          inject: [FAKE_MODEL_LOGGER],
-          useFactory: (logger: Logger) => new ContractExceptionFilter((_status, reason) => ({ error: reason }), logger),
-        },
+        ...errorHandlingProviders(fakeModelErrorShape, FAKE_MODEL_LOGGER),
       ],
       exports: [FAKE_MODEL_CONFIG, FAKE_MODEL_LOGGER, FAKE_MODEL_REQUEST_LOG, ...(controlEnabled ? [HARNESS_CONTROL_TOKEN, HarnessControlGuard] : [])],
     };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_PORT } from '../../../contracts/src/index.js';
-import { configFields, loadConfig, type ConfigSource } from '../../common/src/index.js';
+import { checkHttpTimeouts, configFields, HTTP_TIMEOUT_FLAGS, httpTimeoutFields, loadConfig, type ConfigSource } from '../../common/src/index.js';
 
 /** Environment variables of the fake model (main.ts maps the CLI flags onto them). */
 export const fakeModelConfigSchema = z.object({
@@ -10,7 +10,8 @@ export const fakeModelConfigSchema = z.object({
   FAKE_MODEL_LATENCY_MS: configFields.milliseconds(0),
   HARNESS_CONTROL_TOKEN: configFields.controlToken(),
   LOG_LEVEL: configFields.logLevel(),
-});
+  ...httpTimeoutFields(),
+}).superRefine(checkHttpTimeouts);
 
 export type FakeModelConfig = z.infer<typeof fakeModelConfigSchema>;
 
@@ -20,6 +21,7 @@ export const FAKE_MODEL_FLAGS: Record<string, string> = {
   host: 'HOST',
   'latency-ms': 'FAKE_MODEL_LATENCY_MS',
   'log-level': 'LOG_LEVEL',
+  ...HTTP_TIMEOUT_FLAGS,
 };
 
 export function loadFakeModelConfig(source: ConfigSource): FakeModelConfig {

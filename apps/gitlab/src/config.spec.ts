@@ -1,6 +1,6 @@
 import { contractPath } from '../../../contracts/src/index.js';
 import { ConfigError, flagsToSource } from '../../common/src/index.js';
-import { GITLAB_FLAGS, loadGitlabConfig } from './config.js';
+import { GITLAB_FLAGS, REPLACED_AUDIENCE_MESSAGE, loadGitlabConfig } from './config.js';
 
 function problemsOf(source: Record<string, string>): string[] {
   try {
@@ -13,7 +13,7 @@ function problemsOf(source: Record<string, string>): string[] {
 }
 
 describe('gitlab config', () => {
-  it('defaults to SaaS on 127.0.0.1:3001 with the demo seed and the new audience', () => {
+  it('defaults to SaaS on 127.0.0.1:3001 with the demo seed and cloud-connector tokens', () => {
     expect(loadGitlabConfig({})).toEqual({
       mode: 'saas',
       port: 3001,
@@ -21,11 +21,12 @@ describe('gitlab config', () => {
       url: undefined,
       seedFile: contractPath('fixtures', 'demo-data.yaml'),
       signingKeyFile: undefined,
-      aiToken: { audience: 'gitlab-ai-gateway', includeKid: true },
+      aiToken: { shape: 'cloud-connector' },
       saasUrl: undefined,
       saasTimeoutMs: 10000,
       controlToken: undefined,
       logLevel: 'info',
+      http: { headersTimeoutMs: 10000, requestTimeoutMs: 30000 },
     });
   });
 
@@ -38,8 +39,8 @@ describe('gitlab config', () => {
   });
 
   it('names every bad variable', () => {
-    const problems = problemsOf({ PORT: 'abc', GITLAB_MODE: 'cloud', AI_TOKEN_AUDIENCE: 'other', AI_TOKEN_INCLUDE_KID: 'maybe', GITLAB_URL: 'ftp://x' });
-    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['AI_TOKEN_AUDIENCE', 'AI_TOKEN_INCLUDE_KID', 'GITLAB_MODE', 'GITLAB_URL', 'PORT']);
+    const problems = problemsOf({ PORT: 'abc', GITLAB_MODE: 'cloud', AI_TOKEN_SHAPE: 'other', AI_TOKEN_INCLUDE_KID: 'maybe', GITLAB_URL: 'ftp://x' });
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['AI_TOKEN_INCLUDE_KID', 'AI_TOKEN_SHAPE', 'GITLAB_MODE', 'GITLAB_URL', 'PORT']);
     expect(problems.find((p) => p.startsWith('PORT'))).toContain("(got 'abc')");
   });
 
@@ -65,10 +66,25 @@ describe('gitlab config', () => {
     expect(problemsOf({ GITLAB_MODE: 'self-managed', SAAS_URL: 'http://user:secret@127.0.0.1:3001' })[0]).toMatch(/^SAAS_URL: must not contain credentials/);
   });
 
-  it('reads the legacy audience and the kid switch', () => {
-    expect(loadGitlabConfig({ AI_TOKEN_AUDIENCE: 'gitlab-code-suggestions', AI_TOKEN_INCLUDE_KID: 'false' }).aiToken).toEqual({
-      audience: 'gitlab-code-suggestions',
-      includeKid: false,
-    });
+  it('reads the token shape (flag --ai-token-shape) and an optional kid override', () => {
+    expect(loadGitlabConfig({ AI_TOKEN_SHAPE: 'seed-000' }).aiToken).toEqual({ shape: 'seed-000' });
+    expect(loadGitlabConfig({ AI_TOKEN_SHAPE: 'seed-002', AI_TOKEN_INCLUDE_KID: 'true' }).aiToken).toEqual({ shape: 'seed-002', includeKid: true });
+    expect(loadGitlabConfig({ AI_TOKEN_INCLUDE_KID: 'no' }).aiToken).toEqual({ shape: 'cloud-connector', includeKid: false });
+    const flags = flagsToSource('gitlab', ['--ai-token-shape', 'seed-002'], GITLAB_FLAGS);
+    expect(loadGitlabConfig({ AI_TOKEN_SHAPE: 'seed-000', ...flags }).aiToken).toEqual({ shape: 'seed-002' });
+  });
+
+  it('refuses an unknown token shape listing the allowed ones', () => {
+    // apps/common shows no value of a variable whose name says TOKEN, so the value is not echoed.
+    expect(problemsOf({ AI_TOKEN_SHAPE: 'gitlab-ai-gateway' })).toEqual([
+      "AI_TOKEN_SHAPE: must be one of 'seed-000', 'seed-002', 'cloud-connector' (got '[REDACTED]')",
+    ]);
+  });
+
+  it('refuses the replaced AI_TOKEN_AUDIENCE, saying which shape carries which audience', () => {
+    expect(problemsOf({ AI_TOKEN_AUDIENCE: 'gitlab-code-suggestions' })).toEqual([
+      `AI_TOKEN_AUDIENCE: ${REPLACED_AUDIENCE_MESSAGE} (got '[REDACTED]')`,
+    ]);
+    expect(REPLACED_AUDIENCE_MESSAGE).toContain('seed-000: gitlab-code-suggestions');
   });
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { AUDIENCE, DEFAULT_PORT, type Audience, contractPath } from '../../../contracts/src/index.js';
-import { type ConfigSource, configFields, loadConfig } from '../../common/src/index.js';
+import { AI_TOKEN_SHAPES, DEFAULT_AI_TOKEN_SHAPE, DEFAULT_PORT, contractPath } from '../../../contracts/src/index.js';
+import { AI_TOKEN_SHAPE_AUDIENCES, AI_TOKEN_SHAPE_LIST, type AiTokenIssuerConfig } from './ai-access/ai-token-settings.service.js';
+import { type ConfigSource, HTTP_TIMEOUT_FLAGS, type HttpTimeouts, checkHttpTimeouts, configFields, httpTimeoutFields, httpTimeoutsOf, loadConfig } from '../../common/src/index.js';
 
 export const APP_NAME = 'gitlab';
 
@@ -16,10 +17,15 @@ export const GITLAB_FLAGS: Record<string, string> = {
   seed: 'GITLAB_SEED_FILE',
   'saas-url': 'SAAS_URL',
   'saas-timeout-ms': 'SAAS_TIMEOUT_MS',
+  'ai-token-shape': 'AI_TOKEN_SHAPE',
+  ...HTTP_TIMEOUT_FLAGS,
 };
 
 /** How long a self-managed instance waits for SaaS when relaying a token request (seed 001). */
 export const DEFAULT_SAAS_TIMEOUT_MS = 10_000;
+
+/** Why AI_TOKEN_AUDIENCE is refused: the audience is part of the token generation now. */
+export const REPLACED_AUDIENCE_MESSAGE = `was replaced by AI_TOKEN_SHAPE, which sets the audience with the rest of the token (${AI_TOKEN_SHAPE_AUDIENCES})`;
 
 /** The typed configuration of one gitlab process (validated once, at start-up). */
 export interface GitlabConfig {
@@ -31,14 +37,19 @@ export interface GitlabConfig {
   seedFile: string;
   /** PKCS#8 PEM RSA private key; unset means a fresh 2048-bit key per start. */
   signingKeyFile?: string;
-  /** Issuer settings of the AI access token at start (the control API may change them at runtime). */
-  aiToken: { audience: Audience; includeKid: boolean };
+  /**
+   * Issuer settings of the AI access token at start (the control API may change them at
+   * runtime): the token generation, and a kid choice only when AI_TOKEN_INCLUDE_KID is set.
+   */
+  aiToken: AiTokenIssuerConfig;
   /** SaaS base URL a self-managed instance relays to (seed 001); required in self-managed mode. */
   saasUrl?: string;
   /** Bound on one relay to SaaS (connect, headers and body), in ms; then 504. */
   saasTimeoutMs: number;
   /** Enables the harness control API when set. */
   controlToken?: string;
+  /** Bounds on receiving a request (HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS); then 408. */
+  http: HttpTimeouts;
   logLevel: string;
 }
 
@@ -50,12 +61,16 @@ const schema = z
     GITLAB_URL: configFields.url().optional(),
     GITLAB_SEED_FILE: z.string().min(1).optional(),
     SIGNING_KEY_FILE: z.string().min(1).optional(),
-    AI_TOKEN_AUDIENCE: z
-      .enum([AUDIENCE.AI_GATEWAY, AUDIENCE.LEGACY_CODE_SUGGESTIONS], {
-        message: `must be '${AUDIENCE.AI_GATEWAY}' or '${AUDIENCE.LEGACY_CODE_SUGGESTIONS}'`,
-      })
-      .default(AUDIENCE.AI_GATEWAY),
-    AI_TOKEN_INCLUDE_KID: configFields.boolean(true),
+    AI_TOKEN_SHAPE: z
+      .enum(AI_TOKEN_SHAPES, { message: `must be one of ${AI_TOKEN_SHAPE_LIST}` })
+      .default(DEFAULT_AI_TOKEN_SHAPE),
+    // Unset: the shape decides (AI_TOKEN_SHAPE_INFO[shape].kid); set: overrides it.
+    AI_TOKEN_INCLUDE_KID: z
+      .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: "must be 'true' or 'false' (or unset: the shape's default)" })
+      .transform((v) => v === 'true' || v === '1' || v === 'yes')
+      .optional(),
+    // Replaced by AI_TOKEN_SHAPE: refused rather than ignored, so an old set-up does not silently change tokens.
+    AI_TOKEN_AUDIENCE: z.undefined({ message: REPLACED_AUDIENCE_MESSAGE }).optional(),
     // No user:password@ in the URL: fetch refuses such URLs, and the URL appears in error bodies.
     SAAS_URL: configFields
       .url()
@@ -69,8 +84,10 @@ const schema = z
       .default(DEFAULT_SAAS_TIMEOUT_MS),
     HARNESS_CONTROL_TOKEN: configFields.controlToken(),
     LOG_LEVEL: configFields.logLevel(),
+    ...httpTimeoutFields(),
   })
   .superRefine((c, ctx) => {
+    checkHttpTimeouts(c, ctx);
     if (c.GITLAB_MODE === 'self-managed' && !c.SAAS_URL) {
       ctx.addIssue({ code: 'custom', path: ['SAAS_URL'], message: 'is required when GITLAB_MODE is self-managed' });
     }
@@ -83,11 +100,12 @@ const schema = z
       url: c.GITLAB_URL,
       seedFile: c.GITLAB_SEED_FILE ?? contractPath('fixtures', 'demo-data.yaml'),
       signingKeyFile: c.SIGNING_KEY_FILE,
-      aiToken: { audience: c.AI_TOKEN_AUDIENCE, includeKid: c.AI_TOKEN_INCLUDE_KID },
+      aiToken: c.AI_TOKEN_INCLUDE_KID === undefined ? { shape: c.AI_TOKEN_SHAPE } : { shape: c.AI_TOKEN_SHAPE, includeKid: c.AI_TOKEN_INCLUDE_KID },
       saasUrl: c.SAAS_URL,
       saasTimeoutMs: c.SAAS_TIMEOUT_MS,
       controlToken: c.HARNESS_CONTROL_TOKEN,
       logLevel: c.LOG_LEVEL,
+      http: httpTimeoutsOf(c),
     }),
   );
 

@@ -14,9 +14,13 @@ export function badRequest(reason: string): ContractHttpException {
   return new ContractHttpException({ message: `400 Bad request - ${reason}` }, 400);
 }
 
-/** 404 `{"message":"404 <Resource> Not Found"}` (Grape's not_found!(resource)). */
-export function notFound(resource?: string): ContractHttpException {
-  return new ContractHttpException({ message: resource ? `404 ${resource} Not Found` : '404 Not Found' }, 404);
+/**
+ * 404 `{"message":"404 <Resource> Not Found"}` (Grape's not_found!(resource)), with ` - <reason>`
+ * when the caller named what is missing (the harness control API does).
+ */
+export function notFound(resource?: string, reason?: string): ContractHttpException {
+  const message = resource ? `404 ${resource} Not Found` : '404 Not Found';
+  return new ContractHttpException({ message: reason ? `${message} - ${reason}` : message }, 404);
 }
 
 /** 409 `{"message":"409 Conflict - <reason>"}`. */

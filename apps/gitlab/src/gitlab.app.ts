@@ -26,6 +26,7 @@ export async function startGitlab(config: GitlabConfig, deps: GitlabDeps): Promi
     port: config.port,
     bodyLimit: BODY_LIMIT_BYTES,
     requestLog,
+    timeouts: config.http,
   });
   const instance = running.app.get(InstanceInfo);
   instance.bindListeningUrl(running.url);

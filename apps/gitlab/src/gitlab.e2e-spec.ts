@@ -42,6 +42,9 @@ function verifiesAgainst(token: string, jwks: Jwks): boolean {
   );
 }
 
+/** A JSON value nested 100 000 deep (600 kB, under the 1 MiB body limit): Fastify parses it; anything recursive downstream would overflow. */
+const DEEP = '{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000);
+
 describe('gitlab (SaaS) over HTTP', () => {
   let gl: TestGitlab;
   let url: string;
@@ -117,14 +120,18 @@ describe('gitlab (SaaS) over HTTP', () => {
       const { header, claims } = decodeJwt(body.access_token);
       expect(validate.header(header)).toEqual({ valid: true });
       expect(validate.claims(claims)).toEqual({ valid: true });
-      expect(header).toEqual({ alg: 'RS256', typ: 'JWT', kid: (await jwks()).keys[0]!.kid });
-      expect(claims).toMatchObject({
+      // The default generation, cloud-connector (Gitlab::CloudConnector::JsonWebToken).
+      expect(header).toEqual({ typ: 'JWT', kid: (await jwks()).keys[0]!.kid, alg: 'RS256' });
+      expect(claims).toEqual({
+        jti: expect.any(String),
         aud: 'gitlab-ai-gateway',
+        sub: DEMO.instanceId,
         iss: url,
+        iat: body.created_at,
+        nbf: expect.any(Number),
+        exp: expect.any(Number),
         gitlab_realm: 'saas',
         scopes: ['code_suggestions'],
-        gitlab_instance_id: DEMO.instanceId,
-        sub: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
       });
       expect(body.created_at).toBe(claims.iat);
       expect(claims.nbf).toBe(body.created_at - 5);
@@ -137,7 +144,7 @@ describe('gitlab (SaaS) over HTTP', () => {
       expect(viaHeader.status).toBe(201);
       const viaQuery = await tokens({}, `?private_token=${DEMO.pat.api}`);
       expect(viaQuery.status).toBe(201);
-      // Same user, same sub.
+      // The instance's token: same sub whatever the user or credential.
       const a = decodeJwt(((await viaHeader.json()) as { access_token: string }).access_token).claims;
       const b = decodeJwt(((await viaQuery.json()) as { access_token: string }).access_token).claims;
       expect(a.sub).toBe(b.sub);
@@ -381,6 +388,16 @@ describe('gitlab (SaaS) over HTTP', () => {
       expect(body.message).toMatch(/^400 Bad request - \S/);
     });
 
+    it('answers a JSON body nested 100 000 deep on every route that reads bodies as it answers any other, never 500', async () => {
+      const post = (path: string, headers: Record<string, string> = {}) =>
+        fetch(`${url}${path}`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/json', ...headers }, body: DEEP });
+      const signInRes = await post('/users/sign_in');
+      expect([signInRes.status, await signInRes.json()]).toEqual([401, { message: 'Invalid login or password.' }]);
+      expect((await post('/users/sign_out')).status).toBe(302);
+      // The token endpoint reads no body: the deep one is ignored.
+      expect((await post(PATH.GITLAB_CODE_SUGGESTIONS_TOKENS, { [HEADER.PRIVATE_TOKEN]: DEMO.pat.api })).status).toBe(201);
+    });
+
     it('answers bodies over 1 MiB with 413', async () => {
       const res = await fetch(`${url}/users/sign_in`, {
         method: 'POST',
@@ -416,10 +433,10 @@ describe('gitlab (SaaS) over HTTP', () => {
       });
       expect(crafted.status).toBe(201);
       const c = (await crafted.json()) as { token: string; header: Record<string, unknown>; claims: Record<string, unknown> };
-      expect(c.header).toEqual({ alg: 'RS256', typ: 'JWT', crit: ['exp'] });
+      expect(c.header).toEqual({ typ: 'JWT', alg: 'RS256', crit: ['exp'] });
       expect(c.claims).toMatchObject({ exp: 1, aud: ['x', 'gitlab-ai-gateway'] });
       expect(c.claims).not.toHaveProperty('scopes');
-      expect(c.claims.sub).not.toBe(minted.claims.sub);
+      expect(c.claims.sub).toBe(DEMO.instanceId);
       expect(verifiesAgainst(c.token, await jwks())).toBe(true);
     });
 
@@ -427,8 +444,6 @@ describe('gitlab (SaaS) over HTTP', () => {
       const cases: Array<[unknown, RegExp]> = [
         [{ header: { alg: 'HS256' } }, /^400 Bad request - header\.alg: only RS256/],
         [{ header: { alg: null } }, /^400 Bad request - header\.alg: only RS256/],
-        [{ username: 'nobody' }, /^400 Bad request - username: no user 'nobody'/],
-        [{ kid: 'not-a-key' }, /^400 Bad request - kid: no published signing key 'not-a-key'/],
         [{ claims: 'exp=1' }, /^400 Bad request - claims /],
         [{ surprise: true }, /^400 Bad request - .*surprise/],
       ];
@@ -436,6 +451,54 @@ describe('gitlab (SaaS) over HTTP', () => {
         const res = await gl.control('POST', '/-/harness/tokens', body);
         expect(res.status).toBe(400);
         expect(((await res.json()) as { message: string }).message).toMatch(message);
+      }
+    });
+
+    it('answers 404 naming a user or key that does not exist, as GitLab not_found! does', async () => {
+      const cases: Array<[string, string, unknown, string]> = [
+        ['POST', '/-/harness/tokens', { username: 'nobody' }, "404 User Not Found - username: no user 'nobody'"],
+        ['POST', '/-/harness/tokens', { kid: 'not-a-key' }, "404 Key Not Found - kid: no published signing key 'not-a-key'"],
+        ['PUT', '/-/harness/feature-flags/code_suggestions_tokens_api', { enabled: true, actors: ['ghost'] }, "404 User Not Found - actors: no user 'ghost'"],
+      ];
+      for (const [method, path, body, message] of cases) {
+        const res = await gl.control(method, path, body);
+        expect([res.status, await res.json()]).toEqual([404, { message }]);
+      }
+    });
+
+    it('refuses claims or a header nested too deep to sign with 400 naming the member, never 500', async () => {
+      const deepBody = (member: string) => `{"${member}":${DEEP}}`;
+      const send = (path: string, method: string, body: string) =>
+        fetch(`${url}${path}`, { method, headers: { [HEADER.HARNESS_CONTROL]: CONTROL_TOKEN, 'content-type': 'application/json' }, body });
+      for (const member of ['claims', 'header']) {
+        const res = await send('/-/harness/tokens', 'POST', deepBody(member));
+        expect([res.status, await res.json()]).toEqual([
+          400,
+          { message: `400 Bad request - ${member} must be at most 32 levels deep with at most 10000 members and elements (nested deeper than 32 levels)` },
+        ]);
+      }
+      const wide = await gl.control('POST', '/-/harness/tokens', { claims: { list: Array.from({ length: 10_001 }, (_, i) => i) } });
+      expect([wide.status, ((await wide.json()) as { message: string }).message]).toEqual([
+        400,
+        '400 Bad request - claims must be at most 32 levels deep with at most 10000 members and elements (has more than 10000 members and elements)',
+      ]);
+      // Within the bounds, nesting is the caller's to choose.
+      expect((await gl.control('POST', '/-/harness/tokens', { claims: { nested: { a: { b: [1, [2]] } } } })).status).toBe(201);
+      // Every other control route refuses a deep value by its type, with 400.
+      for (const [method, path, member] of [
+        ['POST', '/-/harness/tokens', 'username'],
+        ['POST', '/-/harness/keys', 'activate'],
+        ['PUT', '/-/harness/feature-flags/code_suggestions_tokens_api', 'enabled'],
+        ['PUT', '/-/harness/ai-token', 'shape'],
+        ['PUT', '/-/harness/settings', 'ai_access_token'],
+        ['PUT', '/-/harness/groups/duo-group', 'code_suggestions_enabled'],
+        ['PUT', '/-/harness/relay', 'saas_url'],
+        ['POST', '/-/harness/tokens', 'unknown'],
+      ] as const) {
+        const res = await send(path, method, deepBody(member));
+        const status = path === '/-/harness/relay' ? 404 : 400; // SaaS has no relay
+        expect([path, res.status]).toEqual([path, status]);
+        expect(validate.message(await res.json())).toEqual({ valid: true });
       }
     });
 
@@ -481,7 +544,6 @@ describe('gitlab (SaaS) over HTTP', () => {
       const cases: Array<[string, unknown, RegExp]> = [
         ['code_suggestions_tokens_api', {}, /^400 Bad request - enabled /],
         ['code_suggestions_tokens_api', { enabled: 'no' }, /^400 Bad request - enabled /],
-        ['code_suggestions_tokens_api', { enabled: true, actors: ['ghost'] }, /^400 Bad request - actors: no user 'ghost'/],
         ['code_suggestions_tokens_api', { enabled: false, actors: [DEMO.developer] }, /^400 Bad request - actors are only allowed with enabled: true/],
         ['Bad-Name', { enabled: true }, /^400 Bad request - name: /],
       ];
@@ -492,22 +554,44 @@ describe('gitlab (SaaS) over HTTP', () => {
       }
     });
 
-    it('switches the AI token issuer at runtime and resets it', async () => {
-      const res = await gl.control('PUT', '/-/harness/ai-token', { audience: 'gitlab-code-suggestions', includeKid: false });
-      expect([res.status, await res.json()]).toEqual([200, { audience: 'gitlab-code-suggestions', includeKid: false }]);
-      const legacy = ((await (await tokens(bearer(DEMO.pat.api))).json()) as { access_token: string }).access_token;
-      const { header, claims } = decodeJwt(legacy);
-      expect(header).toEqual({ alg: 'RS256', typ: 'JWT' });
-      expect(claims.aud).toBe('gitlab-code-suggestions');
-      expect(claims).not.toHaveProperty('scopes');
-      expect(validate.claims(claims)).toEqual({ valid: true });
-      expect(verifiesAgainst(legacy, await jwks())).toBe(true);
-      expect((await gl.control('PUT', '/-/harness/ai-token', { audience: 'someone-else' })).status).toBe(400);
+    it('switches the AI token generation at runtime and resets it', async () => {
+      const mintedNow = async () => decodeJwt(((await (await tokens(bearer(DEMO.pat.api))).json()) as { access_token: string }).access_token);
+      expect(await (await gl.control('GET', '/-/harness/ai-token')).json()).toEqual({ shape: 'cloud-connector', audience: 'gitlab-ai-gateway', includeKid: true });
+
+      const res = await gl.control('PUT', '/-/harness/ai-token', { shape: 'seed-000' });
+      expect([res.status, await res.json()]).toEqual([200, { shape: 'seed-000', audience: 'gitlab-code-suggestions', includeKid: false }]);
+      const legacy = await mintedNow();
+      expect(legacy.header).toEqual({ typ: 'JWT', alg: 'RS256' });
+      expect(Object.keys(legacy.claims)).toEqual(['jti', 'aud', 'iss', 'iat', 'nbf', 'exp']);
+      expect(legacy.claims.aud).toBe('gitlab-code-suggestions');
+      expect(validate.claims(legacy.claims)).toEqual({ valid: true });
+
+      const seed002 = await gl.control('PUT', '/-/harness/ai-token', { shape: 'seed-002', includeKid: true });
+      expect(await seed002.json()).toEqual({ shape: 'seed-002', audience: 'gitlab-ai-gateway', includeKid: true });
+      const ai = await mintedNow();
+      expect(ai.header).toHaveProperty('kid');
+      expect(ai.claims).toMatchObject({ aud: 'gitlab-ai-gateway', third_party_ai_features_enabled: true, gitlab_realm: 'saas', scopes: ['code_suggestions'] });
+      expect(ai.claims).not.toHaveProperty('sub');
+      expect(await (await gl.control('PUT', '/-/harness/ai-token', { includeKid: null })).json()).toMatchObject({ shape: 'seed-002', includeKid: false });
 
       expect((await gl.control('POST', '/-/harness/reset')).status).toBe(204);
-      expect(await (await gl.control('GET', '/-/harness/ai-token')).json()).toEqual({ audience: 'gitlab-ai-gateway', includeKid: true });
-      const current = ((await (await tokens(bearer(DEMO.pat.api))).json()) as { access_token: string }).access_token;
-      expect(decodeJwt(current).claims.scopes).toEqual(['code_suggestions']);
+      expect(await (await gl.control('GET', '/-/harness/ai-token')).json()).toEqual({ shape: 'cloud-connector', audience: 'gitlab-ai-gateway', includeKid: true });
+      expect((await mintedNow()).claims).toMatchObject({ sub: DEMO.instanceId, scopes: ['code_suggestions'] });
+    });
+
+    it('refuses AI token settings it does not know, naming the member', async () => {
+      const cases: Array<[unknown, RegExp]> = [
+        [{ shape: 'gitlab-ai-gateway' }, /^400 Bad request - shape must be one of 'seed-000', 'seed-002', 'cloud-connector'$/],
+        [{ includeKid: 'yes' }, /^400 Bad request - includeKid must be true, false or null/],
+        [{ audience: 'gitlab-code-suggestions' }, /^400 Bad request - audience was replaced by shape, .*seed-000: gitlab-code-suggestions/],
+        [{ other: 1 }, /^400 Bad request - .*other/],
+      ];
+      for (const [body, message] of cases) {
+        const res = await gl.control('PUT', '/-/harness/ai-token', body);
+        expect(res.status).toBe(400);
+        expect(((await res.json()) as { message: string }).message).toMatch(message);
+      }
+      expect(((await (await gl.control('GET', '/-/harness/ai-token')).json()) as { shape: string }).shape).toBe('cloud-connector');
     });
 
     it('resets feature flags and sessions to the start state', async () => {
@@ -587,7 +671,7 @@ describe('gitlab in self-managed mode', () => {
     const discovery = (await (await fetch(`${gl.url}${PATH.OPENID_CONFIGURATION}`)).json()) as { issuer: string };
     expect(discovery.issuer).toBe(gl.url);
     const minted = (await (await gl.control('POST', '/-/harness/tokens', {})).json()) as { claims: Record<string, unknown> };
-    expect(minted.claims).toMatchObject({ gitlab_realm: 'self-managed', gitlab_instance_id: '8c3d2e1f-0a9b-4c7d-8e6f-5a4b3c2d1e0f', iss: gl.url });
+    expect(minted.claims).toMatchObject({ gitlab_realm: 'self-managed', sub: '8c3d2e1f-0a9b-4c7d-8e6f-5a4b3c2d1e0f', iss: gl.url });
   });
 });
 

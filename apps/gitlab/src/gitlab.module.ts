@@ -1,6 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
-import { ContractExceptionFilter, type Logger } from '../../common/src/index.js';
+import { errorHandlingProviders } from '../../common/src/index.js';
 import { AiAccessModule } from './ai-access/ai-access.module.js';
 import type { GitlabConfig } from './config.js';
 import { ControlModule } from './control/control.module.js';
@@ -40,13 +39,7 @@ export class GitlabModule {
         // Not registered at all without the token: the routes answer 404 like any unknown path.
         ...(config.controlToken ? [ControlModule.forRoot(config.controlToken)] : []),
       ],
-      providers: [
-        {
-          provide: APP_FILTER,
-          useFactory: (logger: Logger) => new ContractExceptionFilter(gitlabErrorShape, logger),
-          inject: [LOGGER],
-        },
-      ],
+      providers: errorHandlingProviders(gitlabErrorShape, LOGGER),
     };
   }
 }

@@ -14,15 +14,25 @@
  *   GITLAB_URL / --url          external URL = OIDC issuer, `iss`        http://<host>:<bound port>
  *   GITLAB_SEED_FILE / --seed   seed data (users, groups, tokens, flags) contracts/fixtures/demo-data.yaml
  *   SIGNING_KEY_FILE            PKCS#8 PEM RSA private key (>= 2048 bit)  a fresh 2048-bit key per start
- *   AI_TOKEN_AUDIENCE           gitlab-ai-gateway | gitlab-code-suggestions (legacy: no scopes claim)
- *                                                                         gitlab-ai-gateway
- *   AI_TOKEN_INCLUDE_KID        true | false (older issuers sent no kid)  true
+ *   AI_TOKEN_SHAPE / --ai-token-shape
+ *                               generation of the AI access token:       cloud-connector
+ *                               seed-000 (aud gitlab-code-suggestions, registered claims only),
+ *                               seed-002 (aud gitlab-ai-gateway, realm, scopes, no sub, no kid),
+ *                               cloud-connector (sub = instance UUID, realm, scopes, kid)
+ *   AI_TOKEN_INCLUDE_KID        true | false: overrides the shape's kid   unset (the shape decides)
+ *   (AI_TOKEN_AUDIENCE was replaced by AI_TOKEN_SHAPE and is refused.)
  *   SAAS_URL / --saas-url       SaaS URL to relay to (self-managed only)  required in self-managed mode
  *   SAAS_TIMEOUT_MS / --saas-timeout-ms
  *                               bound on one relay to SaaS, 1..600000 ms  10000 (then 504)
  *   HARNESS_CONTROL_TOKEN       enables the harness control API (>= 16 chars; never in production)
  *                                                                         unset (no control API)
  *   LOG_LEVEL                   fatal|error|warn|info|debug|trace|silent  info
+ *   HEADERS_TIMEOUT_MS / --headers-timeout-ms
+ *                               request headers must arrive within this,  10000
+ *                               100..600000 ms, at most REQUEST_TIMEOUT_MS (else 408, connection closed)
+ *   REQUEST_TIMEOUT_MS / --request-timeout-ms
+ *                               the whole request, body included, within  30000
+ *                               this, 100..600000 ms (408 at most 1 s after the bound)
  *
  * Logs are JSON lines on stdout; once listening it logs {"msg":"listening","url":...}.
  */

@@ -10,6 +10,7 @@ import {
   compileValidator,
   gitlabInvalidTokenError,
 } from '../../../contracts/src/index.js';
+import { MAX_SAAS_BODY_BYTES } from './relay/saas-answer.js';
 import { RELAY_LOG_MESSAGE } from './relay/saas-token-relay.service.js';
 import { APPLICATION_SETTINGS_PATH } from './settings/application-settings.controller.js';
 import { FakeSaas, closedPortUrl, never, reply } from './test/fake-saas.js';
@@ -116,7 +117,9 @@ describe('self-managed relay to SaaS (seed 001)', () => {
       expect(validate.tokenResponse(body)).toEqual({ valid: true });
       const { header, claims } = decodeJwt(body.access_token);
       expect(validate.claims(claims)).toEqual({ valid: true });
-      expect(claims).toMatchObject({ gitlab_realm: 'self-managed', iss: saas.url, aud: 'gitlab-ai-gateway', gitlab_instance_id: DEMO.instanceId });
+      // Minted by SaaS in its generation (cloud-connector by default): sub is SaaS's instance UUID.
+      expect(claims).toMatchObject({ gitlab_realm: 'self-managed', iss: saas.url, aud: 'gitlab-ai-gateway', sub: DEMO.instanceId });
+      expect(claims).not.toHaveProperty('gitlab_instance_id');
       expect(body.created_at).toBe(claims.iat);
       expect(verifiesAgainst(body.access_token, await saasJwks())).toBe(true);
       // Signed by SaaS, not by the self-managed instance's own key.
@@ -126,6 +129,25 @@ describe('self-managed relay to SaaS (seed 001)', () => {
       // SaaS saw a relayed request (Workhorse's User-Agent) and answered it 201.
       const seen = await saasTokenRequests(since);
       expect(seen).toEqual([expect.objectContaining({ status: 201, userAgent: expect.stringMatching(new RegExp(`^${USER_AGENT.RELAY_PREFIX}`)) })]);
+    });
+
+    it('mints in the generation SaaS is set to', async () => {
+      expect((await control(saas, 'PUT', '/-/harness/ai-token', { shape: 'seed-002' })).status).toBe(200);
+      const res = await tokens(sm, bearer(SM.pat.api));
+      expect(res.status).toBe(201);
+      const { header, claims } = decodeJwt((res.json as { access_token: string }).access_token);
+      expect(header).toEqual({ typ: 'JWT', alg: 'RS256' });
+      expect(claims).toEqual({
+        jti: expect.any(String),
+        aud: 'gitlab-ai-gateway',
+        iss: saas.url,
+        iat: expect.any(Number),
+        nbf: expect.any(Number),
+        exp: expect.any(Number),
+        third_party_ai_features_enabled: true,
+        gitlab_realm: 'self-managed',
+        scopes: ['code_suggestions'],
+      });
     });
 
     it('mints for the service account, whoever the SM user is (ai_features PAT, session + CSRF)', async () => {
@@ -241,19 +263,53 @@ describe('self-managed relay to SaaS (seed 001)', () => {
       expect(unavailable.headers.get('retry-after')).toBe('120');
     });
 
-    it('answers 502 for a malformed token response (HTML, JSON of the wrong shape)', async () => {
-      for (const answer of [reply(200, '<html><body>Sign in</body></html>', { 'content-type': 'text/html' }), reply(201, '{"token":"x"}')]) {
+    it('answers 502 for a malformed token response, naming the cause', async () => {
+      const cases: Array<[ReturnType<typeof reply>, string]> = [
+        [reply(200, '<html><body>Sign in</body></html>', { 'content-type': 'text/html' }), 'answered HTTP 200 with a body that is not JSON (text/html)'],
+        [reply(201, '{"token":"x"}'), "answered HTTP 201 with JSON that is not a token response (the body must have required property 'access_token'; the body must have required property 'expires_in'; the body must have required property 'created_at')"],
+        [reply(201, ''), 'answered HTTP 201 with an empty body'],
+        [reply(200, `{"padding":"${'x'.repeat(MAX_SAAS_BODY_BYTES)}"}`), `answered HTTP 200 with a body over ${MAX_SAAS_BODY_BYTES} bytes`],
+      ];
+      for (const [answer, cause] of cases) {
         fake.answer = answer;
         const res = await tokens(smToFake, bearer(SM.pat.api));
-        expect([res.status, res.json]).toEqual([502, { message: '502 Bad Gateway - GitLab SaaS returned a malformed token response' }]);
+        expect([res.status, res.json]).toEqual([502, { message: `502 Bad Gateway - GitLab SaaS ${cause}` }]);
         expect(validate.message(res.json)).toEqual({ valid: true });
       }
+    });
+
+    it('passes a token response with members of SaaS\'s own on byte for byte', async () => {
+      const text = '{"access_token":"eyJhbGciOiJSUzI1NiJ9.eyJqdGkiOiIxIn0.c2ln","expires_in":3600,"created_at":1,"extra":1}';
+      fake.answer = reply(201, text);
+      const res = await tokens(smToFake, bearer(SM.pat.api));
+      expect([res.status, res.text]).toEqual([201, text]);
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+      // Spacing and escapes too: nothing is re-serialised.
+      const rails = '{"access_token":"eyJhbGciOiJSUzI1NiJ9.eyJqdGkiOiIxIn0.c2ln", "expires_in":3600, "created_at":1, "note":"\\u003cb\\u003e"}';
+      fake.answer = reply(200, rails);
+      expect((await tokens(smToFake, bearer(SM.pat.api))).text).toBe(rails);
+    });
+
+    it('keeps the stored token out of a passed-on challenge and body that echo it', async () => {
+      fake.answer = reply(401, JSON.stringify({ message: `401 Unauthorized - unknown token ${STORED_FOR_FAKES}` }), {
+        'content-type': 'application/json',
+        'www-authenticate': `Bearer realm="GitLab", error="invalid_token", error_description="${STORED_FOR_FAKES} is unknown"`,
+      });
+      const res = await tokens(smToFake, bearer(SM.pat.api));
+      expect([res.status, res.json]).toEqual([401, { message: '401 Unauthorized - unknown token [REDACTED]' }]);
+      expect(res.headers.get('www-authenticate')).toBe('Bearer realm="GitLab", error="invalid_token", error_description="[REDACTED] is unknown"');
+    });
+
+    it('answers 502, never 500, for an error body nested too deep to relay', async () => {
+      fake.answer = reply(401, '['.repeat(32_000) + `"${STORED_FOR_FAKES}"` + ']'.repeat(32_000));
+      const res = await tokens(smToFake, bearer(SM.pat.api));
+      expect([res.status, res.json]).toEqual([502, { message: '502 Bad Gateway - GitLab SaaS answered HTTP 401 with JSON too complex to relay (nested deeper than 32 levels)' }]);
     });
 
     it('passes a 4xx status without JSON on with a message of its own', async () => {
       fake.answer = reply(429, 'slow down', { 'content-type': 'text/plain', 'retry-after': '5' });
       const res = await tokens(smToFake, bearer(SM.pat.api));
-      expect([res.status, res.json]).toEqual([429, { message: '429 Too Many Requests - GitLab SaaS answered HTTP 429 without a JSON body' }]);
+      expect([res.status, res.json]).toEqual([429, { message: '429 Too Many Requests - GitLab SaaS answered HTTP 429 with a body that is not JSON (text/plain)' }]);
       expect(res.headers.get('retry-after')).toBe('5');
     });
   });
@@ -319,6 +375,9 @@ describe('self-managed relay to SaaS (seed 001)', () => {
         ['{}', json, '400 Bad request - code_suggestions_enabled, ai_access_token are missing, at least one parameter must be provided'],
         ['{"signup_enabled":false}', json, '400 Bad request - signup_enabled is not a setting of this emulator (known: code_suggestions_enabled, ai_access_token)'],
         ['[]', json, '400 Bad request - the body must be a JSON object or a form'],
+        // Nested 100 000 deep: parsed by Fastify, refused by type like any other bad value.
+        [`{"ai_access_token":${'['.repeat(100_000)}${']'.repeat(100_000)}}`, json, '400 Bad request - ai_access_token must be 1 to 1024 visible ASCII characters without spaces (empty or null clears it)'],
+        [`{"code_suggestions_enabled":${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}}`, json, '400 Bad request - code_suggestions_enabled is invalid (expected true or false)'],
       ];
       for (const [body, headers, message] of cases) {
         const res = await settingsApi(sm, 'PUT', asAdmin(headers), body);

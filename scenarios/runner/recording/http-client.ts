@@ -3,10 +3,13 @@
  * Global fetch, redirects returned never followed, a per-request timeout, the harness's
  * User-Agent; every exchange is recorded with credentials redacted at recording time.
  */
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { HEADER, type Role } from '../../../contracts/src/index.js';
 import { TransportError } from '../signals.js';
 import type { ControlClient, HttpClient, HttpRequest, HttpResponse, Participant, RecordedExchange } from '../types.js';
 import { harnessUserAgent } from '../version.js';
+import type { TargetWatch } from '../target-watch.js';
 import type { ExchangeRecorder } from './recorder.js';
 import { redactMessage, redactRecordedBody, redactRecordedHeaders, redactRecordedUrl } from './redact.js';
 
@@ -18,6 +21,8 @@ export interface ClientOptions {
   timeoutMs: number;
   /** false once the scenario has ended (interrupted): late requests fail instead of recording into a closed result. */
   isOpen?: () => boolean;
+  /** Told whether each request got a response, to notice a target that stopped answering. */
+  watch?: TargetWatch;
 }
 
 /** Joins a path to a base URL; an absolute URL is used as is. */
@@ -56,6 +61,57 @@ interface SendInput {
   body?: string;
   timeoutMs: number;
   label?: string;
+  /** Header lines sent in addition, each on its own line even when the name repeats (fetch would merge them). */
+  repeatedHeaders?: ReadonlyArray<readonly [string, string]>;
+}
+
+interface RawResponse {
+  status: number;
+  headers: Record<string, string>;
+  setCookies: string[];
+  text: string;
+}
+
+/** fetch, redirects returned, never followed. */
+async function fetchTransport(input: SendInput, onStatus: (status: number) => void): Promise<RawResponse> {
+  const res = await fetch(input.url, {
+    method: input.method,
+    headers: input.headers,
+    body: input.body,
+    redirect: 'manual',
+    signal: AbortSignal.timeout(input.timeoutMs),
+  });
+  onStatus(res.status);
+  const headers: Record<string, string> = {};
+  res.headers.forEach((value, name) => {
+    if (name !== 'set-cookie') headers[name] = value;
+  });
+  const text = input.method === 'HEAD' ? '' : await res.text();
+  return { status: res.status, headers, setCookies: res.headers.getSetCookie(), text };
+}
+
+/** node:http with raw header lines: the only way to send a header name twice (RFC 9110 §5.3 forbids merging Authorization). */
+function rawTransport(input: SendInput, onStatus: (status: number) => void): Promise<RawResponse> {
+  const lines: string[] = [];
+  input.headers.forEach((value, name) => lines.push(name, value));
+  for (const [name, value] of input.repeatedHeaders ?? []) lines.push(name, value);
+  if (input.body !== undefined) lines.push('content-length', String(Buffer.byteLength(input.body)));
+  const url = new URL(input.url);
+  return new Promise((resolve, reject) => {
+    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method: input.method, headers: lines, signal: AbortSignal.timeout(input.timeoutMs) }, (res) => {
+      onStatus(res.statusCode ?? 0);
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const headers: Record<string, string> = {};
+        for (const [name, value] of Object.entries(res.headers)) if (name !== 'set-cookie' && value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+        resolve({ status: res.statusCode ?? 0, headers, setCookies: res.headers['set-cookie'] ?? [], text: Buffer.concat(chunks).toString('utf8') });
+      });
+    });
+    req.on('error', reject);
+    req.end(input.body);
+  });
 }
 
 type SendOutcome =
@@ -68,6 +124,11 @@ async function send(input: SendInput): Promise<SendOutcome> {
   const shownUrl = redactRecordedUrl(input.url);
   const requestHeaders: Record<string, string> = {};
   input.headers.forEach((value, name) => (requestHeaders[name] = value));
+  // A repeated header line is shown as its own entry ("authorization #2"), each redacted on its own.
+  (input.repeatedHeaders ?? []).forEach(([name, value], i) => {
+    const key = name.toLowerCase();
+    requestHeaders[requestHeaders[key] === undefined ? key : `${key} #${i + 2}`] = value;
+  });
   const exchange: RecordedExchange = {
     id,
     from: input.from,
@@ -86,24 +147,18 @@ async function send(input: SendInput): Promise<SendOutcome> {
   let headers: Record<string, string> = {};
   let setCookies: string[] = [];
   try {
-    const res = await fetch(input.url, {
-      method: input.method,
-      headers: input.headers,
-      body: input.body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(input.timeoutMs),
-    });
-    status = res.status;
-    setCookies = res.headers.getSetCookie();
-    res.headers.forEach((value, name) => {
-      if (name !== 'set-cookie') headers[name] = value;
-    });
+    const transport = input.repeatedHeaders?.length ? rawTransport : fetchTransport;
+    const res = await transport(input, (s) => (status = s));
+    setCookies = res.setCookies;
+    headers = res.headers;
     if (setCookies.length) headers = { ...headers, 'set-cookie': setCookies.join(', ') };
-    const text = input.method === 'HEAD' ? '' : await res.text();
+    const text = res.text;
+    status = res.status;
     const durationMs = Date.now() - started;
     exchange.durationMs = durationMs;
-    exchange.response = { status, headers: redactRecordedHeaders(headers, setCookies) };
-    if (text) exchange.response.body = redactRecordedBody(text, headers['content-type']);
+    const recorded: NonNullable<RecordedExchange['response']> = { status, headers: redactRecordedHeaders(headers, setCookies) };
+    exchange.response = recorded;
+    if (text) recorded.body = redactRecordedBody(text, headers['content-type']);
     input.recorder.add(exchange);
     return {
       ok: true,
@@ -164,13 +219,16 @@ export class RecordingHttpClient implements HttpClient {
     };
     if (body !== undefined) input.body = body;
     if (req.label) input.label = req.label;
+    if (req.repeatedHeaders) input.repeatedHeaders = req.repeatedHeaders;
     const outcome = await send(input);
     if (!outcome.ok) {
+      this.options.watch?.noResponse(this.options.to, `${req.method} ${outcome.exchange.url}: ${outcome.cause}`);
       throw new TransportError(
         `no response from ${this.options.to} (${req.method} ${outcome.exchange.url}): ${outcome.cause}`,
         outcome.exchange.id,
       );
     }
+    this.options.watch?.answered(this.options.to);
     return outcome.response;
   }
 }

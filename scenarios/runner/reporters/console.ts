@@ -17,7 +17,7 @@ export interface ReportPaths {
   html: string;
 }
 
-const COLOURS = { PASSED: 32, FAILED: 31, WARNING: 33, SKIPPED: 90, INTERRUPTED: 31, FINISHED: 32 } as const;
+const COLOURS = { PASSED: 32, FAILED: 31, WARNING: 33, SKIPPED: 90, BLOCKED: 35, INTERRUPTED: 31, FINISHED: 32 } as const;
 
 export class ConsoleReporter {
   constructor(
@@ -48,14 +48,15 @@ export class ConsoleReporter {
   }
 
   check(result: CheckResult, exchanges: readonly RecordedExchange[], scenarioId: string): void {
-    const show = !this.options.quiet || result.status === 'FAILED' || result.status === 'WARNING';
+    const show = !this.options.quiet || result.status === 'FAILED' || result.status === 'WARNING' || result.status === 'BLOCKED';
     if (!show) return;
     const head = `  ${this.paint(result.status, result.status.padEnd(7))} ${result.severity.padEnd(6)} ${this.options.quiet ? `${scenarioId}/` : ''}${result.id}: ${result.title}`;
     this.line(head);
-    if (result.status === 'SKIPPED' && result.skipReason) this.line(`          skipped: ${result.skipReason}`);
+    if (result.status === 'SKIPPED' && result.skipReason) this.line(`          not applicable: ${result.skipReason}`);
+    if (result.status === 'BLOCKED' && result.skipReason) this.line(`          blocked: ${result.skipReason}`);
     if (result.failure) this.line(failureText(failureView(result, exchanges), '          '));
     if (result.expectation) {
-      this.line(`          known deviation: expected ${result.expectation.expectedStatus} (${result.expectation.reason})`);
+      this.line(`          known deviation: expected ${result.expectation.expectedStatus} (${result.expectation.reason})${result.expectation.source ? ` [${result.expectation.source}]` : ''}`);
     }
   }
 
@@ -74,7 +75,7 @@ export class ConsoleReporter {
     this.notes(result.notes);
     this.line('');
     this.line(
-      `${result.exitCode === 0 ? this.paint('PASSED', 'PASS') : this.paint('FAILED', 'FAIL')}: ${result.scenarios.length} scenario(s)${interrupted ? ` (${interrupted} interrupted)` : ''}, ${s.total} checks: ${s.passed} passed, ${s.failed} failed, ${s.warnings} warnings, ${s.skipped} skipped`,
+      `${result.exitCode === 0 ? this.paint('PASSED', 'PASS') : this.paint('FAILED', 'FAIL')}: ${result.scenarios.length} scenario(s)${interrupted ? ` (${interrupted} interrupted)` : ''}, ${s.total} checks: ${s.passed} passed, ${s.failed} failed, ${s.warnings} warnings, ${s.skipped} skipped (not applicable), ${s.blocked} blocked`,
     );
     this.line(`reports: ${paths.json}`);
     this.line(`         ${paths.junit}`);

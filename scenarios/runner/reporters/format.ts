@@ -61,7 +61,7 @@ export function failureText(view: FailureView, indent = ''): string {
 }
 
 export function countStatuses(checks: readonly CheckResult[]): Record<CheckStatus, number> {
-  const counts: Record<CheckStatus, number> = { PASSED: 0, FAILED: 0, WARNING: 0, SKIPPED: 0 };
+  const counts: Record<CheckStatus, number> = { PASSED: 0, FAILED: 0, WARNING: 0, SKIPPED: 0, BLOCKED: 0 };
   for (const c of checks) counts[c.status] += 1;
   return counts;
 }

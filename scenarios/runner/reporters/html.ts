@@ -13,17 +13,17 @@ export function esc(value: unknown): string {
 }
 
 const STYLE = `
-:root{--pass:#2e7d32;--fail:#c62828;--warn:#b26a00;--skip:#607d8b;--line:#d8dee4}
+:root{--pass:#2e7d32;--fail:#c62828;--warn:#b26a00;--skip:#607d8b;--block:#8e24aa;--line:#d8dee4}
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;margin:0;padding:24px 32px;color:#1f2328;background:#fafbfc}
 h1{margin:0 0 4px;font-size:22px}h2{margin:32px 0 6px;font-size:18px;border-top:2px solid var(--line);padding-top:18px}
 h3{font-size:15px;margin:18px 0 6px}code,pre{font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,monospace}
 pre{background:#f3f5f7;border:1px solid var(--line);padding:8px;overflow:auto;max-height:420px;white-space:pre-wrap;word-break:break-word;margin:4px 0}
 table{border-collapse:collapse;width:100%;background:#fff}th,td{border:1px solid var(--line);padding:5px 8px;text-align:left;vertical-align:top}
 th{background:#f0f3f6}.meta{color:#57606a}.badge{display:inline-block;padding:1px 8px;border-radius:10px;color:#fff;font-weight:600;font-size:12px}
-.PASSED{background:var(--pass)}.FAILED{background:var(--fail)}.WARNING{background:var(--warn)}.SKIPPED{background:var(--skip)}
+.PASSED{background:var(--pass)}.FAILED{background:var(--fail)}.WARNING{background:var(--warn)}.SKIPPED{background:var(--skip)}.BLOCKED{background:var(--block)}
 .INTERRUPTED{background:var(--fail)}.FINISHED{background:var(--pass)}.verdict-pass{background:var(--pass)}.verdict-fail{background:var(--fail)}
 tr.row-FAILED td:first-child{border-left:4px solid var(--fail)}tr.row-WARNING td:first-child{border-left:4px solid var(--warn)}
-tr.row-SKIPPED td:first-child{border-left:4px solid var(--skip)}tr.row-PASSED td:first-child{border-left:4px solid var(--pass)}
+tr.row-SKIPPED td:first-child{border-left:4px solid var(--skip)}tr.row-BLOCKED td:first-child{border-left:4px solid var(--block)}tr.row-PASSED td:first-child{border-left:4px solid var(--pass)}
 .clauses{margin:0;padding-left:16px}.clauses li{margin:2px 0}.label{font-weight:600;color:#57606a}
 .note-WARNING{color:var(--warn)}.note-INFO{color:#57606a}.diagram{overflow:auto;background:#fff;border:1px solid var(--line);padding:6px}
 details.exchange{border:1px solid var(--line);background:#fff;margin:4px 0;padding:4px 8px}details.exchange.hl-failed{border-left:4px solid var(--fail)}
@@ -56,7 +56,8 @@ function exchangeLink(x: RecordedExchange | undefined, text: string): string {
 
 function checkDetail(check: CheckResult, scenario: ScenarioResult): string {
   const parts: string[] = [];
-  if (check.status === 'SKIPPED' && check.skipReason) parts.push(`<div><span class="label">skipped:</span> ${esc(check.skipReason)}</div>`);
+  if (check.status === 'SKIPPED' && check.skipReason) parts.push(`<div><span class="label">not applicable:</span> ${esc(check.skipReason)}</div>`);
+  if (check.status === 'BLOCKED' && check.skipReason) parts.push(`<div><span class="label">blocked:</span> ${esc(check.skipReason)}</div>`);
   if (check.failure) {
     const view = failureView(check, scenario.exchanges);
     parts.push(`<div class="${check.status === 'FAILED' ? 'error' : ''}">${esc(view.message)}</div>`);
@@ -119,7 +120,7 @@ function scenarioHtml(s: ScenarioResult, index: number): string {
   const parts = [
     `<section class="scenario" id="scenario-${esc(s.id)}">`,
     `<h2>${badge(s.status)} ${esc(s.title)} <code>${esc(s.id)}</code></h2>`,
-    `<p class="meta">seeds ${esc(s.seeds.join(', ') || '-')} · started ${esc(s.startedAt)} · ${esc((s.durationMs / 1000).toFixed(2))} s · ${counts.PASSED} passed, ${counts.FAILED} failed, ${counts.WARNING} warnings, ${counts.SKIPPED} skipped</p>`,
+    `<p class="meta">seeds ${esc(s.seeds.join(', ') || '-')} · started ${esc(s.startedAt)} · ${esc((s.durationMs / 1000).toFixed(2))} s · ${counts.PASSED} passed, ${counts.FAILED} failed, ${counts.WARNING} warnings, ${counts.SKIPPED} skipped, ${counts.BLOCKED} blocked</p>`,
   ];
   if (s.error) parts.push(`<p class="error">${esc(s.error)}</p>`);
   parts.push(notesHtml(s.notes), checksTable(s));
@@ -140,7 +141,7 @@ export function renderHtml(result: RunResult): string {
   const nav = result.scenarios
     .map((sc) => {
       const c = countStatuses(sc.checks);
-      return `<tr><td>${badge(sc.status)}</td><td><a href="#scenario-${esc(sc.id)}"><code>${esc(sc.id)}</code></a></td><td>${esc(sc.title)}</td><td>${c.PASSED}</td><td>${c.FAILED}</td><td>${c.WARNING}</td><td>${c.SKIPPED}</td></tr>`;
+      return `<tr><td>${badge(sc.status)}</td><td><a href="#scenario-${esc(sc.id)}"><code>${esc(sc.id)}</code></a></td><td>${esc(sc.title)}</td><td>${c.PASSED}</td><td>${c.FAILED}</td><td>${c.WARNING}</td><td>${c.SKIPPED}</td><td>${c.BLOCKED}</td></tr>`;
     })
     .join('\n');
   const targets = result.targets
@@ -161,13 +162,13 @@ export function renderHtml(result: RunResult): string {
 <p class="meta">${esc(result.tool.name)} ${esc(result.tool.version)} · profile ${esc(result.profile ?? '-')} · ${esc(result.startedAt)} → ${esc(result.finishedAt)} · exit code ${esc(result.exitCode)}</p>
 </header>
 <section class="summary">
-<table><thead><tr><th>checks</th><th>passed</th><th>failed</th><th>warnings</th><th>skipped</th></tr></thead>
-<tbody><tr><td>${s.total}</td><td>${s.passed}</td><td>${s.failed}</td><td>${s.warnings}</td><td>${s.skipped}</td></tr></tbody></table>
+<table><thead><tr><th>checks</th><th>passed</th><th>failed</th><th>warnings</th><th>skipped</th><th>blocked</th></tr></thead>
+<tbody><tr><td>${s.total}</td><td>${s.passed}</td><td>${s.failed}</td><td>${s.warnings}</td><td>${s.skipped}</td><td>${s.blocked}</td></tr></tbody></table>
 <h3>Targets</h3>
 <table><thead><tr><th>role</th><th>URL</th><th>implementation</th></tr></thead><tbody>${targets}</tbody></table>
 ${notesHtml(result.notes)}
 <h3>Scenarios</h3>
-<table><thead><tr><th>status</th><th>id</th><th>title</th><th>passed</th><th>failed</th><th>warnings</th><th>skipped</th></tr></thead><tbody>${nav}</tbody></table>
+<table><thead><tr><th>status</th><th>id</th><th>title</th><th>passed</th><th>failed</th><th>warnings</th><th>skipped</th><th>blocked</th></tr></thead><tbody>${nav}</tbody></table>
 </section>
 ${result.scenarios.map(scenarioHtml).join('\n')}
 </body>

@@ -60,7 +60,7 @@ describe('JUnit reporter', () => {
     expect(byName('passes').failure).toBeUndefined();
     const failure = byName('fails').failure as XmlNode;
     expect(failure['@type']).toBe('MUST check FAILED');
-    expect(byName('skips').skipped).toMatchObject({ '@message': 'no admin token' });
+    expect(byName('skips').skipped).toMatchObject({ '@message': 'not applicable: no admin token', '@type': 'NOT_APPLICABLE' });
     expect(byName('warns').failure).toBeUndefined();
     expect(String(byName('warns')['system-out'])).toMatch(/^WARNING: no Cache-Control/);
     const interrupted = asList(suites[1]!.testcase).find((c) => c.error)!;

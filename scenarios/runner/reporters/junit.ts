@@ -1,6 +1,8 @@
 /**
  * junit.xml, a view of results.json for CI: one testsuite per scenario, one testcase per
- * check named `[SEVERITY] id: title`. FAILED -> <failure>, SKIPPED -> <skipped>, WARNING
+ * check named `[SEVERITY] id: title`. FAILED -> <failure>, SKIPPED -> <skipped>, BLOCKED -> <skipped
+ * type="BLOCKED"> naming the prerequisite (it verified nothing; the run's exit code fails on a
+ * blocked MUST), WARNING
  * passes with a WARNING line in <system-out>, an INTERRUPTED scenario adds an <error>
  * testcase. Written by a real XML writer (xmlbuilder2), which does the escaping.
  */
@@ -20,7 +22,7 @@ export function xmlSafe(text: string): string {
 function suiteCounts(s: ScenarioResult) {
   const c = countStatuses(s.checks);
   const interrupted = s.status === 'INTERRUPTED' ? 1 : 0;
-  return { tests: s.checks.length + interrupted, failures: c.FAILED, errors: interrupted, skipped: c.SKIPPED };
+  return { tests: s.checks.length + interrupted, failures: c.FAILED, errors: interrupted, skipped: c.SKIPPED + c.BLOCKED };
 }
 
 export function renderJunit(result: RunResult): string {
@@ -69,7 +71,9 @@ export function renderJunit(result: RunResult): string {
       if (check.status === 'FAILED') {
         tc.ele('failure', { message: xmlSafe(view.message), type: `${check.severity} check FAILED` }).txt(xmlSafe(failureText(view)));
       } else if (check.status === 'SKIPPED') {
-        tc.ele('skipped', { message: xmlSafe(check.skipReason ?? '') });
+        tc.ele('skipped', { message: xmlSafe(`not applicable: ${check.skipReason ?? ''}`), type: 'NOT_APPLICABLE' });
+      } else if (check.status === 'BLOCKED') {
+        tc.ele('skipped', { message: xmlSafe(`blocked: ${check.skipReason ?? ''}`), type: 'BLOCKED' });
       } else if (check.status === 'WARNING') {
         tc.ele('system-out').txt(xmlSafe(`WARNING: ${failureText(view)}${known ? `\n${known}` : ''}`));
       }

@@ -14,7 +14,7 @@ import { InterruptedError, StackStartError } from '../errors.js';
 import type { TargetProfile } from '../profile.js';
 import { harnessUserAgent } from '../version.js';
 import { freePort, isPortFree, LOOPBACK } from './ports.js';
-import { EMBEDDED_DEPENDENCIES, START_ORDER, defaultRoleTable, type LaunchContext, type RoleTable } from './role-table.js';
+import { START_ORDER, defaultRoleTable, embeddedDependencies, type LaunchContext, type RoleTable } from './role-table.js';
 
 export interface StartStackOptions {
   /** Embedded roles to start (any order; started in START_ORDER). */
@@ -208,16 +208,15 @@ async function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
   await waitExit(child, 5000);
 }
 
-/** Starts the given embedded roles; on any failure stops what it started and throws StackStartError. */
 /**
  * The roles to start, in waves: a role joins the first wave after every role it depends on
- * (EMBEDDED_DEPENDENCIES) that is started too. Roles of one wave start at the same time.
+ * (embeddedDependencies) that is started too. Roles of one wave start at the same time.
  */
-export function startWaves(roles: readonly Role[]): Role[][] {
+export function startWaves(roles: readonly Role[], profile: TargetProfile): Role[][] {
   const waves: Role[][] = [];
   const placed = new Map<Role, number>();
   for (const role of START_ORDER.filter((r) => roles.includes(r))) {
-    const after = EMBEDDED_DEPENDENCIES[role].filter((d) => placed.has(d)).map((d) => placed.get(d)!);
+    const after = embeddedDependencies(role, profile).filter((d) => placed.has(d)).map((d) => placed.get(d)!);
     const wave = after.length ? Math.max(...after) + 1 : 0;
     placed.set(role, wave);
     (waves[wave] ??= []).push(role);
@@ -225,6 +224,7 @@ export function startWaves(roles: readonly Role[]): Role[][] {
   return waves;
 }
 
+/** Starts the given embedded roles; on any failure stops what it started and throws StackStartError. */
 export async function startStack(options: StartStackOptions): Promise<RunningStack> {
   const table: RoleTable = { ...defaultRoleTable(), ...options.table };
   const controlToken = options.controlToken ?? randomBytes(32).toString('hex');
@@ -281,7 +281,7 @@ export async function startStack(options: StartStackOptions): Promise<RunningSta
 
   try {
     // Roles whose embedded dependencies are healthy start together: each wave waits for the last.
-    for (const wave of startWaves(planned.map((p) => p.role))) {
+    for (const wave of startWaves(planned.map((p) => p.role), options.profile)) {
       const results = await Promise.allSettled(planned.filter((p) => wave.includes(p.role)).map(launch));
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;

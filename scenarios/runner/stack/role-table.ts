@@ -4,18 +4,27 @@
  */
 import { join } from 'node:path';
 import { PATH, projectRoot, type Role } from '../../../contracts/src/index.js';
-import type { TargetProfile } from '../profile.js';
+import { DEFAULT_TRUSTED_ISSUERS, type TargetProfile } from '../profile.js';
 
 /** Order in which the embedded roles start: each one's dependencies come first. */
 export const START_ORDER: readonly Role[] = ['fake-model', 'gitlab-saas', 'gitlab-sm', 'ai-gateway'];
 
 /** Roles an EMBEDDED role needs to be configured with (an external one brings its own). */
-export const EMBEDDED_DEPENDENCIES: Readonly<Record<Role, readonly Role[]>> = {
-  'fake-model': [],
-  'gitlab-saas': [],
-  'gitlab-sm': ['gitlab-saas'],
-  'ai-gateway': ['gitlab-saas', 'fake-model'],
-};
+export function embeddedDependencies(role: Role, profile: TargetProfile): readonly Role[] {
+  switch (role) {
+    case 'gitlab-sm':
+      return ['gitlab-saas'];
+    case 'ai-gateway':
+      return [...trustedIssuerRoles(profile), 'fake-model'];
+    default:
+      return [];
+  }
+}
+
+/** The GitLab roles the gateway trusts as token issuers (profile `trusted_issuers`). */
+export function trustedIssuerRoles(profile: TargetProfile): ReadonlyArray<'gitlab-saas' | 'gitlab-sm'> {
+  return profile.roles['ai-gateway'].trusted_issuers ?? DEFAULT_TRUSTED_ISSUERS;
+}
 
 export interface LaunchContext {
   role: Role;
@@ -84,7 +93,10 @@ export function defaultRoleTable(root: string = projectRoot()): RoleTable {
     'ai-gateway': {
       script: main('ai-gateway'),
       args: listen,
-      env: (ctx) => ({ AIGW_TRUSTED_ISSUERS: need(ctx, 'gitlab-saas'), AIGW_MODEL_URL: need(ctx, 'fake-model') }),
+      env: (ctx) => ({
+        AIGW_TRUSTED_ISSUERS: trustedIssuerRoles(ctx.profile).map((role) => need(ctx, role)).join(','),
+        AIGW_MODEL_URL: need(ctx, 'fake-model'),
+      }),
       healthPath: PATH.GATEWAY_HEALTHZ,
     },
   };

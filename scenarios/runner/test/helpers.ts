@@ -181,7 +181,7 @@ export function runResult(scenarios: ScenarioResult[], exitCode = 1): RunResult 
     profile: 'embedded',
     targets: [{ role: 'ai-gateway', url: 'http://127.0.0.1:5052', embedded: true }],
     scenarios,
-    summary: { passed: n('PASSED'), failed: n('FAILED'), warnings: n('WARNING'), skipped: n('SKIPPED'), total: checks.length },
+    summary: { passed: n('PASSED'), failed: n('FAILED'), warnings: n('WARNING'), skipped: n('SKIPPED'), blocked: n('BLOCKED'), total: checks.length },
     exitCode,
   };
 }

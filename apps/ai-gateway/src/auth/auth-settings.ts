@@ -1,5 +1,5 @@
 import { AUDIENCE } from '../../../../contracts/src/index.js';
-import type { AiGatewayConfig } from '../config.js';
+import { issuerWithoutTrailingSlash, type AiGatewayConfig } from '../config.js';
 
 export type LegacyAudienceWindow = 'open' | 'closed';
 
@@ -20,7 +20,8 @@ export interface AuthSettingsSnapshot {
  */
 export class AuthSettings {
   readonly trustedIssuers: readonly string[];
-  readonly trustedIssuerSet: ReadonlySet<string>;
+  /** Token `iss` -> configured issuer: each issuer as written and with or without one terminating '/'. */
+  private readonly issuerByClaim: ReadonlyMap<string, string>;
   readonly algorithms: readonly string[];
   readonly algorithmSet: ReadonlySet<string>;
   readonly clockSkewSeconds: number;
@@ -38,7 +39,12 @@ export class AuthSettings {
     legacyAudienceWindow: LegacyAudienceWindow;
   }) {
     this.trustedIssuers = [...options.trustedIssuers];
-    this.trustedIssuerSet = new Set(this.trustedIssuers);
+    const byClaim = new Map<string, string>();
+    for (const issuer of this.trustedIssuers) {
+      const bare = issuerWithoutTrailingSlash(issuer);
+      for (const spelling of [issuer, bare, `${bare}/`]) if (!byClaim.has(spelling)) byClaim.set(spelling, issuer);
+    }
+    this.issuerByClaim = byClaim;
     this.algorithms = [...options.algorithms];
     this.algorithmSet = new Set(this.algorithms);
     this.clockSkewSeconds = options.clockSkewSeconds;
@@ -55,6 +61,15 @@ export class AuthSettings {
       audience: config.AIGW_AUDIENCE,
       legacyAudienceWindow: config.AIGW_LEGACY_AUDIENCE_WINDOW,
     });
+  }
+
+  /**
+   * The configured issuer a token's `iss` may belong to, or undefined for an untrusted one: a
+   * cheap filter before any key lookup. Either spelling of a terminating '/' passes here; the
+   * signature check then requires `iss` to equal the issuer as its discovery document spells it.
+   */
+  trustedIssuerFor(iss: unknown): string | undefined {
+    return typeof iss === 'string' ? this.issuerByClaim.get(iss) : undefined;
   }
 
   get audience(): string {

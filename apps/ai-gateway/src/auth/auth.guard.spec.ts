@@ -4,6 +4,7 @@ import { Reflector } from '@nestjs/core';
 import {
   GATEWAY_AUTH_ERROR,
   GATEWAY_CODE_COMPLETIONS_FORBIDDEN,
+  GATEWAY_SELF_ISSUER,
   headerMismatchError,
   HEADER,
 } from '../../../../contracts/src/index.js';
@@ -23,25 +24,38 @@ class Routes {
 }
 
 const TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl';
-const CLAIMS = { sub: 'gid://gitlab/User/1', gitlab_realm: 'saas', gitlab_instance_id: 'inst-1', scopes: ['code_suggestions'] };
+const ISSUER = 'https://gitlab.example';
+const INSTANCE = '5a0b6c1e-6d2f-4c1b-9f3e-0e2a5b7c9d11';
+const USER = 'ZmFrZS1nbG9iYWwtdXNlci1pZA';
+/** Today's instance token (cloud-connector shape): sub = the instance UUID, no gitlab_instance_id. */
+const INSTANCE_CLAIMS = { iss: ISSUER, sub: INSTANCE, gitlab_realm: 'saas', scopes: ['code_suggestions'] };
+/** The gateway's own user token (UJWT): iss gitlab-ai-gateway, sub = the global user id, gitlab_instance_id set. */
+const USER_CLAIMS = { iss: GATEWAY_SELF_ISSUER, sub: USER, gitlab_realm: 'saas', gitlab_instance_id: INSTANCE, scopes: ['code_suggestions'] };
 const GOOD_HEADERS = {
   authorization: `Bearer ${TOKEN}`,
   'x-gitlab-authentication-type': 'oidc',
   'x-gitlab-realm': 'saas',
-  'x-gitlab-instance-id': 'inst-1',
-  'x-gitlab-global-user-id': 'gid://gitlab/User/1',
+  'x-gitlab-instance-id': INSTANCE,
 };
 
-function verified(claims: Record<string, unknown> = CLAIMS, scopes: string[] = ['code_suggestions']): Verification {
-  return { ok: true, claims, scopes, issuer: 'https://gitlab.example', kid: 'k1', legacyAudience: false };
+function verified(claims: Record<string, unknown> = INSTANCE_CLAIMS, scopes: string[] = ['code_suggestions']): Verification {
+  return { ok: true, claims, scopes, issuer: String(claims.iss), kid: 'k1', legacyAudience: false };
 }
+
+type Headers = Record<string, string | undefined>;
 
 function setup(result: Verification = verified()) {
   const verify = jest.fn(async (_token: string) => result);
   const info = jest.fn();
-  const guard = new AuthGuard(new Reflector(), { verify } as unknown as TokenVerifier, { info } as unknown as Logger);
-  const run = async (headers: Record<string, string | undefined>, route: keyof Routes = 'completions') => {
-    const request = { headers: Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== undefined)) } as unknown as AuthenticatedRequest;
+  const error = jest.fn();
+  const guard = new AuthGuard(new Reflector(), { verify } as unknown as TokenVerifier, { info, error } as unknown as Logger);
+  /** `rawHeaders` as Node keeps every header line; `headers` keeps only the first Authorization, as Node does. */
+  const run = async (headers: Headers, route: keyof Routes = 'completions', rawHeaders?: string[]) => {
+    const present = Object.entries(headers).filter((e): e is [string, string] => e[1] !== undefined);
+    const request = {
+      headers: Object.fromEntries(present),
+      raw: { rawHeaders: rawHeaders ?? present.flat() },
+    } as unknown as AuthenticatedRequest;
     const context = {
       getHandler: () => Routes.prototype[route],
       getClass: () => Routes,
@@ -54,7 +68,7 @@ function setup(result: Verification = verified()) {
       return { status: e.getStatus(), body: e.body, request };
     }
   };
-  return { verify, info, run };
+  return { verify, info, error, run };
 }
 
 describe('AuthGuard', () => {
@@ -72,40 +86,70 @@ describe('AuthGuard', () => {
     expect(verify).not.toHaveBeenCalled();
   });
 
-  it('answers a missing Authorization header first, whatever else is wrong', async () => {
-    const { run, verify } = setup();
-    expect(await run({ 'x-gitlab-authentication-type': 'jwt' })).toMatchObject({ status: 401, body: { error: GATEWAY_AUTH_ERROR.NO_HEADER } });
-    expect(verify).not.toHaveBeenCalled();
-  });
+  describe('Authorization header', () => {
+    it('answers a missing Authorization header first, whatever else is wrong', async () => {
+      const { run, verify } = setup();
+      expect(await run({ 'x-gitlab-authentication-type': 'jwt' })).toMatchObject({ status: 401, body: { error: GATEWAY_AUTH_ERROR.NO_HEADER } });
+      expect(verify).not.toHaveBeenCalled();
+    });
 
-  it.each([
-    ['Basic dXNlcjpwdw=='],
-    ['Token abc'],
-    [''],
-    ['Bearer'],
-    ['Bearer '],
-    ['Bearer  twospaces'],
-    ['Bearer two tokens'],
-    ['Bearer to!ken'],
-    ['Bearer abc=def'],
-    [`Bearer ${TOKEN} `],
-    [TOKEN],
-  ])('answers the malformed Authorization %j with Invalid authorization header, before the type check', async (authorization) => {
-    const { run, verify } = setup();
-    const result = await run({ authorization });
-    expect(result).toMatchObject({ status: 401, body: { error: GATEWAY_AUTH_ERROR.INVALID_HEADER } });
-    expect(verify).not.toHaveBeenCalled();
-  });
+    it.each([
+      ['Basic dXNlcjpwdw=='],
+      ['Token abc'],
+      [''],
+      ['Bearer'],
+      ['Bearer '],
+      ['Bearer\ttab'],
+      ['Bearer \ttab'],
+      [' Bearer leading'],
+      ['Bearer two tokens'],
+      ['Bearer to!ken'],
+      ['Bearer abc=def'],
+      [`Bearer ${TOKEN} `],
+      [`Bearer ${TOKEN}, Bearer ${TOKEN}`],
+      [TOKEN],
+    ])('answers the malformed Authorization %j with Invalid authorization header, before the type check', async (authorization) => {
+      const { run, verify } = setup();
+      const result = await run({ authorization });
+      expect(result).toMatchObject({ status: 401, body: { error: GATEWAY_AUTH_ERROR.INVALID_HEADER } });
+      expect(verify).not.toHaveBeenCalled();
+    });
 
-  it.each([['bearer'], ['BEARER'], ['BeArEr']])('accepts the scheme %s case-insensitively', async (scheme) => {
-    const { run } = setup();
-    expect((await run({ ...GOOD_HEADERS, authorization: `${scheme} ${TOKEN}` })).allowed).toBe(true);
-  });
+    it.each([['bearer'], ['BEARER'], ['BeArEr']])('accepts the scheme %s case-insensitively', async (scheme) => {
+      const { run } = setup();
+      expect((await run({ ...GOOD_HEADERS, authorization: `${scheme} ${TOKEN}` })).allowed).toBe(true);
+    });
 
-  it('accepts the full b64token alphabet (RFC 6750 §2.1)', async () => {
-    const { run, verify } = setup();
-    expect((await run({ ...GOOD_HEADERS, authorization: 'Bearer aZ09-._~+/==' })).allowed).toBe(true);
-    expect(verify).toHaveBeenCalledWith('aZ09-._~+/==');
+    it.each([[2], [5]])('accepts Bearer followed by %i spaces (RFC 6750 §2.1: "Bearer" 1*SP b64token)', async (spaces) => {
+      const { run, verify } = setup();
+      expect((await run({ ...GOOD_HEADERS, authorization: `Bearer${' '.repeat(spaces)}${TOKEN}` })).allowed).toBe(true);
+      expect(verify).toHaveBeenCalledWith(TOKEN);
+    });
+
+    it('accepts the full b64token alphabet (RFC 6750 §2.1)', async () => {
+      const { run, verify } = setup();
+      expect((await run({ ...GOOD_HEADERS, authorization: 'Bearer aZ09-._~+/==' })).allowed).toBe(true);
+      expect(verify).toHaveBeenCalledWith('aZ09-._~+/==');
+    });
+
+    it.each([
+      ['the same token twice', ['Authorization', `Bearer ${TOKEN}`, 'authorization', `Bearer ${TOKEN}`]],
+      ['a valid token and a bogus one', ['Authorization', `Bearer ${TOKEN}`, 'AUTHORIZATION', 'Bearer other']],
+      ['a valid token and a Basic credential', ['authorization', `Bearer ${TOKEN}`, 'Authorization', 'Basic dXNlcjpwdw==']],
+    ])('answers two Authorization headers (%s) with Invalid authorization header, never picking one', async (_name, authorizations) => {
+      const { run, verify } = setup();
+      const rest = Object.entries(GOOD_HEADERS).filter(([name]) => name !== 'authorization').flat();
+      // Node keeps only the first Authorization in `headers`; `rawHeaders` still has both.
+      const result = await run(GOOD_HEADERS, 'completions', [...authorizations, ...rest]);
+      expect(result).toMatchObject({ status: 401, body: { error: GATEWAY_AUTH_ERROR.INVALID_HEADER } });
+      expect(verify).not.toHaveBeenCalled();
+    });
+
+    it('counts only headers named Authorization (any case), not look-alikes', async () => {
+      const { run } = setup();
+      const raw = [...Object.entries(GOOD_HEADERS).flat(), 'Proxy-Authorization', 'Basic eA==', 'x-authorization', 'Bearer x', 'Authorizatio\u000e', 'y'];
+      expect((await run(GOOD_HEADERS, 'completions', raw)).allowed).toBe(true);
+    });
   });
 
   it.each([[undefined], ['OIDC'], ['jwt'], ['oidc ']])('answers X-Gitlab-Authentication-Type %j with the OIDC-only error', async (type) => {
@@ -116,50 +160,93 @@ describe('AuthGuard', () => {
   });
 
   it('answers a refused token with Forbidden by auth provider and logs the reason, never the token', async () => {
-    const { run, info } = setup({ ok: false, reason: 'expired', detail: 'exp is in the past', kid: 'k1', iss: 'https://gitlab.example' });
+    const { run, info } = setup({ ok: false, reason: 'expired', detail: 'exp is in the past', kid: 'k1', iss: ISSUER });
     expect(await run(GOOD_HEADERS)).toMatchObject({ status: 401, body: { error: GATEWAY_AUTH_ERROR.FORBIDDEN } });
-    expect(info).toHaveBeenCalledWith(
-      { auth: { reason: 'expired', detail: 'exp is in the past', kid: 'k1', iss: 'https://gitlab.example' } },
-      'token rejected',
-    );
+    expect(info).toHaveBeenCalledWith({ auth: { reason: 'expired', detail: 'exp is in the past', kid: 'k1', iss: ISSUER } }, 'token rejected');
     expect(JSON.stringify(info.mock.calls)).not.toContain(TOKEN);
   });
 
-  it.each([
-    ['x-gitlab-realm', HEADER.REALM],
-    ['x-gitlab-instance-id', HEADER.INSTANCE_ID],
-    ['x-gitlab-global-user-id', HEADER.GLOBAL_USER_ID],
-  ])('binds the claim behind %s: missing or different -> Header mismatch', async (name, header) => {
-    const { run } = setup();
-    expect(await run({ ...GOOD_HEADERS, [name]: undefined })).toMatchObject({ status: 401, body: { error: headerMismatchError(header) } });
-    expect(await run({ ...GOOD_HEADERS, [name]: 'something-else' })).toMatchObject({ status: 401, body: { error: headerMismatchError(header) } });
+  it('answers 401 Forbidden by auth provider, never a 500, should the verifier throw', async () => {
+    const { run, verify, error } = setup();
+    verify.mockRejectedValueOnce(new RangeError('Maximum call stack size exceeded'));
+    expect(await run(GOOD_HEADERS)).toMatchObject({ status: 401, body: { error: GATEWAY_AUTH_ERROR.FORBIDDEN } });
+    expect(error).toHaveBeenCalledTimes(1);
   });
 
-  it('checks the bound headers in order realm, instance id, user id', async () => {
-    const { run } = setup();
-    const result = await run({ authorization: GOOD_HEADERS.authorization, 'x-gitlab-authentication-type': 'oidc' });
-    expect(result.body).toEqual({ error: headerMismatchError(HEADER.REALM) });
-    const second = await run({ ...GOOD_HEADERS, 'x-gitlab-instance-id': undefined, 'x-gitlab-global-user-id': undefined });
-    expect(second.body).toEqual({ error: headerMismatchError(HEADER.INSTANCE_ID) });
-  });
+  describe('header binding (ai_gateway _validate_headers)', () => {
+    it.each([
+      ['x-gitlab-realm', HEADER.REALM],
+      ['x-gitlab-instance-id', HEADER.INSTANCE_ID],
+    ])('binds an instance token to %s: missing or different -> Header mismatch', async (name, header) => {
+      const { run } = setup();
+      expect(await run({ ...GOOD_HEADERS, [name]: undefined })).toMatchObject({ status: 401, body: { error: headerMismatchError(header) } });
+      expect(await run({ ...GOOD_HEADERS, [name]: 'something-else' })).toMatchObject({ status: 401, body: { error: headerMismatchError(header) } });
+    });
 
-  it('does not require a header whose claim the token lacks', async () => {
-    const { run } = setup(verified({ scopes: ['code_suggestions'] }));
-    expect((await run({ authorization: GOOD_HEADERS.authorization, 'x-gitlab-authentication-type': 'oidc' })).allowed).toBe(true);
+    it("binds an instance token's sub (the instance UUID) to X-Gitlab-Instance-Id, not to X-Gitlab-Global-User-Id", async () => {
+      const { run } = setup();
+      expect((await run({ ...GOOD_HEADERS, 'x-gitlab-global-user-id': 'anything' })).allowed).toBe(true);
+      const other = await run({ ...GOOD_HEADERS, 'x-gitlab-instance-id': 'another-instance', 'x-gitlab-global-user-id': INSTANCE });
+      expect(other.body).toEqual({ error: headerMismatchError(HEADER.INSTANCE_ID) });
+    });
+
+    it('binds a gateway user token (iss gitlab-ai-gateway) sub to X-Gitlab-Global-User-Id and gitlab_instance_id to X-Gitlab-Instance-Id', async () => {
+      const { run } = setup(verified(USER_CLAIMS));
+      const headers = { ...GOOD_HEADERS, 'x-gitlab-global-user-id': USER };
+      expect((await run(headers)).allowed).toBe(true);
+      expect((await run({ ...headers, 'x-gitlab-global-user-id': undefined })).body).toEqual({ error: headerMismatchError(HEADER.GLOBAL_USER_ID) });
+      expect((await run({ ...headers, 'x-gitlab-global-user-id': INSTANCE })).body).toEqual({ error: headerMismatchError(HEADER.GLOBAL_USER_ID) });
+      expect((await run({ ...headers, 'x-gitlab-instance-id': USER })).body).toEqual({ error: headerMismatchError(HEADER.INSTANCE_ID) });
+    });
+
+    it('refuses an instance token whose sub and gitlab_instance_id differ: one header cannot carry both', async () => {
+      const { run } = setup(verified({ ...INSTANCE_CLAIMS, gitlab_instance_id: 'another-instance' }));
+      expect((await run(GOOD_HEADERS)).body).toEqual({ error: headerMismatchError(HEADER.INSTANCE_ID) });
+      expect((await run({ ...GOOD_HEADERS, 'x-gitlab-instance-id': 'another-instance' })).body).toEqual({ error: headerMismatchError(HEADER.INSTANCE_ID) });
+    });
+
+    it('reports the first mismatch in the order realm, instance id, sub', async () => {
+      const { run } = setup(verified(USER_CLAIMS));
+      const bare = { authorization: GOOD_HEADERS.authorization, 'x-gitlab-authentication-type': 'oidc' };
+      expect((await run(bare)).body).toEqual({ error: headerMismatchError(HEADER.REALM) });
+      expect((await run({ ...bare, 'x-gitlab-realm': 'saas' })).body).toEqual({ error: headerMismatchError(HEADER.INSTANCE_ID) });
+      expect((await run({ ...bare, 'x-gitlab-realm': 'saas', 'x-gitlab-instance-id': INSTANCE })).body).toEqual({
+        error: headerMismatchError(HEADER.GLOBAL_USER_ID),
+      });
+    });
+
+    it.each([
+      ['absent', {}],
+      ['empty', { gitlab_realm: '', sub: '', gitlab_instance_id: '' }],
+    ])('binds nothing for %s claims', async (_name, claims) => {
+      const { run } = setup(verified({ iss: ISSUER, ...claims }));
+      expect((await run({ authorization: GOOD_HEADERS.authorization, 'x-gitlab-authentication-type': 'oidc' })).allowed).toBe(true);
+    });
+
+    it('never matches a claim that is not a string', async () => {
+      const { run } = setup(verified({ ...INSTANCE_CLAIMS, gitlab_realm: 42 }));
+      expect((await run({ ...GOOD_HEADERS, 'x-gitlab-realm': '42' })).body).toEqual({ error: headerMismatchError(HEADER.REALM) });
+    });
+
+    it('compares header values exactly (no trimming, no case folding)', async () => {
+      const { run } = setup();
+      expect((await run({ ...GOOD_HEADERS, 'x-gitlab-realm': 'SaaS' })).body).toEqual({ error: headerMismatchError(HEADER.REALM) });
+      expect((await run({ ...GOOD_HEADERS, 'x-gitlab-realm': 'saas ' })).body).toEqual({ error: headerMismatchError(HEADER.REALM) });
+    });
   });
 
   it('binds headers before it checks the unit primitive', async () => {
-    const { run } = setup(verified(CLAIMS, []));
+    const { run } = setup(verified(INSTANCE_CLAIMS, []));
     expect(await run({ ...GOOD_HEADERS, 'x-gitlab-realm': 'self-managed' })).toMatchObject({ status: 401 });
   });
 
   it("answers a token without the route's unit primitive with 403 detail", async () => {
-    const { run } = setup(verified(CLAIMS, ['duo_chat']));
+    const { run } = setup(verified(INSTANCE_CLAIMS, ['duo_chat']));
     expect(await run(GOOD_HEADERS)).toEqual(expect.objectContaining({ status: 403, body: { detail: GATEWAY_CODE_COMPLETIONS_FORBIDDEN } }));
   });
 
   it('requires no unit primitive on routes that declare none', async () => {
-    const { run } = setup(verified(CLAIMS, []));
+    const { run } = setup(verified(INSTANCE_CLAIMS, []));
     expect((await run(GOOD_HEADERS, 'anyAuthenticated')).allowed).toBe(true);
   });
 });

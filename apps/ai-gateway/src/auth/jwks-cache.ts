@@ -1,24 +1,64 @@
-import { PATH, USER_AGENT } from '../../../../contracts/src/index.js';
+import { setTimeout as delay } from 'node:timers/promises';
+import { PATH } from '../../../../contracts/src/index.js';
 import type { Logger } from '../../../common/src/index.js';
 import type { Clock, FetchFn } from '../tokens.js';
+import { IssuerDocuments, IssuerFetchError, type Discovery, type Validators } from './issuer-documents.js';
 import { importTrustedKeys, type TrustedKey } from './trusted-keys.js';
 
 export interface JwksCacheOptions {
+  /** The configured trusted issuers (AIGW_TRUSTED_ISSUERS), as written. */
   issuers: readonly string[];
   allowedAlgorithms: readonly string[];
+  /** Keys are fresh this long after a full load (discovery + JWKS); then refreshed in the background. */
   ttlSeconds: number;
-  /** At most one unknown-kid re-fetch per issuer in this interval; also the back-off after a failed fetch. */
-  minRefetchSeconds: number;
+  /**
+   * The unknown-kid re-fetch interval (AIGW_JWKS_REFETCH_INTERVAL_MS). A token whose `kid` no
+   * trusted key has waits for a re-fetch of its issuer's JWKS that starts after the token
+   * arrived; every such token shares that one fetch, which starts no sooner than this long
+   * after the issuer's previous fetch started. Hence, however many forged kids arrive:
+   * - the issuer sees at most one re-fetch per interval: ceil(elapsed / interval) + 1 fetches
+   *   over any stretch of time, counting one that started before it;
+   * - a key the issuer publishes is accepted on its first token, which waits at most one
+   *   interval (plus the fetch) for it. 0 disables the rate limit (tests).
+   */
+  refetchIntervalMs: number;
+  /**
+   * How long a kid that a re-fetch found absent is refused at once, without a fetch or a wait
+   * (AIGW_JWKS_NEGATIVE_CACHE_SECONDS; at most MAX_ABSENT_KIDS kids per issuer, oldest dropped).
+   * Safe for kids derived from the key (RFC 7638 thumbprints, as GitLab's): nobody can name
+   * such a kid before its key is published. An issuer with guessable kids (k1, k2, ...) lets
+   * an attacker who sends the next kid early delay that key by up to this long.
+   */
+  negativeCacheSeconds: number;
+  /**
+   * While an issuer has no usable key, a failed load is retried by the next token or readiness
+   * probe once this long has passed (AIGW_JWKS_COLD_RETRY_MS): keystrokes recover at most this
+   * long (plus one fetch) after an issuer that was down comes back, with no restart.
+   */
+  coldRetryMs: number;
+  /** After a failed fetch while the last good keys still serve, no new attempt for this long. */
+  errorBackoffSeconds: number;
   /** How long past the TTL the last good keys keep serving while fetches fail. */
   staleIfErrorSeconds: number;
+  /** Timeout of each discovery or JWKS request, body included. */
   fetchTimeoutMs: number;
+  /** Largest discovery or JWKS body read (AIGW_JWKS_MAX_BYTES). */
+  maxDocumentBytes: number;
   fetch: FetchFn;
   clock: Clock;
+  /** Waits `ms` of the clock, or less if `signal` aborts; never rejects. Real timers by default (tests pass one that moves a manual clock). */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   logger?: Logger;
 }
 
+/** ok: keys fresh and the last fetch worked; stale: the last good keys serve while fetches fail; unavailable: no usable key. */
+export type IssuerStatus = 'ok' | 'stale' | 'unavailable';
+
 export interface IssuerCacheSnapshot {
   issuer: string;
+  status: IssuerStatus;
+  /** The issuer as its discovery document spells it (the `iss` tokens must carry), once loaded. */
+  discoveredIssuer: string | null;
   jwksUri: string | null;
   keys: Array<string | null>;
   fetchedAt: string | null;
@@ -27,75 +67,92 @@ export interface IssuerCacheSnapshot {
 }
 
 const NO_KEYS: readonly TrustedKey[] = Object.freeze([]);
-/** Retry interval after a failed load while an issuer has no keys (see mayLoad). */
-const COLD_RETRY_MS = 1000;
-const REQUEST_HEADERS = { 'user-agent': USER_AGENT.GATEWAY, accept: 'application/json' } as const;
+/** Kids remembered as absent per issuer (negative cache); the oldest entry goes first. */
+export const MAX_ABSENT_KIDS = 1024;
+/** Timer rounds an unknown-kid lookup waits at most; only a clock set back needs more, and then the token is refused. */
+const MAX_WAIT_ROUNDS = 3;
 
-/** A failure that is the issuer's fault, not the network's: its keys are refused, not served stale. */
-class TrustError extends Error {}
+const realSleep = (ms: number, signal: AbortSignal): Promise<void> => delay(ms, undefined, { signal }).catch(() => undefined);
 
 class IssuerState {
   readonly discoveryUrl: string;
-  jwksUri: string | undefined;
+  /** From the last successful full load. */
+  discovery: Discovery | undefined;
   keys: readonly TrustedKey[] = NO_KEYS;
-  /** Clock time of the last successful load. */
+  /** Validators of the JWKS response that gave `keys` (conditional re-fetches). */
+  validators: Validators | undefined;
+  /** End of the last successful full load: the keys are fresh for the TTL from here. */
   fetchedAt: number | undefined;
+  /** Start of the latest attempt (running or finished): unknown-kid re-fetches keep the interval from it. */
   lastAttemptAt: number | undefined;
+  /** Start of the latest finished attempt: a token that arrived before it has had its fetch. */
+  settledFrom: number | undefined;
+  /** Start of the fetch that last confirmed `keys`: a kid absent from them was absent then. */
+  confirmedFrom: number | undefined;
   lastError: string | undefined;
-  /**
-   * When an unknown kid last triggered a re-fetch. The rate limit counts only these, so a key
-   * published just after a scheduled or cold load is picked up at once (checklist
-   * gateway-auth 17: rotation without failed requests), while a flood of unknown kids still
-   * costs the issuer at most one fetch per interval.
-   */
-  lastUnknownKidRefetchAt: number | undefined;
   fetches = 0;
   inflight: Promise<void> | undefined;
+  /** The one timer every unknown-kid lookup of this issuer waits on until a re-fetch is allowed. */
+  pause: Promise<void> | undefined;
+  /** Negative cache: kid -> start of the fetch that found it absent. */
+  readonly absentKids = new Map<string, number>();
 
   constructor(readonly issuer: string) {
-    // OIDC Discovery §4: a terminating '/' of the issuer is removed before the well-known suffix.
+    // OIDC Discovery §4.1: a terminating '/' of the issuer is removed before the well-known suffix.
     this.discoveryUrl = `${issuer.replace(/\/+$/, '')}${PATH.OPENID_CONFIGURATION}`;
   }
 }
 
 /**
- * Verification keys of the trusted issuers: OIDC discovery (whose `issuer` must equal the
- * configured one exactly), then `jwks_uri`, filtered and imported once as KeyObjects.
- * - Fresh for the TTL; once it is over, the refresh runs in the background while the old keys
- *   keep serving, so a keystroke waits only when no usable key exists.
- * - One fetch at a time per issuer: concurrent callers share it.
- * - An unknown `kid` re-fetches the token's (trusted) issuer at most once per min-refetch
- *   interval between such re-fetches (and never while a failed fetch is backing off).
- * - A failed fetch keeps the last good keys up to stale-if-error past the TTL and backs off for
- *   the min-refetch interval; an empty key set never counts as a successful load; an issuer
- *   whose discovery names another issuer loses its keys at once.
- * URLs come only from the configuration and the issuer's own discovery document, never from
- * a token. Clock and fetch are injected, so tests need neither timers nor network.
+ * Verification keys of the trusted issuers: OIDC discovery, then `jwks_uri`, filtered and
+ * imported once as KeyObjects.
+ * - Fresh for the TTL; then refreshed in the background while the old keys keep serving, so a
+ *   keystroke waits only when no usable key exists. One fetch at a time per issuer (single flight).
+ * - Unknown `kid`: coalesced, rate-limited, trailing-edge JWKS re-fetches plus a negative cache
+ *   (see `refetchIntervalMs`, `negativeCacheSeconds`): forged kids cannot spend the budget a
+ *   genuinely new key needs.
+ * - A failed fetch (unreachable, HTTP error, oversized or invalid document, discovery naming
+ *   another issuer) keeps the last good keys up to stale-if-error past the TTL, backs off, and
+ *   is logged (misconfiguration as an error) and shown per issuer in `snapshot()` (readiness).
+ *   An empty key set never counts as a load, and an issuer without usable keys is retried on
+ *   `coldRetryMs` (the production gateway caches whatever it got, an empty or partial set
+ *   included, for 24 h: providers.py L126-137 @823ced4678f5).
+ * URLs come only from the configuration and the issuer's own discovery document, never from a
+ * token. Clock, sleep and fetch are injected, so unit tests need neither timers nor network.
  */
 export class JwksCache {
   private readonly states = new Map<string, IssuerState>();
   /** kid -> keys of every issuer, rebuilt whenever a key set changes. */
   private byKid = new Map<string, readonly TrustedKey[]>();
+  private readonly documents: IssuerDocuments;
   private readonly ttlMs: number;
-  private readonly minRefetchMs: number;
   private readonly staleMs: number;
+  private readonly backoffMs: number;
+  private readonly negativeMs: number;
+  private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   private readonly closing = new AbortController();
-  /** Bumped by clear(): a load started before it must not repopulate the cold cache. */
-  private generation = 0;
 
   constructor(private readonly options: JwksCacheOptions) {
     for (const issuer of options.issuers) this.states.set(issuer, new IssuerState(issuer));
     this.ttlMs = options.ttlSeconds * 1000;
-    this.minRefetchMs = options.minRefetchSeconds * 1000;
     this.staleMs = options.staleIfErrorSeconds * 1000;
+    this.backoffMs = options.errorBackoffSeconds * 1000;
+    this.negativeMs = options.negativeCacheSeconds * 1000;
+    this.sleep = options.sleep ?? realSleep;
+    this.documents = new IssuerDocuments({
+      fetch: options.fetch,
+      timeoutMs: options.fetchTimeoutMs,
+      maxBytes: options.maxDocumentBytes,
+      closing: this.closing.signal,
+    });
   }
 
   /**
-   * The keys a token may be verified with, synchronously when the cache can answer without
-   * waiting for a fetch (the per-keystroke fast path): by `kid` among every trusted key (the
-   * key then names its issuer, which the verifier compares with `iss`), or, for a token without
-   * `kid`, every key of its issuer. `undefined` means: await `candidates()`. A refresh that is
-   * due while usable keys exist runs in the background, so no keystroke waits for it.
+   * The keys a token of this (configured) issuer may be verified with, synchronously when the
+   * cache can answer without waiting (the per-keystroke fast path): by `kid` among every
+   * trusted key (the key names its issuer, which the verifier compares with `iss`), or, for a
+   * token without `kid`, every key of its issuer. An empty list: refuse now. `undefined`:
+   * await `candidates()`. A refresh that is due runs in the background.
    */
   lookup(issuer: string, kid: string | undefined): readonly TrustedKey[] | undefined {
     const state = this.states.get(issuer);
@@ -113,41 +170,40 @@ export class JwksCache {
       this.refreshDue(now);
       return found;
     }
-    // Unknown kid: a cold issuer may hold it, or the token's issuer may have rotated its keys.
+    if (this.knownAbsent(state, kid, now)) return NO_KEYS;
     for (const s of this.states.values()) if (!this.usable(s, now) && this.mayLoad(s, now)) return undefined;
-    return this.mayRefetchForUnknownKid(state, now) ? undefined : NO_KEYS;
+    return this.mayRefetch(state, now) ? undefined : NO_KEYS;
   }
 
   /** Like lookup(), waiting for the loads and the unknown-kid re-fetch the rules allow. */
   async candidates(issuer: string, kid: string | undefined): Promise<readonly TrustedKey[]> {
     const state = this.states.get(issuer);
     if (!state) return NO_KEYS;
-    const now = this.options.clock();
+    const arrival = this.options.clock();
     if (kid === undefined) {
-      if (!this.usable(state, now) && this.mayLoad(state, now)) await this.load(state);
-      else this.refreshDue(now);
+      if (!this.usable(state, arrival) && this.mayLoad(state, arrival)) await this.load(state, 'full');
+      else this.refreshDue(arrival);
       return this.usable(state, this.options.clock()) ? state.keys : NO_KEYS;
     }
-    let found = this.usableByKid(kid, now);
-    if (found.length > 0) return found;
-    // A kid may name a key of any trusted issuer: load every issuer that has no usable keys.
-    const cold = [...this.states.values()].filter((s) => !this.usable(s, now) && this.mayLoad(s, now));
-    await Promise.all(cold.map((s) => this.load(s)));
+    let found = this.usableByKid(kid, arrival);
+    if (found.length > 0 || this.knownAbsent(state, kid, arrival)) return found;
+    // The token's issuer may have just published the key: a fetch of it that starts after the
+    // token arrived. A kid may also name a key of another trusted issuer that has no usable keys
+    // yet: load those meanwhile, so one issuer that hangs does not hold up another's tokens.
+    const waits: Array<Promise<void>> = [];
+    for (const s of this.states.values()) if (s !== state && !this.usable(s, arrival) && this.mayLoad(s, arrival)) waits.push(this.load(s, 'full'));
+    if (this.mayRefetch(state, arrival)) waits.push(this.settleFetchAfter(state, arrival, () => this.usableByKid(kid, this.options.clock()).length > 0));
+    await Promise.all(waits);
     found = this.usableByKid(kid, this.options.clock());
-    // Still unknown: maybe a key the token's issuer just added. One re-fetch, rate-limited per issuer.
-    if (found.length === 0 && !cold.includes(state) && this.mayRefetchForUnknownKid(state, this.options.clock())) {
-      if (!state.inflight) state.lastUnknownKidRefetchAt = this.options.clock();
-      await this.load(state);
-      found = this.usableByKid(kid, this.options.clock());
-    }
+    if (found.length === 0) this.rememberAbsent(state, kid, arrival);
     return found;
   }
 
-  /** Loads every issuer whose keys are missing or past the TTL (where the back-off allows); never throws. */
+  /** Loads every issuer whose keys are missing or past the TTL, where the back-off allows; never throws. */
   async ensureLoaded(): Promise<void> {
     const now = this.options.clock();
     await Promise.all(
-      [...this.states.values()].filter((s) => this.needsLoad(s, now) && this.mayLoad(s, now)).map((s) => this.load(s)),
+      [...this.states.values()].filter((s) => this.needsLoad(s, now) && this.mayLoad(s, now)).map((s) => this.load(s, 'full')),
     );
   }
 
@@ -162,7 +218,9 @@ export class JwksCache {
     const now = this.options.clock();
     return [...this.states.values()].map((s) => ({
       issuer: s.issuer,
-      jwksUri: s.jwksUri ?? null,
+      status: this.status(s, now),
+      discoveredIssuer: s.discovery?.issuer ?? null,
+      jwksUri: s.discovery?.jwksUri ?? null,
       keys: this.usable(s, now) ? s.keys.map((k) => k.kid ?? null) : [],
       fetchedAt: s.fetchedAt === undefined ? null : new Date(s.fetchedAt).toISOString(),
       fetches: s.fetches,
@@ -170,14 +228,13 @@ export class JwksCache {
     }));
   }
 
-  /** Forgets every key and every fetch (cold cache). */
+  /** Forgets every key, fetch and absent kid (cold cache); fetches in flight write nothing back. */
   clear(): void {
-    this.generation++;
     for (const issuer of this.states.keys()) this.states.set(issuer, new IssuerState(issuer));
     this.byKid = new Map();
   }
 
-  /** Aborts fetches in flight (app shutdown). */
+  /** Aborts fetches and waits in flight (app shutdown). */
   close(): void {
     this.closing.abort();
   }
@@ -185,7 +242,7 @@ export class JwksCache {
   /** Starts (does not await) the loads that are due: TTL over, or no keys yet, and not backing off. */
   private refreshDue(now: number): void {
     for (const state of this.states.values()) {
-      if (!state.inflight && this.needsLoad(state, now) && this.mayLoad(state, now)) void this.load(state);
+      if (!state.inflight && this.needsLoad(state, now) && this.mayLoad(state, now)) void this.load(state, 'full');
     }
   }
 
@@ -195,26 +252,59 @@ export class JwksCache {
 
   /**
    * A load is allowed unless the last attempt failed recently; a load in flight is always
-   * joined. The back-off is the min-refetch interval while stale keys still serve, but at most
-   * COLD_RETRY_MS while the issuer has no usable key: a gateway started before its issuer must
-   * not refuse every token for the whole interval once the issuer is up.
+   * joined. The back-off is errorBackoffSeconds while stale keys still serve, coldRetryMs while
+   * the issuer has no usable key (a gateway started before its issuer recovers quickly).
    */
   private mayLoad(state: IssuerState, now: number): boolean {
     if (state.inflight) return true;
     if (state.lastError === undefined || state.lastAttemptAt === undefined) return true;
-    const backoff = this.usable(state, now) ? this.minRefetchMs : Math.min(this.minRefetchMs, COLD_RETRY_MS);
+    const backoff = this.usable(state, now) ? this.backoffMs : this.options.coldRetryMs;
     return now - state.lastAttemptAt >= backoff;
   }
 
-  /** At most one unknown-kid re-fetch per min-refetch interval, and none while a failed fetch backs off. */
-  private mayRefetchForUnknownKid(state: IssuerState, now: number): boolean {
-    if (state.inflight) return true;
-    if (!this.mayLoad(state, now)) return false;
-    return state.lastUnknownKidRefetchAt === undefined || now - state.lastUnknownKidRefetchAt >= this.minRefetchMs;
+  /** An unknown kid may wait for a re-fetch unless the issuer is failing and backing off (a fetch would not help). */
+  private mayRefetch(state: IssuerState, now: number): boolean {
+    return state.lastError === undefined || this.mayLoad(state, now);
+  }
+
+  /**
+   * Resolves once a fetch of the issuer that started at or after `arrival` has finished
+   * (trailing edge), or as soon as `found()` says an earlier one already brought the key:
+   * joins a fetch in flight, else waits on the issuer's shared timer until the interval since
+   * the last fetch is over and starts the re-fetch. Gives up (resolves) when the issuer is
+   * failing and backing off, or on shutdown; the caller then finds no key.
+   */
+  private async settleFetchAfter(state: IssuerState, arrival: number, found: () => boolean): Promise<void> {
+    let rounds = 0;
+    while (!this.closing.signal.aborted && !found()) {
+      if (state.settledFrom !== undefined && state.settledFrom >= arrival) return;
+      if (state.inflight) {
+        await state.inflight;
+        continue;
+      }
+      const now = this.options.clock();
+      if (!this.mayRefetch(state, now)) return;
+      const interval = this.options.refetchIntervalMs;
+      const wait = state.lastAttemptAt === undefined ? 0 : Math.min(interval, state.lastAttemptAt + interval - now);
+      if (wait <= 0) {
+        void this.load(state, this.usable(state, now) ? 'jwks' : 'full');
+        continue;
+      }
+      if (rounds++ === MAX_WAIT_ROUNDS) return;
+      state.pause ??= this.sleep(wait, this.closing.signal).finally(() => {
+        state.pause = undefined;
+      });
+      await state.pause;
+    }
   }
 
   private usable(state: IssuerState, now: number): boolean {
     return state.fetchedAt !== undefined && state.keys.length > 0 && now < state.fetchedAt + this.ttlMs + this.staleMs;
+  }
+
+  private status(state: IssuerState, now: number): IssuerStatus {
+    if (!this.usable(state, now)) return 'unavailable';
+    return state.lastError === undefined ? 'ok' : 'stale';
   }
 
   private usableByKid(kid: string, now: number): readonly TrustedKey[] {
@@ -222,78 +312,80 @@ export class JwksCache {
     if (!keys) return NO_KEYS;
     for (const key of keys) {
       // Rare: a key past stale-if-error is still indexed until the next load; filter then.
-      if (!this.usable(this.states.get(key.issuer)!, now)) return keys.filter((k) => this.usable(this.states.get(k.issuer)!, now));
+      if (!this.usable(this.states.get(key.trustedIssuer)!, now)) return keys.filter((k) => this.usable(this.states.get(k.trustedIssuer)!, now));
     }
     return keys;
   }
 
-  /** Single flight: concurrent callers share the one fetch in progress. */
-  private load(state: IssuerState): Promise<void> {
-    state.inflight ??= this.fetchKeys(state).finally(() => {
+  private knownAbsent(state: IssuerState, kid: string, now: number): boolean {
+    const since = state.absentKids.get(kid);
+    if (since === undefined) return false;
+    if (now - since < this.negativeMs) return true;
+    state.absentKids.delete(kid);
+    return false;
+  }
+
+  /** Remembers a kid as absent only when a successful fetch that started after the token arrived did not have it. */
+  private rememberAbsent(state: IssuerState, kid: string, arrival: number): void {
+    if (this.negativeMs === 0 || state.lastError !== undefined || state.confirmedFrom === undefined || state.confirmedFrom < arrival) return;
+    state.absentKids.delete(kid);
+    state.absentKids.set(kid, state.confirmedFrom);
+    if (state.absentKids.size > MAX_ABSENT_KIDS) state.absentKids.delete(state.absentKids.keys().next().value!);
+  }
+
+  /** Single flight: concurrent callers share the one fetch in progress, whatever its kind. */
+  private load(state: IssuerState, kind: 'full' | 'jwks'): Promise<void> {
+    state.inflight ??= this.fetchKeys(state, kind).finally(() => {
       state.inflight = undefined;
     });
     return state.inflight;
   }
 
-  private async fetchKeys(state: IssuerState): Promise<void> {
-    const generation = this.generation;
-    state.lastAttemptAt = this.options.clock();
+  /**
+   * One attempt: `full` reads discovery then the JWKS (cold and TTL loads); `jwks` re-reads the
+   * JWKS at the last known jwks_uri, conditionally (unknown-kid re-fetches: one cheap request,
+   * usually a 304). Never throws: a failure is recorded, logged and served stale.
+   */
+  private async fetchKeys(state: IssuerState, kind: 'full' | 'jwks'): Promise<void> {
+    const startedAt = this.options.clock();
+    state.lastAttemptAt = startedAt;
     state.fetches++;
+    const current = () => this.states.get(state.issuer) === state;
     try {
-      const discovery = await this.getJson(state.discoveryUrl);
-      const { issuer, jwks_uri: jwksUri } = (discovery ?? {}) as { issuer?: unknown; jwks_uri?: unknown };
-      if (issuer !== state.issuer) {
-        throw new TrustError(
-          `discovery document names issuer ${JSON.stringify(issuer)}, not the configured ${JSON.stringify(state.issuer)} (OpenID Connect Discovery §4.3)`,
-        );
-      }
-      if (typeof jwksUri !== 'string' || !/^https?:\/\//.test(jwksUri)) throw new TrustError('discovery document has no http(s) jwks_uri');
-      const jwks = (await this.getJson(jwksUri)) as { keys?: unknown } | null;
-      if (!jwks || !Array.isArray(jwks.keys)) throw new Error(`${jwksUri} did not return a JWK Set ({"keys": [...]})`);
-      const { keys, rejected } = importTrustedKeys(jwks.keys, state.issuer, this.options.allowedAlgorithms);
-      if (rejected.length > 0) this.options.logger?.warn({ issuer: state.issuer, rejected }, 'JWKS keys refused');
-      if (keys.length === 0) throw new Error(`${jwksUri} has no usable signing key (${jwks.keys.length} published, ${rejected.length} refused)`);
-      if (generation !== this.generation) return;
-      state.jwksUri = jwksUri;
-      state.keys = Object.freeze(keys);
-      state.fetchedAt = this.options.clock();
-      state.lastError = undefined;
-      this.reindex();
-      this.options.logger?.info({ issuer: state.issuer, jwksUri, kids: keys.map((k) => k.kid ?? null) }, 'JWKS loaded');
-    } catch (e) {
-      if (generation !== this.generation) return;
-      state.lastError = (e as Error).message;
-      if (e instanceof TrustError) {
-        // A misconfigured or impostor issuer: its keys are refused outright, not served stale.
-        state.keys = NO_KEYS;
-        state.fetchedAt = undefined;
+      const discovery = kind === 'jwks' && state.discovery ? state.discovery : await this.documents.discovery(state.issuer, state.discoveryUrl);
+      const unchangedSource = state.keys.length > 0 && discovery.jwksUri === state.discovery?.jwksUri && discovery.issuer === state.discovery?.issuer;
+      const jwks = await this.documents.jwks(discovery.jwksUri, unchangedSource ? state.validators : undefined);
+      if (!current()) return;
+      if (!jwks.notModified) {
+        const { keys, rejected } = importTrustedKeys(jwks.keys, { issuer: discovery.issuer, trustedIssuer: state.issuer }, this.options.allowedAlgorithms);
+        if (rejected.length > 0) this.options.logger?.warn({ issuer: state.issuer, rejected }, 'JWKS keys refused');
+        if (keys.length === 0) {
+          throw new IssuerFetchError('misconfigured', `${discovery.jwksUri} has no usable signing key (${jwks.keys.length} published, ${rejected.length} refused)`);
+        }
+        state.keys = Object.freeze(keys);
+        state.validators = jwks.validators;
         this.reindex();
-        this.options.logger?.error({ issuer: state.issuer, error: state.lastError }, 'issuer refused');
-      } else {
-        const stale = state.fetchedAt !== undefined && state.keys.length > 0;
-        this.options.logger?.warn({ issuer: state.issuer, error: state.lastError, servingStaleKeys: stale }, 'JWKS fetch failed');
+        this.options.logger?.info({ issuer: state.issuer, jwksUri: discovery.jwksUri, kids: keys.map((k) => k.kid ?? null) }, 'JWKS loaded');
       }
+      state.discovery = discovery;
+      if (kind === 'full') state.fetchedAt = this.options.clock();
+      state.confirmedFrom = startedAt;
+      state.lastError = undefined;
+    } catch (e) {
+      if (!current()) return;
+      this.recordFailure(state, e);
+    } finally {
+      state.settledFrom = startedAt;
     }
   }
 
-  private async getJson(url: string): Promise<unknown> {
-    const signal = AbortSignal.any([AbortSignal.timeout(this.options.fetchTimeoutMs), this.closing.signal]);
-    let response: Response;
-    try {
-      response = await this.options.fetch(url, { headers: REQUEST_HEADERS, signal });
-    } catch (e) {
-      const name = (e as Error).name;
-      throw new Error(name === 'TimeoutError' ? `${url} timed out after ${this.options.fetchTimeoutMs} ms` : `${url} unreachable: ${(e as Error).message}`);
-    }
-    if (response.status !== 200) {
-      await response.body?.cancel();
-      throw new Error(`${url} answered HTTP ${response.status}`);
-    }
-    try {
-      return await response.json();
-    } catch {
-      throw new Error(`${url} did not return JSON`);
-    }
+  private recordFailure(state: IssuerState, e: unknown): void {
+    const failure = e instanceof IssuerFetchError ? e.failure : 'unreachable';
+    state.lastError = e instanceof Error ? e.message : String(e);
+    const now = this.options.clock();
+    const log = { issuer: state.issuer, failure, error: state.lastError, servingStaleKeys: this.usable(state, now) };
+    if (failure === 'misconfigured') this.options.logger?.error(log, 'JWKS refused: the issuer needs attention');
+    else this.options.logger?.warn(log, 'JWKS fetch failed');
   }
 
   private reindex(): void {
@@ -301,6 +393,7 @@ export class JwksCache {
     for (const state of this.states.values()) {
       for (const key of state.keys) {
         if (key.kid === undefined) continue;
+        state.absentKids.delete(key.kid);
         const list = index.get(key.kid);
         if (list) list.push(key);
         else index.set(key.kid, [key]);

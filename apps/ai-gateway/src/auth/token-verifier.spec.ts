@@ -1,7 +1,17 @@
 import { SignJWT } from 'jose';
 import { AUDIENCE } from '../../../../contracts/src/index.js';
 import { FakeIssuers } from '../../test/support/fake-issuers.js';
-import { aiTokenClaims, b64url, makeRsaKey, nowSeconds, rawToken, signToken, type TestKey } from '../../test/support/keys.js';
+import {
+  aiTokenClaims,
+  b64url,
+  ciJobTokenClaims,
+  legacyTokenClaims,
+  makeRsaKey,
+  nowSeconds,
+  rawToken,
+  signToken,
+  type TestKey,
+} from '../../test/support/keys.js';
 import { ManualClock } from '../../test/support/manual-clock.js';
 import { AuthSettings } from './auth-settings.js';
 import { JwksCache } from './jwks-cache.js';
@@ -19,10 +29,10 @@ beforeAll(async () => {
   [a1, a2, b1, attacker] = await Promise.all([makeRsaKey('a1'), makeRsaKey('a2'), makeRsaKey('b1'), makeRsaKey('a1')]);
 });
 
-function setup(window: 'open' | 'closed' = 'open') {
+function setup(window: 'open' | 'closed' = 'open', discoveredA: string = A) {
   const clock = new ManualClock();
   const issuers = new FakeIssuers();
-  issuers.add(A, { keys: [a1.publicJwk, a2.publicJwk] });
+  issuers.add(A, { keys: [a1.publicJwk, a2.publicJwk] }).discoveryIssuer = discoveredA;
   issuers.add(B, { keys: [b1.publicJwk] });
   const settings = new AuthSettings({
     trustedIssuers: [A, B],
@@ -35,16 +45,22 @@ function setup(window: 'open' | 'closed' = 'open') {
     issuers: [A, B],
     allowedAlgorithms: ['RS256'],
     ttlSeconds: 3600,
-    minRefetchSeconds: 10,
+    refetchIntervalMs: 1000,
+    negativeCacheSeconds: 30,
+    coldRetryMs: 1000,
+    errorBackoffSeconds: 10,
     staleIfErrorSeconds: 0,
     fetchTimeoutMs: 1000,
+    maxDocumentBytes: 64 * 1024,
     fetch: issuers.fetch,
     clock: clock.now,
+    sleep: clock.sleep,
   });
   const verifier = new TokenVerifier(settings, cache, clock.now);
   const claims = (overrides: Record<string, unknown> = {}) => aiTokenClaims(A, overrides, clock.nowMs);
+  const legacy = (overrides: Record<string, unknown> = {}) => legacyTokenClaims(A, overrides, clock.nowMs);
   const now = () => nowSeconds(clock.nowMs);
-  return { clock, issuers, settings, verifier, claims, now };
+  return { clock, issuers, settings, verifier, claims, legacy, now };
 }
 
 function reason(result: Verification): string {
@@ -83,9 +99,15 @@ describe('TokenVerifier', () => {
       expect(reason(await verifier.verify(token))).toBe('expired');
     });
 
-    it('rejects a token without exp', async () => {
+    it('rejects a validly signed token without exp (RFC 8725 §3.9)', async () => {
       const { verifier, claims } = setup();
-      expect(reason(await verifier.verify(await signToken(a1, claims({ exp: undefined }))))).toBe('invalid-claims');
+      const result = await verifier.verify(await signToken(a1, claims({ exp: undefined })));
+      expect(result).toMatchObject({ ok: false, reason: 'invalid-claims', detail: expect.stringContaining('exp') });
+    });
+
+    it('rejects a validly signed legacy-shaped token without exp, window open', async () => {
+      const { verifier, legacy } = setup('open');
+      expect(reason(await verifier.verify(await signToken(a1, legacy({ exp: undefined }))))).toBe('invalid-claims');
     });
   });
 
@@ -95,9 +117,18 @@ describe('TokenVerifier', () => {
       expect(reason(await verifier.verify(await signToken(a1, claims({ aud: 'gitlab-something-else' }))))).toBe('audience');
     });
 
-    it('accepts the legacy audience while the window is open, as carrying ["code_suggestions"]', async () => {
-      const { verifier, claims } = setup('open');
-      const result = await verifier.verify(await signToken(a1, claims({ aud: AUDIENCE.LEGACY_CODE_SUGGESTIONS, scopes: undefined })));
+    it.each([
+      ['an instance token', 'claims'],
+      ['a legacy-shaped token (window open)', 'legacy'],
+    ] as const)('rejects %s without aud, though validly signed (RFC 7519 §4.1.3)', async (_name, shape) => {
+      const fixture = setup('open');
+      const result = await fixture.verifier.verify(await signToken(a1, fixture[shape]({ aud: undefined })));
+      expect(result).toMatchObject({ ok: false, reason: 'audience', detail: 'aud is missing' });
+    });
+
+    it('accepts a legacy token (seed-000 claim shape) while the window is open, as carrying ["code_suggestions"]', async () => {
+      const { verifier, legacy } = setup('open');
+      const result = await verifier.verify(await signToken(a1, legacy(), { header: { kid: undefined } }));
       expect(result).toMatchObject({ ok: true, legacyAudience: true, scopes: ['code_suggestions'] });
     });
 
@@ -107,16 +138,32 @@ describe('TokenVerifier', () => {
       expect(result).toMatchObject({ ok: true, legacyAudience: true, scopes: [] });
     });
 
+    it.each([
+      ['a legacy-audience token with a sub claim', { sub: 'x' }],
+      ['a legacy-audience token with a realm', { gitlab_realm: 'saas' }],
+      ['a legacy-audience token with any extra claim', { project_id: '20' }],
+    ])('grants no unit primitive to %s but no scopes, window open: only the exact legacy shape implies one', async (_name, extra) => {
+      const { verifier, legacy } = setup('open');
+      expect(await verifier.verify(await signToken(a1, legacy(extra)))).toMatchObject({ ok: true, legacyAudience: true, scopes: [] });
+    });
+
+    it.each([[AUDIENCE.LEGACY_CODE_SUGGESTIONS], [AUDIENCE.AI_GATEWAY]])(
+      'authenticates a CI job ID token whose author chose aud %s, but grants it no unit primitive (RFC 8725 §2.8, §3.12)',
+      async (aud) => {
+        const { verifier, clock } = setup('open');
+        const result = await verifier.verify(await signToken(a1, ciJobTokenClaims(A, aud, clock.nowMs)));
+        expect(result).toMatchObject({ ok: true, scopes: [] });
+      },
+    );
+
     it('rejects the legacy audience once the window is closed', async () => {
-      const { verifier, claims } = setup('closed');
-      expect(reason(await verifier.verify(await signToken(a1, claims({ aud: AUDIENCE.LEGACY_CODE_SUGGESTIONS, scopes: undefined }))))).toBe(
-        'audience',
-      );
+      const { verifier, legacy } = setup('closed');
+      expect(reason(await verifier.verify(await signToken(a1, legacy())))).toBe('audience');
     });
 
     it('follows a window closed and an audience changed at run time', async () => {
-      const { verifier, claims, settings } = setup('open');
-      const legacy = await signToken(a1, claims({ aud: AUDIENCE.LEGACY_CODE_SUGGESTIONS, scopes: undefined }));
+      const { verifier, claims, settings, legacy: legacyClaims } = setup('open');
+      const legacy = await signToken(a1, legacyClaims());
       expect(reason(await verifier.verify(legacy))).toBe('ok');
       settings.update({ legacyAudienceWindow: 'closed' });
       expect(reason(await verifier.verify(legacy))).toBe('audience');
@@ -126,9 +173,9 @@ describe('TokenVerifier', () => {
     });
 
     it('reads a legacy token as carrying ["code_suggestions"] on a pre-migration gateway (legacy audience current, window closed)', async () => {
-      const { verifier, claims, settings } = setup('closed');
+      const { verifier, claims, settings, legacy } = setup('closed');
       settings.update({ audience: AUDIENCE.LEGACY_CODE_SUGGESTIONS });
-      const result = await verifier.verify(await signToken(a1, claims({ aud: AUDIENCE.LEGACY_CODE_SUGGESTIONS, scopes: undefined })));
+      const result = await verifier.verify(await signToken(a1, legacy()));
       expect(result).toMatchObject({ ok: true, legacyAudience: true, scopes: ['code_suggestions'] });
       expect(reason(await verifier.verify(await signToken(a1, claims())))).toBe('audience');
     });
@@ -156,6 +203,14 @@ describe('TokenVerifier', () => {
       expect(reason(await verifier.verify(await signToken(a1, claims({ iss: 'https://evil.example' }))))).toBe('untrusted-issuer');
       expect(reason(await verifier.verify(await signToken(a1, claims({ iss: undefined }))))).toBe('untrusted-issuer');
       expect(issuers.fetched).toEqual([]);
+    });
+
+    it("requires iss as the issuer's discovery document spells it when that differs from the configuration by a trailing slash", async () => {
+      const discovered = `${A}/`;
+      const { verifier, claims } = setup('open', discovered);
+      expect(await verifier.verify(await signToken(a1, claims({ iss: discovered })))).toMatchObject({ ok: true, issuer: discovered });
+      const configuredSpelling = await verifier.verify(await signToken(a1, claims({ iss: A })));
+      expect(configuredSpelling).toMatchObject({ ok: false, reason: 'issuer-mismatch', detail: expect.stringContaining(JSON.stringify(discovered)) });
     });
 
     it('rejects iss of a trusted issuer other than the one that published the key', async () => {
@@ -221,6 +276,13 @@ describe('TokenVerifier', () => {
       const token = await new SignJWT(claims()).setProtectedHeader({ alg: 'HS256', kid: 'a1' }).sign(new TextEncoder().encode(pem));
       expect(reason(await verifier.verify(token))).toBe('alg-not-allowed');
       expect(issuers.fetched).toEqual([]);
+    });
+
+    it('refuses a header whose values are deeply nested without walking them into the log', async () => {
+      const { verifier, claims } = setup();
+      const nested = JSON.parse(`${'['.repeat(2000)}${']'.repeat(2000)}`) as unknown;
+      const result = await verifier.verify(rawToken({ alg: nested, kid: 'a1' }, claims(), 'c2ln'));
+      expect(result).toMatchObject({ ok: false, reason: 'alg-not-allowed', detail: expect.stringContaining('(array)') });
     });
 
     it('rejects an asymmetric algorithm that is not configured', async () => {

@@ -1,5 +1,5 @@
 import { errors, jwtVerify, type JWTPayload } from 'jose';
-import { LEGACY_AUDIENCE_IMPLIED_SCOPES } from '../../../../contracts/src/index.js';
+import { hasLegacyTokenShape, LEGACY_AUDIENCE_IMPLIED_SCOPES } from '../../../../contracts/src/index.js';
 import type { Clock } from '../tokens.js';
 import type { AuthSettings } from './auth-settings.js';
 import type { JwksCache } from './jwks-cache.js';
@@ -27,7 +27,10 @@ export type RejectReason =
 export interface VerifiedToken {
   ok: true;
   claims: JWTPayload & Record<string, unknown>;
-  /** Unit primitives granted: the `scopes` claim, or ["code_suggestions"] for a legacy token in the open window. */
+  /**
+   * Unit primitives granted: the `scopes` claim; ["code_suggestions"] for a token of exactly the
+   * legacy claim shape accepted for the legacy audience; otherwise none.
+   */
   scopes: readonly string[];
   issuer: string;
   kid: string | undefined;
@@ -56,7 +59,9 @@ const LOGGABLE = 200;
  * checks that need no key run first (size, shape, `alg`, `crit`, `iss`), so garbage costs no
  * key lookup or fetch. Keys come only from the JwksCache: `jwk`, `jku`, `x5u` and `x5c`
  * headers are never read. The signature and the registered claims are checked by jose's
- * jwtVerify with the imported KeyObject; `iss` must equal the issuer that published the key.
+ * jwtVerify with the imported KeyObject: `aud` (one of the accepted audiences) and `exp` are
+ * required, and `iss` must equal, exactly, the issuer that published the key as its discovery
+ * document spells it (RFC 8414 §3.3, OpenID Connect Discovery §4.3).
  */
 export class TokenVerifier {
   constructor(
@@ -84,20 +89,19 @@ export class TokenVerifier {
     const payload = decodeJsonObject(token.slice(firstDot + 1, token.indexOf('.', firstDot + 1)));
     if (!payload) return reject('malformed', 'payload is not a base64url JSON object', kid);
     const iss = payload.iss;
-    if (typeof iss !== 'string' || !this.settings.trustedIssuerSet.has(iss)) {
-      return reject('untrusted-issuer', `iss ${loggable(iss)} is not a trusted issuer`, kid, iss);
-    }
+    const trusted = this.settings.trustedIssuerFor(iss);
+    if (trusted === undefined) return reject('untrusted-issuer', `iss ${loggable(iss)} is not a trusted issuer`, kid, iss);
 
-    const candidates = this.keys.lookup(iss, kid) ?? (await this.keys.candidates(iss, kid));
+    const candidates = this.keys.lookup(trusted, kid) ?? (await this.keys.candidates(trusted, kid));
     if (candidates.length === 0) {
       return kid === undefined
-        ? reject('no-keys', `no usable key of ${iss} is loaded`, kid, iss)
+        ? reject('no-keys', `no usable key of ${trusted} is loaded`, kid, iss)
         : reject('unknown-kid', `kid ${loggable(kid)} is not a key of any trusted issuer`, kid, iss);
     }
     return this.verifyWithKeys(token, alg, candidates, kid, iss);
   }
 
-  private async verifyWithKeys(token: string, alg: string, candidates: readonly TrustedKey[], kid: string | undefined, iss: string): Promise<Verification> {
+  private async verifyWithKeys(token: string, alg: string, candidates: readonly TrustedKey[], kid: string | undefined, iss: unknown): Promise<Verification> {
     const currentDate = new Date(this.clock());
     let tried = 0;
     for (const candidate of candidates) {
@@ -116,11 +120,11 @@ export class TokenVerifier {
       } catch (e) {
         // A bad signature under one key: a token without kid may still match another key.
         if (e instanceof errors.JWSSignatureVerificationFailed) continue;
-        return rejectFromJose(e, kid, iss);
+        return rejectFromJose(e, kid, iss, candidate.issuer);
       }
     }
     return tried === 0
-      ? reject('alg-not-allowed', `no key of ${iss} is meant for ${alg}`, kid, iss)
+      ? reject('alg-not-allowed', `no key of ${loggable(iss)} is meant for ${alg}`, kid, iss)
       : reject('bad-signature', `signature does not verify with ${tried} trusted key(s)`, kid, iss);
   }
 
@@ -133,14 +137,17 @@ export class TokenVerifier {
     // A token of the legacy issuer (Gitlab::CodeSuggestions::AccessToken) has no scopes claim: it
     // was good for code suggestions and nothing else (seed 002). jose has already checked that
     // its audience is accepted: as the current one (a pre-migration gateway) or through the open
-    // window. A token that also names the new audience gets no such allowance.
+    // window. A token that also names the new audience gets no such allowance, and neither does
+    // one with any claim the legacy token never had: the same issuer signs other tokens (a CI
+    // job's ID token, whose `aud` its author picks) that must grant nothing (RFC 8725 §2.8, §3.12).
     const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
     const { audience, legacyAudience: legacy } = this.settings;
     const legacyAudience = audiences.includes(legacy) && (audience === legacy || !audiences.includes(audience));
+    const impliedScopes = legacyAudience && hasLegacyTokenShape(claims) ? LEGACY_AUDIENCE_IMPLIED_SCOPES : NO_SCOPES;
     return {
       ok: true,
       claims,
-      scopes: (scopes as string[] | undefined) ?? (legacyAudience ? LEGACY_AUDIENCE_IMPLIED_SCOPES : NO_SCOPES),
+      scopes: (scopes as string[] | undefined) ?? impliedScopes,
       issuer: key.issuer,
       kid,
       legacyAudience,
@@ -158,16 +165,16 @@ function reject(reason: RejectReason, detail: string, kid?: unknown, iss?: unkno
   };
 }
 
-function rejectFromJose(e: unknown, kid: string | undefined, iss: string): RejectedToken {
+function rejectFromJose(e: unknown, kid: string | undefined, iss: unknown, keyIssuer: string): RejectedToken {
   if (e instanceof errors.JWTExpired) return reject('expired', 'exp is in the past (beyond the allowed clock skew)', kid, iss);
   if (e instanceof errors.JWTClaimValidationFailed) {
     switch (e.claim) {
       case 'nbf':
         return reject('not-yet-valid', 'nbf is in the future (beyond the allowed clock skew)', kid, iss);
       case 'aud':
-        return reject('audience', 'aud does not contain an accepted audience', kid, iss);
+        return reject('audience', e.reason === 'missing' ? 'aud is missing' : 'aud does not contain an accepted audience', kid, iss);
       case 'iss':
-        return reject('issuer-mismatch', 'iss is not the issuer that published the signing key', kid, iss);
+        return reject('issuer-mismatch', `iss is not ${JSON.stringify(keyIssuer)}, the issuer (as its discovery document spells it) that published the signing key`, kid, iss);
       default:
         return reject('invalid-claims', `claim ${e.claim}: ${e.reason}`, kid, iss);
     }
@@ -188,8 +195,9 @@ function decodeJsonObject(segment: string): Record<string, unknown> | undefined 
   }
 }
 
-/** A claim or header value, shortened and JSON-quoted for a log line. */
+/** A claim or header value for a log line: a string shortened and JSON-quoted, else its type (a nested value is never walked). */
 function loggable(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > LOGGABLE ? `${text.slice(0, LOGGABLE)}…` : text;
+  if (typeof value === 'string') return JSON.stringify(value.length > LOGGABLE ? `${value.slice(0, LOGGABLE)}…` : value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return `(${value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value})`;
 }

@@ -3,8 +3,10 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 /** A verification key from a trusted issuer's JWKS, imported once. */
 export interface TrustedKey {
   readonly kid: string | undefined;
-  /** The configured issuer whose JWKS published the key: a token's `iss` must equal it. */
+  /** The issuer as its discovery document spells it: a token's `iss` must equal it exactly. */
   readonly issuer: string;
+  /** The configured trusted issuer whose JWKS published the key (the key cache's entry). */
+  readonly trustedIssuer: string;
   readonly key: KeyObject;
   /** Algorithms this key may verify: its own `alg`, or every allowed algorithm of its key type. */
   readonly algorithms: readonly string[];
@@ -29,20 +31,20 @@ const EC_CURVE_BY_ALG: Record<string, string> = { ES256: 'P-256', ES384: 'P-384'
  */
 export function importTrustedKeys(
   jwks: readonly unknown[],
-  issuer: string,
+  origin: { issuer: string; trustedIssuer: string },
   allowedAlgorithms: readonly string[],
 ): { keys: TrustedKey[]; rejected: RejectedJwk[] } {
   const keys: TrustedKey[] = [];
   const rejected: RejectedJwk[] = [];
   for (const entry of jwks) {
-    const result = importOne(entry, issuer, allowedAlgorithms);
+    const result = importOne(entry, origin, allowedAlgorithms);
     if ('reason' in result) rejected.push(result);
     else keys.push(result);
   }
   return { keys, rejected };
 }
 
-function importOne(entry: unknown, issuer: string, allowed: readonly string[]): TrustedKey | RejectedJwk {
+function importOne(entry: unknown, origin: { issuer: string; trustedIssuer: string }, allowed: readonly string[]): TrustedKey | RejectedJwk {
   if (!entry || typeof entry !== 'object' || Array.isArray(entry)) return { kid: undefined, reason: 'not a JSON object' };
   const jwk = entry as Record<string, unknown>;
   const kid = typeof jwk.kid === 'string' ? jwk.kid : undefined;
@@ -51,7 +53,7 @@ function importOne(entry: unknown, issuer: string, allowed: readonly string[]): 
   if (jwk.kid !== undefined && (typeof jwk.kid !== 'string' || jwk.kid === '')) return reject('kid is not a non-empty string');
   const privateMember = PRIVATE_MEMBERS.find((m) => m in jwk);
   if (privateMember) return reject(`carries private or symmetric key material ('${privateMember}')`);
-  if (jwk.use !== undefined && jwk.use !== 'sig') return reject(`use is '${String(jwk.use)}', not 'sig'`);
+  if (jwk.use !== undefined && jwk.use !== 'sig') return reject(`use is ${shown(jwk.use)}, not 'sig'`);
   if (jwk.key_ops !== undefined && !(Array.isArray(jwk.key_ops) && jwk.key_ops.includes('verify'))) {
     return reject('key_ops does not include verify');
   }
@@ -65,10 +67,10 @@ function importOne(entry: unknown, issuer: string, allowed: readonly string[]): 
     family = allowed.filter((a) => EC_CURVE_BY_ALG[a] === jwk.crv);
     material = { kty: 'EC', crv: jwk.crv, x: jwk.x, y: jwk.y };
   } else {
-    return reject(`kty '${String(jwk.kty)}' is not supported`);
+    return reject(`kty ${shown(jwk.kty)} is not supported`);
   }
   if (jwk.alg !== undefined) {
-    if (typeof jwk.alg !== 'string' || !family.includes(jwk.alg)) return reject(`alg '${String(jwk.alg)}' is not allowed for this key`);
+    if (typeof jwk.alg !== 'string' || !family.includes(jwk.alg)) return reject(`alg ${shown(jwk.alg)} is not allowed for this key`);
     family = [jwk.alg];
   }
   if (family.length === 0) return reject(`no allowed algorithm (${allowed.join(', ')}) uses this key type`);
@@ -81,5 +83,10 @@ function importOne(entry: unknown, issuer: string, allowed: readonly string[]): 
   }
   const bits = key.asymmetricKeyDetails?.modulusLength;
   if (jwk.kty === 'RSA' && (bits === undefined || bits < MIN_RSA_BITS)) return reject(`RSA key of ${bits ?? '?'} bits (minimum ${MIN_RSA_BITS})`);
-  return { kid, issuer, key, algorithms: family };
+  return { kid, issuer: origin.issuer, trustedIssuer: origin.trustedIssuer, key, algorithms: family };
+}
+
+/** A member's value for a log line: a short quoted string, else only its type (never walks a nested value). */
+function shown(value: unknown): string {
+  return typeof value === 'string' ? `'${value.slice(0, 64)}'` : `of type ${value === null ? 'null' : typeof value}`;
 }

@@ -8,9 +8,10 @@ import {
   UNIT_PRIMITIVE,
   type CompletionsRequest,
 } from '../../../../contracts/src/index.js';
-import { ContractHttpException } from '../../../common/src/index.js';
+import { ContractHttpException, type Logger } from '../../../common/src/index.js';
 import { RequiresUnitPrimitive } from '../auth/auth.decorators.js';
 import { UnparsableBody } from '../http/lenient-body-parsing.js';
+import { AIGW_LOGGER } from '../tokens.js';
 import { CompletionsService } from './completions.service.js';
 import { ModelError } from './model-client.js';
 import { toFastApiErrors, unparsableBodyErrors } from './request-validation.js';
@@ -30,7 +31,10 @@ const CHUNK = /\s*\S+\s*/g;
 export class CompletionsController {
   private readonly validate = compileValidator(SCHEMA.COMPLETIONS_REQUEST);
 
-  constructor(@Inject(CompletionsService) private readonly completions: CompletionsService) {}
+  constructor(
+    @Inject(CompletionsService) private readonly completions: CompletionsService,
+    @Inject(AIGW_LOGGER) private readonly logger: Logger,
+  ) {}
 
   /**
    * POST /v2/code/completions (and the older alias /v2/completions). The AuthGuard has
@@ -51,7 +55,10 @@ export class CompletionsController {
     try {
       response = await this.completions.complete(request, cancelled.signal);
     } catch (e) {
-      if (e instanceof ModelError) throw new ContractHttpException({ detail: e.message }, MODEL_STATUS[e.failure]);
+      if (e instanceof ModelError) {
+        if (e.failure !== 'cancelled') this.logger.warn({ model: { failure: e.failure, detail: e.message } }, 'model call failed');
+        throw new ContractHttpException({ detail: e.message }, MODEL_STATUS[e.failure]);
+      }
       throw e;
     }
 

@@ -11,7 +11,13 @@ import { ModelClient } from './model-client.js';
     {
       provide: ModelClient,
       inject: [AIGW_CONFIG, AIGW_FETCH],
-      useFactory: (config: AiGatewayConfig, fetch: FetchFn) => new ModelClient(config.AIGW_MODEL_URL, config.AIGW_MODEL_TIMEOUT_MS, fetch),
+      useFactory: (config: AiGatewayConfig, fetch: FetchFn) =>
+        new ModelClient({
+          baseUrl: config.AIGW_MODEL_URL,
+          timeoutMs: config.AIGW_MODEL_TIMEOUT_MS,
+          maxResponseBytes: config.AIGW_MODEL_MAX_RESPONSE_BYTES,
+          fetch,
+        }),
     },
     CompletionsService,
   ],

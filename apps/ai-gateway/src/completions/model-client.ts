@@ -6,6 +6,7 @@ import {
   type FakeModelRequest,
   type FakeModelResponse,
 } from '../../../../contracts/src/index.js';
+import { BodyTooLargeError, readBoundedText } from '../../../common/src/index.js';
 import type { FetchFn } from '../tokens.js';
 
 export type ModelFailure = 'timeout' | 'unreachable' | 'bad-status' | 'bad-response' | 'cancelled';
@@ -22,17 +23,33 @@ export class ModelError extends Error {
 
 const HEADERS = { 'content-type': 'application/json', accept: 'application/json', 'user-agent': USER_AGENT.GATEWAY } as const;
 
-/** The model behind the gateway (the fake model's POST /v1/completions), with a hard timeout. */
+export interface ModelClientOptions {
+  /** Base URL of the model (AIGW_MODEL_URL); requests go to <url>/v1/completions. */
+  baseUrl: string;
+  /** Whole call, body included (AIGW_MODEL_TIMEOUT_MS) -> `timeout`. */
+  timeoutMs: number;
+  /** Largest answer read, bytes (AIGW_MODEL_MAX_RESPONSE_BYTES); a larger one is a `bad-response`, unread. */
+  maxResponseBytes: number;
+  fetch: FetchFn;
+}
+
+/**
+ * The model behind the gateway (the fake model's POST /v1/completions): a hard timeout, a body
+ * cap, and the answer validated against its contract. Every failure is a ModelError whose
+ * message says what went wrong (never the model's body).
+ */
 export class ModelClient {
   private readonly url: string;
   private readonly validResponse = compileValidator(SCHEMA.FAKE_MODEL_RESPONSE);
+  private readonly timeoutMs: number;
+  private readonly maxResponseBytes: number;
+  private readonly fetch: FetchFn;
 
-  constructor(
-    baseUrl: string,
-    private readonly timeoutMs: number,
-    private readonly fetch: FetchFn,
-  ) {
-    this.url = `${baseUrl.replace(/\/+$/, '')}${PATH.MODEL_COMPLETIONS}`;
+  constructor(options: ModelClientOptions) {
+    this.url = `${options.baseUrl.replace(/\/+$/, '')}${PATH.MODEL_COMPLETIONS}`;
+    this.timeoutMs = options.timeoutMs;
+    this.maxResponseBytes = options.maxResponseBytes;
+    this.fetch = options.fetch;
   }
 
   /** `cancelled` aborts the call when the IDE gives up first (it does on every new keystroke). */
@@ -51,11 +68,17 @@ export class ModelClient {
         await response.body?.cancel().catch(() => undefined);
         throw new ModelError('bad-status', `Model answered HTTP ${response.status}`);
       }
+      let text: string;
+      try {
+        text = await readBoundedText(response, this.maxResponseBytes);
+      } catch (e) {
+        if (e instanceof BodyTooLargeError) throw new ModelError('bad-response', `Model answer exceeds ${e.limitBytes} bytes`);
+        throw e;
+      }
       let body: unknown;
       try {
-        body = await response.json();
-      } catch (e) {
-        if (signal.aborted) fail(e);
+        body = JSON.parse(text);
+      } catch {
         throw new ModelError('bad-response', 'Model answered with invalid JSON');
       }
       if (!this.validResponse(body).valid) throw new ModelError('bad-response', 'Model answer does not match its contract');

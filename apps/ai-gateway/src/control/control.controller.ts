@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Put, Query, UseGuards } from '@nestjs/common';
 import { PATH } from '../../../../contracts/src/index.js';
-import { ContractHttpException, HarnessControlGuard, RequestLog, type LoggedRequest } from '../../../common/src/index.js';
+import { ContractHttpException, HarnessControlGuard, RequestLog, type LoggedRequest, parseRequestLogQuery } from '../../../common/src/index.js';
 import { PublicRoute } from '../auth/auth.decorators.js';
 import { AuthSettings, type AuthSettingsSnapshot, type LegacyAudienceWindow } from '../auth/auth-settings.js';
 import { JwksCache, type IssuerCacheSnapshot } from '../auth/jwks-cache.js';
@@ -22,8 +22,10 @@ export class ControlController {
   ) {}
 
   @Get('requests')
-  requests(@Query('since') since?: string, @Query('path') path?: string): { requests: LoggedRequest[] } {
-    return { requests: this.requestLog.list({ since, pathPrefix: path }) };
+  requests(@Query() query: unknown): { requests: LoggedRequest[] } {
+    const parsed = parseRequestLogQuery(query);
+    if ('problem' in parsed) throw new ContractHttpException({ detail: parsed.problem }, 400);
+    return { requests: this.requestLog.list(parsed.filter) };
   }
 
   @Get('jwks-cache')
@@ -56,7 +58,8 @@ export function parseAuthChange(body: unknown): { audience?: string; legacyAudie
   const change: { audience?: string; legacyAudienceWindow?: LegacyAudienceWindow } = {};
   for (const [field, value] of Object.entries(body)) {
     if (field === 'audience') {
-      if (typeof value !== 'string' || value.length === 0 || value.length > 255) throw bad('audience must be a non-empty string of at most 255 characters');
+      // Characters are code points, as JSON Schema's maxLength counts them (not UTF-16 units).
+      if (typeof value !== 'string' || value.length === 0 || [...value].length > 255) throw bad('audience must be a non-empty string of at most 255 characters');
       change.audience = value;
     } else if (field === 'legacyAudienceWindow') {
       if (value !== 'open' && value !== 'closed') throw bad("legacyAudienceWindow must be 'open' or 'closed'");

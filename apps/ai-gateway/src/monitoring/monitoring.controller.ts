@@ -2,7 +2,14 @@ import { Controller, Get, Inject } from '@nestjs/common';
 import { PATH } from '../../../../contracts/src/index.js';
 import { ContractHttpException } from '../../../common/src/index.js';
 import { PublicRoute } from '../auth/auth.decorators.js';
-import { JwksCache } from '../auth/jwks-cache.js';
+import { JwksCache, type IssuerStatus } from '../auth/jwks-cache.js';
+
+interface IssuerReadiness {
+  issuer: string;
+  status: IssuerStatus;
+  keys: number;
+  lastError: string | null;
+}
 
 @Controller()
 @PublicRoute()
@@ -15,15 +22,29 @@ export class MonitoringController {
     return { status: 'ok' };
   }
 
-  /** Readiness: at least one trusted key can verify tokens (a load is tried when none is). */
+  /**
+   * Readiness: whether the gateway can verify tokens. Loads what is due first (an issuer without
+   * keys is retried once the cold-retry interval has passed), so the answer flips back to 200 on
+   * the first probe after an issuer returns. 200 `ok` while every trusted issuer has usable keys;
+   * 200 `degraded`, with the reason per issuer, while at least one can verify and others serve
+   * stale keys or none (one issuer's outage, a CustomersDot down, must not take every replica
+   * out of rotation); 503 `unavailable` when no trusted issuer's tokens can be verified at all
+   * (checklist gateway-auth 15, 21).
+   */
   @Get(PATH.GATEWAY_READY)
   async ready(): Promise<object> {
-    if (!this.keys.hasUsableKeys()) await this.keys.ensureLoaded();
-    const issuers = this.keys.snapshot().map((s) => ({ issuer: s.issuer, keys: s.keys.length, lastError: s.lastError }));
-    if (this.keys.hasUsableKeys()) return { status: 'ok', checks: { jwks: { status: 'ok', issuers } } };
-    throw new ContractHttpException(
-      { status: 'unavailable', checks: { jwks: { status: 'unavailable', reason: 'no trusted signing key is loaded', issuers } } },
-      503,
-    );
+    await this.keys.ensureLoaded();
+    const issuers: IssuerReadiness[] = this.keys.snapshot().map((s) => ({ issuer: s.issuer, status: s.status, keys: s.keys.length, lastError: s.lastError }));
+    const troubled = issuers.filter((i) => i.status !== 'ok');
+    const reason = troubled.map((i) => `${i.issuer}: ${describe(i)}`).join('; ');
+    if (issuers.every((i) => i.status === 'unavailable')) {
+      throw new ContractHttpException({ status: 'unavailable', checks: { jwks: { status: 'unavailable', reason, issuers } } }, 503);
+    }
+    return { status: 'ok', checks: { jwks: troubled.length === 0 ? { status: 'ok', issuers } : { status: 'degraded', reason, issuers } } };
   }
+}
+
+function describe(issuer: IssuerReadiness): string {
+  if (issuer.status === 'stale') return `serving the last good keys while fetches fail: ${issuer.lastError}`;
+  return `no usable signing key, tokens cannot be verified: ${issuer.lastError ?? 'keys not loaded yet'}`;
 }

@@ -19,21 +19,61 @@ export async function makeRsaKey(kid: string, modulusLength = 2048): Promise<Tes
 
 export const nowSeconds = (clockMs: number = Date.now()) => Math.floor(clockMs / 1000);
 
-/** Claims of a current GitLab AI access token (Gitlab::Ai::AccessToken), overridable per test. */
-export function aiTokenClaims(issuer: string, overrides: Record<string, unknown> = {}, clockMs: number = Date.now()): Record<string, unknown> {
+/** The demo SaaS instance UUID: `sub` of its instance tokens, sent as X-Gitlab-Instance-Id. */
+export const INSTANCE_ID = '5a0b6c1e-6d2f-4c1b-9f3e-0e2a5b7c9d11';
+
+function registeredClaims(issuer: string, aud: string, clockMs: number) {
   const iat = nowSeconds(clockMs);
+  return { jti: randomUUID(), aud, iss: issuer, iat, nbf: iat - 5, exp: iat + 3600 };
+}
+
+/**
+ * Claims of today's GitLab instance token (Gitlab::CloudConnector::JsonWebToken, the
+ * `cloud-connector` shape of contracts AI_TOKEN_SHAPE_INFO): sub = the instance UUID, realm,
+ * scopes; no gitlab_instance_id. Overridable per test (`undefined` drops a claim).
+ */
+export function aiTokenClaims(issuer: string, overrides: Record<string, unknown> = {}, clockMs: number = Date.now()): Record<string, unknown> {
   return {
-    jti: randomUUID(),
-    aud: AUDIENCE.AI_GATEWAY,
-    iss: issuer,
-    iat,
-    nbf: iat - 5,
-    exp: iat + 3600,
-    sub: 'gid://gitlab/User/1001',
+    ...registeredClaims(issuer, AUDIENCE.AI_GATEWAY, clockMs),
+    sub: INSTANCE_ID,
     gitlab_realm: 'saas',
-    gitlab_instance_id: '5a0b6c1e-6d2f-4c1b-9f3e-0e2a5b7c9d11',
     scopes: [UNIT_PRIMITIVE.CODE_SUGGESTIONS],
     ...overrides,
+  };
+}
+
+/** Claims of the seed-era legacy token (Gitlab::CodeSuggestions::AccessToken): the registered claims and nothing else. */
+export function legacyTokenClaims(issuer: string, overrides: Record<string, unknown> = {}, clockMs: number = Date.now()): Record<string, unknown> {
+  return { ...registeredClaims(issuer, AUDIENCE.LEGACY_CODE_SUGGESTIONS, clockMs), ...overrides };
+}
+
+/** `sub` of the CI job ID token below, bound (as any GitLab-issued `sub`) to X-Gitlab-Instance-Id. */
+export const CI_JOB_SUB = 'project_path:group/project:ref_type:branch:ref:main';
+
+/**
+ * Claims of a GitLab CI job's ID token (`id_tokens:` in .gitlab-ci.yml): signed by the same
+ * instance key, with an `aud` the job's author chooses, and no `scopes`.
+ */
+export function ciJobTokenClaims(issuer: string, aud: string, clockMs: number = Date.now()): Record<string, unknown> {
+  return {
+    ...registeredClaims(issuer, aud, clockMs),
+    sub: CI_JOB_SUB,
+    namespace_id: '72',
+    namespace_path: 'group',
+    project_id: '20',
+    project_path: 'group/project',
+    user_id: '5',
+    user_login: 'developer',
+    user_email: 'developer@example.com',
+    pipeline_id: '574',
+    pipeline_source: 'push',
+    job_id: '302',
+    ref: 'main',
+    ref_type: 'branch',
+    ref_path: 'refs/heads/main',
+    ref_protected: 'true',
+    runner_id: 1,
+    runner_environment: 'gitlab-hosted',
   };
 }
 

@@ -5,4 +5,13 @@ export class ManualClock {
   advanceSeconds(seconds: number): void {
     this.nowMs += seconds * 1000;
   }
+  advanceMs(ms: number): void {
+    this.nowMs += ms;
+  }
+  /** A JwksCache `sleep` that moves this clock instead of waiting, and records each wait. */
+  readonly sleeps: number[] = [];
+  readonly sleep = async (ms: number): Promise<void> => {
+    this.sleeps.push(ms);
+    this.nowMs += ms;
+  };
 }

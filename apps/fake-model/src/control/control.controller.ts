@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Inject, Put, Query, UseGuards } from '@nestjs/common';
 import { PATH } from '../../../../contracts/src/index.js';
-import { ContractHttpException, HarnessControlGuard, RequestLog, type LoggedRequest } from '../../../common/src/index.js';
+import { ContractHttpException, HarnessControlGuard, RequestLog, type LoggedRequest, parseRequestLogQuery } from '../../../common/src/index.js';
 import { FaultInjector, type FaultPatch, type Faults } from '../faults/fault-injector.js';
 import { FAKE_MODEL_REQUEST_LOG } from '../tokens.js';
 
@@ -35,8 +35,10 @@ export class ControlController {
   }
 
   @Get('requests')
-  requests(@Query('since') since?: string, @Query('path') path?: string): { requests: LoggedRequest[] } {
-    return { requests: this.requestLog.list({ since, pathPrefix: path }) };
+  requests(@Query() query: unknown): { requests: LoggedRequest[] } {
+    const parsed = parseRequestLogQuery(query);
+    if ('problem' in parsed) throw new ContractHttpException({ error: parsed.problem }, 400);
+    return { requests: this.requestLog.list(parsed.filter) };
   }
 }
 

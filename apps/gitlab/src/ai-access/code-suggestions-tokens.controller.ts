@@ -37,14 +37,17 @@ export class CodeSuggestionsTokensController {
     @CurrentActor() actor: Actor,
     @Headers('user-agent') userAgent: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<CodeSuggestionsTokenResponse | object> {
+  ): Promise<CodeSuggestionsTokenResponse | object | string> {
     if (!this.flags.isEnabled(FEATURE_FLAG.CODE_SUGGESTIONS_TOKENS_API, actor.user)) {
       throw new ContractHttpException(GITLAB_ERROR.NOT_FOUND, 404);
     }
     if (this.instance.mode === 'self-managed') {
       const result = await this.relay.relay({ actor, userAgent });
       void reply.status(result.status).headers(result.headers ?? {});
-      return result.body;
+      if (result.bodyText === undefined) return result.body;
+      // Fastify sends a string with a JSON content type as it is, without serialising it again.
+      void reply.header('content-type', 'application/json; charset=utf-8');
+      return result.bodyText;
     }
     return this.issuer.issue(actor.user, { userAgent });
   }

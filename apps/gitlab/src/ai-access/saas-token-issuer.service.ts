@@ -37,7 +37,7 @@ export class SaasTokenIssuer {
     if (relayed && !this.flags.isEnabled(FEATURE_FLAG.INSTANCE_ADMIN_ENABLED, user)) {
       throw new ContractHttpException(GITLAB_ERROR.UNAUTHORIZED, 401);
     }
-    const { token, claims } = this.factory.mint(user, relayed ? GITLAB_REALM.SELF_MANAGED : GITLAB_REALM.SAAS);
+    const { token, claims } = this.factory.mint(relayed ? GITLAB_REALM.SELF_MANAGED : GITLAB_REALM.SAAS);
     return { access_token: token, expires_in: AI_TOKEN.EXPIRES_IN_SECONDS, created_at: claims.iat };
   }
 }

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query, UseGuards } from '@nestjs/common';
 import { PATH } from '../../../../contracts/src/index.js';
-import { HarnessControlGuard, type LoggedRequest, type RequestLog } from '../../../common/src/index.js';
+import { HarnessControlGuard, type LoggedRequest, type RequestLog, parseRequestLogQuery } from '../../../common/src/index.js';
 import type { MintedAccessToken } from '../ai-access/access-token.factory.js';
 import { type AiTokenIssuerSettings, AiTokenSettings } from '../ai-access/ai-token-settings.service.js';
 import { badRequest, conflict, notFound } from '../errors.js';
@@ -18,8 +18,8 @@ import {
   groupBody,
   mintTokenBody,
   parseBody,
+  parseOptionalBody,
   relayBody,
-  requestsQuery,
 } from './control.schemas.js';
 import { ControlService } from './control.service.js';
 
@@ -45,7 +45,7 @@ export class ControlController {
   @Post(`${P}/tokens`)
   @HttpCode(201)
   mintToken(@Body() body: unknown): MintedAccessToken {
-    return this.control.mintToken(parseBody(mintTokenBody, body));
+    return this.control.mintToken(parseOptionalBody(mintTokenBody, body));
   }
 
   @Get(`${P}/keys`)
@@ -56,7 +56,7 @@ export class ControlController {
   @Post(`${P}/keys`)
   @HttpCode(201)
   async addKey(@Body() body: unknown): Promise<{ kid: string }> {
-    const { activate } = parseBody(addKeyBody, body);
+    const { activate } = parseOptionalBody(addKeyBody, body);
     return { kid: await this.keys.add({ activate: activate ?? true }) };
   }
 
@@ -98,11 +98,13 @@ export class ControlController {
     return this.flags.set(name, update);
   }
 
+  /** The AI access token generation in force: `{shape, audience, includeKid}` (includeKid as it applies now). */
   @Get(`${P}/ai-token`)
   aiTokenSettings(): AiTokenIssuerSettings {
     return this.settings.get();
   }
 
+  /** Switches the generation and/or the kid choice (aiTokenBody); reset restores AI_TOKEN_SHAPE / AI_TOKEN_INCLUDE_KID. */
   @Put(`${P}/ai-token`)
   updateAiTokenSettings(@Body() body: unknown): AiTokenIssuerSettings {
     return this.settings.update(parseBody(aiTokenBody, body));
@@ -164,8 +166,9 @@ export class ControlController {
 
   @Get(`${P}/requests`)
   requests(@Query() query: unknown): { requests: LoggedRequest[] } {
-    const { since, path } = parseBody(requestsQuery, query, 'query');
-    return { requests: this.requestLog.list({ since, pathPrefix: path }) };
+    const parsed = parseRequestLogQuery(query);
+    if ('problem' in parsed) throw badRequest(parsed.problem);
+    return { requests: this.requestLog.list(parsed.filter) };
   }
 
   @Post(`${P}/reset`)

@@ -16,7 +16,9 @@ import { RELAY_CLIENT, RelayModule } from '../relay/relay.module.js';
 import type { SaasRelayClient } from '../relay/saas-relay-client.js';
 import { SigningModule } from '../signing/signing.module.js';
 import { SigningKeys } from '../signing/signing-keys.service.js';
+import { OidcModule } from '../oidc/oidc.module.js';
 import { ControlController } from './control.controller.js';
+import { OidcControlController } from './oidc-control.controller.js';
 import { ControlService } from './control.service.js';
 
 /** The harness control API; GitlabModule imports it only when HARNESS_CONTROL_TOKEN is set. */
@@ -25,8 +27,8 @@ export class ControlModule {
   static forRoot(controlToken: string): DynamicModule {
     return {
       module: ControlModule,
-      imports: [IdentityModule, FeatureFlagsModule, SigningModule, AiAccessModule, SessionsCoreModule, SettingsCoreModule, RelayModule],
-      controllers: [ControlController],
+      imports: [IdentityModule, FeatureFlagsModule, SigningModule, AiAccessModule, SessionsCoreModule, SettingsCoreModule, RelayModule, OidcModule],
+      controllers: [ControlController, OidcControlController],
       providers: [
         { provide: HARNESS_CONTROL_TOKEN, useValue: controlToken },
         HarnessControlGuard,

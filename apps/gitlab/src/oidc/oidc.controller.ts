@@ -6,7 +6,9 @@ import {
   PAT_SCOPES,
   PATH,
 } from '../../../../contracts/src/index.js';
+import { ContractHttpException } from '../../../common/src/index.js';
 import { InstanceInfo } from '../instance/instance-info.js';
+import { OidcAvailability } from './oidc-availability.js';
 import { SigningKeys } from '../signing/signing-keys.service.js';
 
 /** GitLab's OAuth paths (Doorkeeper); the endpoints themselves arrive with the oauth scenarios. */
@@ -24,11 +26,18 @@ export class OidcController {
   constructor(
     @Inject(InstanceInfo) private readonly instance: InstanceInfo,
     @Inject(SigningKeys) private readonly keys: SigningKeys,
+    @Inject(OidcAvailability) private readonly availability: OidcAvailability,
   ) {}
+
+  /** Taken down by the harness control API: both routes answer 503 as an overloaded GitLab does. */
+  private ensureAvailable(): void {
+    if (!this.availability.available) throw new ContractHttpException({ message: '503 Service Unavailable' }, 503);
+  }
 
   /** The issuer is the instance URL exactly (OpenID Connect Discovery §4.3). */
   @Get(PATH.OPENID_CONFIGURATION)
   openidConfiguration(): OpenIdConfiguration {
+    this.ensureAvailable();
     const url = this.instance.url;
     return {
       issuer: url,
@@ -55,6 +64,7 @@ export class OidcController {
   @Get(PATH.JWKS)
   @Header('Cache-Control', JWKS_CACHE_CONTROL)
   jwks(): Jwks {
+    this.ensureAvailable();
     return this.keys.publicJwks();
   }
 }

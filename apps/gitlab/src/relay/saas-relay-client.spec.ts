@@ -1,9 +1,16 @@
 import { PATH, USER_AGENT } from '../../../../contracts/src/index.js';
 import { FakeSaas, closedPortUrl, never, reply } from '../test/fake-saas.js';
-import { MAX_SAAS_BODY_BYTES, SaasRelayClient, mapSaasAnswer, scrub } from './saas-relay-client.js';
+import { MAX_SAAS_BODY_BYTES, mapSaasAnswer } from './saas-answer.js';
+import { SaasRelayClient } from './saas-relay-client.js';
 
 const SERVICE_TOKEN = 'glpat-unit-stored-service-token';
 const VALID = { access_token: 'eyJhbGciOiJSUzI1NiJ9.eyJqdGkiOiIxIn0.c2lnbmF0dXJl', expires_in: 3600, created_at: 1685541918 };
+const VALID_TEXT = JSON.stringify(VALID);
+/**
+ * JSON nested 10 000 deep, under MAX_SAAS_BODY_BYTES: parses (V8's JSON.parse is iterative) but
+ * overflows the stack of anything recursive (JSON.stringify, a recursive scrubber).
+ */
+const DEEP = (inner: string) => '{"a":'.repeat(10_000) + inner + '}'.repeat(10_000);
 
 describe('SaasRelayClient', () => {
   const saas = new FakeSaas();
@@ -32,8 +39,18 @@ describe('SaasRelayClient', () => {
   });
 
   it('passes a 201 with a valid token response through unchanged', async () => {
-    saas.answer = reply(201, JSON.stringify(VALID));
-    expect(await client.requestToken(SERVICE_TOKEN)).toEqual({ outcome: 'token', saasStatus: 201, result: { status: 201, body: VALID } });
+    saas.answer = reply(201, VALID_TEXT);
+    expect(await client.requestToken(SERVICE_TOKEN)).toEqual({ outcome: 'token', saasStatus: 201, result: { status: 201, body: VALID, bodyText: VALID_TEXT } });
+  });
+
+  it('passes a token response with members of SaaS\'s own through byte for byte', async () => {
+    // A newer GitLab may add members; Rails escapes <, > and & in JSON. Neither is ours to change.
+    const text = `{"access_token":"${VALID.access_token}", "expires_in":3600,"created_at":1685541918,"extra":1,"note":"\\u003cb\\u003e"}`;
+    saas.answer = reply(201, text);
+    const exchange = await client.requestToken(SERVICE_TOKEN);
+    expect(exchange.outcome).toBe('token');
+    expect(exchange.result.bodyText).toBe(text);
+    expect(exchange.result.body).toEqual({ ...VALID, extra: 1, note: '<b>' });
   });
 
   it('passes a 401 JSON body through unchanged, with its WWW-Authenticate', async () => {
@@ -42,19 +59,35 @@ describe('SaasRelayClient', () => {
     expect(await client.requestToken(SERVICE_TOKEN)).toEqual({
       outcome: 'saas-client-error',
       saasStatus: 401,
-      result: { status: 401, body, headers: { 'www-authenticate': 'Bearer realm="x", error="invalid_token"' } },
+      result: { status: 401, body, bodyText: JSON.stringify(body), headers: { 'www-authenticate': 'Bearer realm="x", error="invalid_token"' } },
     });
     saas.answer = reply(401, '{"message":"401 Unauthorized"}');
-    expect((await client.requestToken(SERVICE_TOKEN)).result).toEqual({ status: 401, body: { message: '401 Unauthorized' }, headers: {} });
+    expect((await client.requestToken(SERVICE_TOKEN)).result).toEqual({
+      status: 401,
+      body: { message: '401 Unauthorized' },
+      bodyText: '{"message":"401 Unauthorized"}',
+      headers: {},
+    });
   });
 
-  it('passes a 4xx status without JSON through with a message of its own', async () => {
-    saas.answer = reply(403, '<html>Forbidden</html>', { 'content-type': 'text/html' });
+  it('passes a 4xx status without JSON through with a message of its own naming the cause', async () => {
+    saas.answer = reply(403, '<html>Forbidden</html>', { 'content-type': 'text/html; charset=utf-8' });
     expect(await client.requestToken(SERVICE_TOKEN)).toEqual({
       outcome: 'saas-client-error-without-json',
       saasStatus: 403,
-      result: { status: 403, body: { message: '403 Forbidden - GitLab SaaS answered HTTP 403 without a JSON body' }, headers: {} },
+      problem: 'not-json',
+      result: { status: 403, body: { message: '403 Forbidden - GitLab SaaS answered HTTP 403 with a body that is not JSON (text/html)' }, headers: {} },
     });
+    const cases: Array<[ReturnType<typeof reply>, string]> = [
+      [reply(429, '', { 'retry-after': '5' }), '429 Too Many Requests - GitLab SaaS answered HTTP 429 with an empty body'],
+      [reply(400, '"bad"'), '400 Bad Request - GitLab SaaS answered HTTP 400 with JSON that is not an object'],
+      [reply(401, 'x'.repeat(MAX_SAAS_BODY_BYTES + 1), { 'content-type': 'text/plain' }), `401 Unauthorized - GitLab SaaS answered HTTP 401 with a body over ${MAX_SAAS_BODY_BYTES} bytes`],
+    ];
+    for (const [answer, message] of cases) {
+      saas.answer = answer;
+      const { result } = await client.requestToken(SERVICE_TOKEN);
+      expect([result.status, result.body]).toEqual([Number(message.slice(0, 3)), { message }]);
+    }
   });
 
   it('answers 502 for a SaaS 500 and 503 for a SaaS 503 (keeping Retry-After)', async () => {
@@ -72,23 +105,81 @@ describe('SaasRelayClient', () => {
     });
   });
 
-  it('answers 502 malformed for a 200 with HTML, with JSON of the wrong shape, or with no body', async () => {
-    const malformed = { outcome: 'malformed', result: { status: 502, body: { message: '502 Bad Gateway - GitLab SaaS returned a malformed token response' } } };
-    for (const answer of [
-      reply(200, '<!DOCTYPE html><html><body>Sign in</body></html>', { 'content-type': 'text/html' }),
-      reply(200, JSON.stringify({ token: 'x', expires_in: 3600 })),
-      reply(201, JSON.stringify({ ...VALID, access_token: 'not-a-jws' })),
-      reply(200, JSON.stringify([VALID])),
-      reply(204, ''),
-    ]) {
+  it('answers 502 for a 2xx that is no token response, naming the cause and SaaS\'s status', async () => {
+    const cases: Array<[ReturnType<typeof reply>, string, string]> = [
+      [reply(200, '<!DOCTYPE html><html><body>Sign in</body></html>', { 'content-type': 'text/html' }), 'not-json', 'answered HTTP 200 with a body that is not JSON (text/html)'],
+      [reply(200, '{"access_token":', { 'content-type': 'application/json' }), 'not-json', 'answered HTTP 200 with a body that is not JSON (application/json)'],
+      [reply(204, ''), 'empty', 'answered HTTP 204 with an empty body'],
+      [reply(200, '3600'), 'not-an-object', 'answered HTTP 200 with JSON that is not an object'],
+      [
+        reply(200, JSON.stringify({ token: 'x', expires_in: 3600 })),
+        'not-a-token-response',
+        "answered HTTP 200 with JSON that is not a token response (the body must have required property 'access_token'; the body must have required property 'created_at')",
+      ],
+      [
+        reply(201, JSON.stringify({ ...VALID, access_token: 'not-a-jws', expires_in: '3600' })),
+        'not-a-token-response',
+        'answered HTTP 201 with JSON that is not a token response (access_token must match pattern "^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$"; expires_in must be integer)',
+      ],
+      [reply(200, JSON.stringify([VALID])), 'not-a-token-response', 'answered HTTP 200 with JSON that is not a token response (the body must be object)'],
+    ];
+    for (const [answer, problem, cause] of cases) {
       saas.answer = answer;
-      expect(await client.requestToken(SERVICE_TOKEN)).toMatchObject(malformed);
+      expect(await client.requestToken(SERVICE_TOKEN)).toEqual({
+        outcome: 'malformed',
+        saasStatus: expect.any(Number),
+        problem,
+        result: { status: 502, body: { message: `502 Bad Gateway - GitLab SaaS ${cause}` } },
+      });
     }
   });
 
-  it('does not read a body past its limit', async () => {
-    saas.answer = reply(200, JSON.stringify({ ...VALID, pad: 'x'.repeat(MAX_SAAS_BODY_BYTES) }));
-    expect((await client.requestToken(SERVICE_TOKEN)).outcome).toBe('malformed');
+  it('does not read a body past its limit, announced or streamed, and says so', async () => {
+    const big = JSON.stringify({ ...VALID, pad: 'x'.repeat(MAX_SAAS_BODY_BYTES) });
+    for (const answer of [reply(200, big), reply(200, big, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(big)) })]) {
+      saas.answer = answer;
+      expect(await client.requestToken(SERVICE_TOKEN)).toEqual({
+        outcome: 'malformed',
+        saasStatus: 200,
+        problem: 'too-large',
+        result: { status: 502, body: { message: `502 Bad Gateway - GitLab SaaS answered HTTP 200 with a body over ${MAX_SAAS_BODY_BYTES} bytes` } },
+      });
+    }
+  });
+
+  it('answers 502 when SaaS cuts the connection mid-body', async () => {
+    saas.answer = (_req, res) => {
+      res.writeHead(201, { 'content-type': 'application/json' });
+      res.write('{"access_token":"eyJ');
+      setTimeout(() => res.destroy(), 10);
+    };
+    expect(await client.requestToken(SERVICE_TOKEN)).toEqual({
+      outcome: 'malformed',
+      saasStatus: 201,
+      problem: 'incomplete',
+      result: { status: 502, body: { message: '502 Bad Gateway - GitLab SaaS answered HTTP 201 but the connection closed before the body was complete' } },
+    });
+  });
+
+  it('answers 502, never a crash, for JSON nested too deep or too large, whatever the status', async () => {
+    const cases: Array<[number, string, string]> = [
+      [201, DEEP('1'), 'nested deeper than 32 levels'],
+      [401, DEEP(`"${SERVICE_TOKEN}"`), 'nested deeper than 32 levels'],
+      [403, '['.repeat(32_000) + ']'.repeat(32_000), 'nested deeper than 32 levels'],
+      [400, JSON.stringify({ errors: Array.from({ length: 10_001 }, () => 0) }), 'has more than 10000 members and elements'],
+    ];
+    for (const [status, body, violation] of cases) {
+      // Under the size limit, so the depth bound, not the byte bound, is what answers.
+      expect(Buffer.byteLength(body)).toBeLessThanOrEqual(MAX_SAAS_BODY_BYTES);
+      saas.answer = reply(status, body);
+      const exchange = await client.requestToken(SERVICE_TOKEN);
+      expect(exchange).toEqual({
+        outcome: 'malformed',
+        saasStatus: status,
+        problem: 'too-complex',
+        result: { status: 502, body: { message: `502 Bad Gateway - GitLab SaaS answered HTTP ${status} with JSON too complex to relay (${violation})` } },
+      });
+    }
   });
 
   it('does not follow a redirect (the token must not travel elsewhere): 502', async () => {
@@ -101,11 +192,44 @@ describe('SaasRelayClient', () => {
     expect(saas.seen.map((s) => s.url)).toEqual([PATH.GITLAB_CODE_SUGGESTIONS_TOKENS]);
   });
 
-  it('replaces the stored token wherever a passed-through body echoes it', async () => {
+  it('replaces the stored token wherever a passed-through body echoes it, and re-serialises only then', async () => {
     saas.answer = reply(401, JSON.stringify({ message: `401 Unauthorized: ${SERVICE_TOKEN} is unknown`, [SERVICE_TOKEN]: [SERVICE_TOKEN] }));
     const { result } = await client.requestToken(SERVICE_TOKEN);
     expect(JSON.stringify(result)).not.toContain(SERVICE_TOKEN);
     expect(result.body).toEqual({ message: '401 Unauthorized: [REDACTED] is unknown', '[REDACTED]': ['[REDACTED]'] });
+    expect(result).not.toHaveProperty('bodyText');
+  });
+
+  it('finds the token however the JSON text spells it (escaped, percent-encoded)', async () => {
+    const escaped = SERVICE_TOKEN.replace('-', '\\u002d');
+    const tokenWithSlash = 'glpat-unit/stored+token';
+    for (const [secret, text] of [
+      [SERVICE_TOKEN, `{"message":"401 Unauthorized: ${escaped}"}`],
+      [tokenWithSlash, `{"message":"see https://saas.example/x?t=${encodeURIComponent(tokenWithSlash)}"}`],
+    ] as const) {
+      saas.answer = reply(401, text);
+      const { result } = await client.requestToken(secret);
+      expect(JSON.stringify(result)).not.toContain(secret);
+      expect(JSON.stringify(result)).not.toContain(encodeURIComponent(secret));
+      expect(JSON.stringify(result.body)).toContain('[REDACTED]');
+      expect(result).not.toHaveProperty('bodyText');
+    }
+  });
+
+  it('takes the token out of every header it passes on (WWW-Authenticate, Retry-After)', async () => {
+    const challenge = `Bearer realm="GitLab", error="invalid_token", error_description="token ${SERVICE_TOKEN} was revoked"`;
+    saas.answer = reply(401, '{"message":"401 Unauthorized"}', { 'content-type': 'application/json', 'www-authenticate': challenge, 'retry-after': SERVICE_TOKEN });
+    const { result } = await client.requestToken(SERVICE_TOKEN);
+    expect(result.headers).toEqual({ 'www-authenticate': 'Bearer realm="GitLab", error="invalid_token", error_description="token [REDACTED] was revoked"' });
+    saas.answer = reply(503, 'down', { 'content-type': 'text/plain', 'www-authenticate': `Bearer ${SERVICE_TOKEN}`, 'retry-after': 'Wed, 21 Oct 2015 07:28:00 GMT' });
+    expect((await client.requestToken(SERVICE_TOKEN)).result.headers).toEqual({
+      'www-authenticate': 'Bearer [REDACTED]',
+      'retry-after': 'Wed, 21 Oct 2015 07:28:00 GMT',
+    });
+    saas.answer = reply(429, '', { 'www-authenticate': `Basic realm="${SERVICE_TOKEN}"` });
+    const withoutJson = await client.requestToken(SERVICE_TOKEN);
+    expect(withoutJson.result.headers).toEqual({ 'www-authenticate': 'Basic realm="[REDACTED]"' });
+    expect(JSON.stringify(withoutJson)).not.toContain(SERVICE_TOKEN);
   });
 
   it('answers 502 naming SAAS_URL when nothing listens there', async () => {
@@ -157,29 +281,27 @@ describe('SaasRelayClient', () => {
 
 describe('mapSaasAnswer', () => {
   const none = new Headers();
-  it('judges a body that could not be read as no body', () => {
-    expect(mapSaasAnswer(201, undefined, none, SERVICE_TOKEN).outcome).toBe('malformed');
-    expect(mapSaasAnswer(401, undefined, none, SERVICE_TOKEN).outcome).toBe('saas-client-error-without-json');
+  it('judges a body that could not be read by why', () => {
+    expect(mapSaasAnswer(201, { unreadable: 'incomplete' }, none, SERVICE_TOKEN)).toMatchObject({ outcome: 'malformed', problem: 'incomplete' });
+    expect(mapSaasAnswer(401, { unreadable: 'too-large' }, none, SERVICE_TOKEN)).toMatchObject({
+      outcome: 'saas-client-error-without-json',
+      problem: 'too-large',
+      result: { status: 401 },
+    });
   });
 
-  it('treats JSON scalars on a 4xx as no JSON body', () => {
-    expect(mapSaasAnswer(400, '"bad"', none, SERVICE_TOKEN).result).toEqual({
-      status: 400,
-      body: { message: '400 Bad Request - GitLab SaaS answered HTTP 400 without a JSON body' },
-      headers: {},
+  it('leaves an odd content type out of its message', () => {
+    const odd = new Headers({ 'content-type': `text/${'x'.repeat(100)}` });
+    expect(mapSaasAnswer(200, { text: '<html>' }, odd, SERVICE_TOKEN).result.body).toEqual({
+      message: '502 Bad Gateway - GitLab SaaS answered HTTP 200 with a body that is not JSON',
     });
   });
 
   it('answers 502 for statuses that are neither success, client error nor server error', () => {
-    expect(mapSaasAnswer(304, '', none, SERVICE_TOKEN).result.status).toBe(502);
-  });
-});
-
-describe('scrub', () => {
-  it('replaces the secret in nested strings and keys and leaves other values alone', () => {
-    expect(scrub({ a: ['x-s3cret-x', 1, null, true], s3cret: { b: 's3cret' } }, 's3cret')).toEqual({
-      a: ['x-[REDACTED]-x', 1, null, true],
-      '[REDACTED]': { b: '[REDACTED]' },
+    expect(mapSaasAnswer(304, { text: '' }, none, SERVICE_TOKEN).result).toEqual({
+      status: 502,
+      body: { message: '502 Bad Gateway - GitLab SaaS answered HTTP 304' },
+      headers: {},
     });
   });
 });

@@ -58,7 +58,7 @@ describe('SaasTokenRelay', () => {
   it('relays with the token stored now, returns SaaS\'s answer and logs it without the token', async () => {
     const { relay, settings, calls, lines } = setUp({ code_suggestions_enabled: true, ai_access_token: 'glpat-the-seeded-one-000' }, json(201, VALID));
     settings.update({ ai_access_token: STORED });
-    expect(await relay.relay({ actor, userAgent: 'vscode' })).toEqual({ status: 201, body: VALID });
+    expect(await relay.relay({ actor, userAgent: 'vscode' })).toEqual({ status: 201, body: VALID, bodyText: JSON.stringify(VALID) });
     expect(calls.map((c) => c.url)).toEqual(['https://saas.example.test/api/v4/code_suggestions/tokens']);
     expect((calls[0]!.init.headers as Record<string, string>).Authorization).toBe(`Bearer ${STORED}`);
     const logged = lines.map((l) => JSON.parse(l) as { level: number; msg: string; relay?: Record<string, unknown> });
@@ -90,5 +90,12 @@ describe('SaasTokenRelay', () => {
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0]!)).toMatchObject({ level: 40, relay: { outcome: 'unreachable', errorCode: 'ECONNREFUSED', status: 502 } });
     expect(lines[0]).not.toContain(STORED);
+  });
+
+  it('logs why SaaS\'s answer could not be relayed', async () => {
+    const html = () => Promise.resolve(new Response('<html>Sign in</html>', { status: 200, headers: { 'content-type': 'text/html' } }));
+    const { relay, lines } = setUp({ code_suggestions_enabled: true, ai_access_token: STORED }, html);
+    expect((await relay.relay({ actor, userAgent: undefined })).status).toBe(502);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 40, relay: { outcome: 'malformed', problem: 'not-json', saasStatus: 200, status: 502 } });
   });
 });

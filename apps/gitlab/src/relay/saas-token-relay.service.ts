@@ -3,7 +3,8 @@ import { GITLAB_ERROR } from '../../../../contracts/src/index.js';
 import { ContractHttpException, type Logger } from '../../../common/src/index.js';
 import { type RelayRequest, type RelayResult, TokenRelay } from '../ai-access/token-relay.js';
 import type { InstanceSettings } from '../settings/instance-settings.service.js';
-import type { RelayExchange, SaasRelayClient } from './saas-relay-client.js';
+import type { RelayExchange } from './saas-answer.js';
+import type { SaasRelayClient } from './saas-relay-client.js';
 
 /** The log line of every relay: what happened, how long it took, where to; never the token. */
 export const RELAY_LOG_MESSAGE = 'relayed code suggestions token request to GitLab SaaS';
@@ -41,6 +42,7 @@ export class SaasTokenRelay extends TokenRelay {
           saasUrl: this.client.tokensUrl,
           outcome: exchange.outcome,
           saasStatus: exchange.saasStatus,
+          problem: exchange.problem,
           status: exchange.result.status,
           durationMs: Math.round(durationMs * 1000) / 1000,
           timeoutMs: this.client.timeoutMs,

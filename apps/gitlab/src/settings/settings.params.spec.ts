@@ -26,6 +26,8 @@ describe('parseAdminSettingsParams', () => {
     for (const [given, expected] of [['true', true], ['1', true], ['YES', true], ['false', false], ['0', false], ['off', false], [1, true], [0, false]] as const) {
       expect(parseAdminSettingsParams({}, { code_suggestions_enabled: given })).toEqual({ code_suggestions_enabled: expected });
     }
+    // Only dry-types' own spellings: no trimming, no case folding beyond them (gitlab.yaml's enum).
+    for (const word of ['tRuE', ' true', 'yes ', 'oN']) expect(badRequestOf({}, { code_suggestions_enabled: word })).toMatch(/code_suggestions_enabled is invalid/);
   });
 
   it('merges the query string under the body and ignores private_token', () => {

@@ -8,17 +8,19 @@ export const KNOWN_SETTINGS = ['code_suggestions_enabled', 'ai_access_token'] as
 /** Parameters that authenticate the request rather than change a setting (Grape ignores them too). */
 const AUTH_PARAMS = new Set(['private_token']);
 
-/** Grape's Boolean coercion (dry-types Params::Bool), as form fields and query strings need it. */
-const TRUE_WORDS = new Set(['1', 'on', 't', 'true', 'y', 'yes']);
-const FALSE_WORDS = new Set(['0', 'off', 'f', 'false', 'n', 'no']);
+/**
+ * Grape's Boolean coercion (dry-types Params::Bool TRUE_VALUES/FALSE_VALUES), as form fields and
+ * query strings need it: exactly these spellings, untrimmed; gitlab.yaml lists the same words.
+ */
+const TRUE_WORDS = new Set(['1', 'on', 'On', 'ON', 't', 'true', 'True', 'TRUE', 'T', 'y', 'yes', 'Yes', 'YES', 'Y']);
+const FALSE_WORDS = new Set(['0', 'off', 'Off', 'OFF', 'f', 'false', 'False', 'FALSE', 'F', 'n', 'no', 'No', 'NO', 'N']);
 
 function coerceBoolean(value: unknown): boolean | undefined {
   if (typeof value === 'boolean') return value;
   if (value === 1 || value === 0) return value === 1;
   if (typeof value !== 'string') return undefined;
-  const word = value.trim().toLowerCase();
-  if (TRUE_WORDS.has(word)) return true;
-  if (FALSE_WORDS.has(word)) return false;
+  if (TRUE_WORDS.has(value)) return true;
+  if (FALSE_WORDS.has(value)) return false;
   return undefined;
 }
 

@@ -1,0 +1,68 @@
+import { PATH } from '../../../../contracts/src/index.js';
+import type { FetchFn } from '../tokens.js';
+import { ModelClient, ModelError } from './model-client.js';
+
+const ANSWER = { id: 'cmpl-1', model: 'fake-code-model', created: 1, choices: [{ text: 'x', index: 0, finish_reason: 'stop' }] };
+const REQUEST = { prompt: 'def f(', suffix: '' };
+const MAX = 1024;
+
+function client(respond: () => Response | Promise<Response>) {
+  const calls: string[] = [];
+  const fetch: FetchFn = async (url) => {
+    calls.push(url);
+    return respond();
+  };
+  return { model: new ModelClient({ baseUrl: 'http://model.example/', timeoutMs: 1000, maxResponseBytes: MAX, fetch }), calls };
+}
+
+/** A streamed body without Content-Length, `size` bytes of JSON-ish text. */
+function streamed(size: number): Response {
+  const chunk = new TextEncoder().encode('x'.repeat(256));
+  let sent = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (sent >= size) return controller.close();
+      controller.enqueue(chunk);
+      sent += chunk.byteLength;
+    },
+  });
+  return new Response(body, { status: 200, headers: { 'content-type': 'application/json' } });
+}
+
+async function failure(model: ModelClient): Promise<ModelError> {
+  try {
+    await model.complete(REQUEST);
+  } catch (e) {
+    if (e instanceof ModelError) return e;
+    throw e;
+  }
+  throw new Error('expected a ModelError');
+}
+
+describe('ModelClient', () => {
+  it('posts to <base>/v1/completions and returns a contract-valid answer', async () => {
+    const { model, calls } = client(() => Response.json(ANSWER));
+    expect(await model.complete(REQUEST)).toEqual(ANSWER);
+    expect(calls).toEqual([`http://model.example${PATH.MODEL_COMPLETIONS}`]);
+  });
+
+  it('refuses an answer over the byte cap without reading it all, as a bad response', async () => {
+    const { model } = client(() => streamed(MAX * 64));
+    const error = await failure(model);
+    expect([error.failure, error.message]).toEqual(['bad-response', `Model answer exceeds ${MAX} bytes`]);
+  });
+
+  it('refuses an announced Content-Length over the cap before reading', async () => {
+    const { model } = client(() => new Response('{}', { status: 200, headers: { 'content-length': String(MAX + 1) } }));
+    expect((await failure(model)).message).toBe(`Model answer exceeds ${MAX} bytes`);
+  });
+
+  it.each([
+    ['invalid JSON', () => new Response('{"id":', { status: 200 }), 'Model answered with invalid JSON'],
+    ['JSON off its contract', () => Response.json({ id: 1 }), 'Model answer does not match its contract'],
+    ['an HTTP error', () => new Response('boom', { status: 503 }), 'Model answered HTTP 503'],
+  ])('names %s in its error', async (_name, respond, message) => {
+    const { model } = client(respond);
+    expect((await failure(model)).message).toBe(message);
+  });
+});

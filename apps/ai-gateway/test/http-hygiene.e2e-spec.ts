@@ -1,0 +1,14 @@
+import { PATH } from '../../../contracts/src/index.js';
+import { itKeepsHttpHygiene } from '../../common/src/testing/http-hygiene-suite.js';
+import { gatewayErrorShape } from '../src/app.module.js';
+
+describe('ai-gateway HTTP hygiene (compiled main, real sockets)', () => {
+  itKeepsHttpHygiene({
+    app: 'ai-gateway',
+    // Nothing listens on port 9 (discard): the suite never needs a key or a completion.
+    env: { AIGW_TRUSTED_ISSUERS: 'http://127.0.0.1:9', AIGW_MODEL_URL: 'http://127.0.0.1:9' },
+    shape: gatewayErrorShape,
+    postRoute: PATH.GATEWAY_COMPLETIONS,
+    wrongMethod: { method: 'GET', path: PATH.GATEWAY_COMPLETIONS, allow: 'POST' },
+  });
+});

@@ -1,0 +1,73 @@
+/**
+ * Bounded reading of untrusted input: one reader for every outbound response body (discovery,
+ * JWKS, model, the self-managed relay's SaaS answer) and one depth/size bound for untrusted
+ * JSON that we serialise, scrub or store. Recursion over a value nested 100k deep overflows the
+ * stack (JSON.stringify, a scrubber): such values are refused before anything walks them.
+ */
+
+/** A body larger than the caller's limit; the rest was not read. */
+export class BodyTooLargeError extends Error {
+  constructor(
+    readonly limitBytes: number,
+    /** Bytes seen before giving up (at least limit + 1), or the announced Content-Length. */
+    readonly seenBytes: number,
+  ) {
+    super(`response body exceeds ${limitBytes} bytes`);
+    this.name = 'BodyTooLargeError';
+  }
+}
+
+/**
+ * The body of a fetch Response as UTF-8 text, reading at most `limitBytes` (a larger
+ * Content-Length is refused before reading). Throws BodyTooLargeError past the limit; transport
+ * errors (a connection cut mid-body, an abort) propagate unchanged.
+ */
+export async function readBoundedText(response: Response, limitBytes: number): Promise<string> {
+  const announced = Number(response.headers.get('content-length') ?? Number.NaN);
+  if (Number.isFinite(announced) && announced > limitBytes) {
+    await response.body?.cancel().catch(() => undefined);
+    throw new BodyTooLargeError(limitBytes, announced);
+  }
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limitBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw new BodyTooLargeError(limitBytes, size);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export interface JsonBounds {
+  /** Deepest nesting of arrays/objects allowed (the top-level value is depth 1). */
+  maxDepth: number;
+  /** Most array elements plus object members in the whole value. */
+  maxNodes?: number;
+}
+
+/** Why an untrusted JSON value is refused, as a sentence, or undefined when it is within bounds. Iterative: safe on any depth. */
+export function jsonBoundsViolation(value: unknown, bounds: JsonBounds): string | undefined {
+  const maxNodes = bounds.maxNodes ?? Number.POSITIVE_INFINITY;
+  const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 1 }];
+  let nodes = 0;
+  while (stack.length > 0) {
+    const { value: current, depth } = stack.pop()!;
+    if (current === null || typeof current !== 'object') continue;
+    if (depth > bounds.maxDepth) return `nested deeper than ${bounds.maxDepth} levels`;
+    const children = Array.isArray(current) ? current : Object.values(current as Record<string, unknown>);
+    nodes += children.length;
+    if (nodes > maxNodes) return `has more than ${maxNodes} members and elements`;
+    for (const child of children) if (child !== null && typeof child === 'object') stack.push({ value: child, depth: depth + 1 });
+  }
+  return undefined;
+}
+
+/** Bounds for JSON that harness tools and emulators accept from outside (control API bodies, upstream error bodies). */
+export const UNTRUSTED_JSON_BOUNDS: JsonBounds = { maxDepth: 32, maxNodes: 10_000 };

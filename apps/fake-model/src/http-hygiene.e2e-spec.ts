@@ -1,0 +1,12 @@
+import { PATH } from '../../../contracts/src/index.js';
+import { itKeepsHttpHygiene } from '../../common/src/testing/http-hygiene-suite.js';
+import { fakeModelErrorShape } from './app.module.js';
+
+describe('fake-model HTTP hygiene (compiled main, real sockets)', () => {
+  itKeepsHttpHygiene({
+    app: 'fake-model',
+    shape: fakeModelErrorShape,
+    postRoute: PATH.MODEL_COMPLETIONS,
+    wrongMethod: { method: 'DELETE', path: PATH.MODEL_COMPLETIONS, allow: 'POST' },
+  });
+});

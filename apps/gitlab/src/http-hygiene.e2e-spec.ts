@@ -1,0 +1,14 @@
+import { PATH } from '../../../contracts/src/index.js';
+import { itKeepsHttpHygiene } from '../../common/src/testing/http-hygiene-suite.js';
+import { gitlabErrorShape } from './errors.js';
+
+describe('gitlab HTTP hygiene (compiled main, real sockets)', () => {
+  itKeepsHttpHygiene({
+    app: 'gitlab',
+    args: ['--mode', 'saas'],
+    shape: gitlabErrorShape,
+    postRoute: PATH.GITLAB_CODE_SUGGESTIONS_TOKENS,
+    // A parametric route of the control API: GET and PUT /-/harness/feature-flags/:name.
+    wrongMethod: { method: 'POST', path: `${PATH.HARNESS_CONTROL_PREFIX}/feature-flags/some_flag`, allow: 'GET, HEAD, PUT' },
+  });
+});

@@ -1,0 +1,108 @@
+/**
+ * Verdicts a team can trust (issue 6 §2). The whole suite runs against gateways written
+ * independently of ours that differ where the contract allows it:
+ * - (a) one on jose's createRemoteJWKSet with its defaults (30 s re-fetch cooldown),
+ * - (b) one that ignores kid and tries every key of the token's issuer,
+ * and every MUST check passes. Against (c), a gateway that refuses everything, no check that
+ * talked to the gateway passes, the rejection checks end as not applicable with the reason,
+ * and the failed valid keystroke says what the gateway must trust.
+ */
+import { mergeProfiles, readEmbeddedProfile, type RoleProfile } from '../scenarios/runner/profile.js';
+import { runConformance } from '../scenarios/runner/run.js';
+import type { CheckResult, RunResult, ScenarioResult } from '../scenarios/runner/types.js';
+import { SCENARIOS } from '../scenarios/suites/index.js';
+import { startJoseRemoteGateway } from './doubles/jose-remote-gateway.js';
+import { startKidBlindGateway } from './doubles/kid-blind-gateway.js';
+import type { LoopbackServer } from './doubles/loopback-server.js';
+import { startRefuseAllGateway } from './doubles/refuse-all-gateway.js';
+import { emulators, tempDir, type Started } from './support.js';
+
+const CONTROL_TOKEN = 'fair-verdicts-e2e-control-token-0123456789';
+let saas: Started;
+let sm: Started;
+let model: Started;
+
+beforeAll(async () => {
+  const env = { HARNESS_CONTROL_TOKEN: CONTROL_TOKEN };
+  saas = await emulators.saas(env);
+  sm = await emulators.selfManaged(saas.url, env);
+  model = await emulators.model(env);
+}, 60_000);
+afterAll(async () => {
+  await sm?.stop();
+  await saas?.stop();
+  await model?.stop();
+});
+
+/** Every scenario against `gateway`; the GitLab instances and the model are the emulators above. */
+async function certify(gateway: LoopbackServer, settings: Pick<RoleProfile, 'trusted_issuers' | 'jwks_refetch_cooldown_seconds'>): Promise<RunResult> {
+  const embedded = readEmbeddedProfile();
+  const credentials = (role: 'gitlab-saas' | 'gitlab-sm') => embedded.roles![role]!.credentials!;
+  try {
+    return await runConformance({
+      scenarios: SCENARIOS,
+      profile: mergeProfiles(embedded, {
+        roles: {
+          'gitlab-saas': { url: saas.url, control_token: CONTROL_TOKEN, credentials: credentials('gitlab-saas') },
+          'gitlab-sm': { url: sm.url, control_token: CONTROL_TOKEN, credentials: credentials('gitlab-sm') },
+          'ai-gateway': { url: gateway.url, ...settings },
+          'fake-model': { url: model.url },
+        },
+      }),
+      reportsDir: tempDir('fair'),
+      ports: 'auto',
+      quiet: true,
+      handleSignals: false,
+      output: { write: () => true },
+    });
+  } finally {
+    await gateway.close();
+  }
+}
+
+const checks = (result: RunResult) => result.scenarios.flatMap((s) => s.checks.map((c) => ({ scenario: s, check: c })));
+const failedMust = (result: RunResult) => checks(result).filter(({ check }) => check.severity === 'MUST' && (check.status === 'FAILED' || check.status === 'BLOCKED')).map(({ scenario, check }) => `${scenario.id}/${check.id}: ${check.failure?.message ?? check.skipReason}`);
+const talkedToGateway = (scenario: ScenarioResult, check: CheckResult) => check.exchangeIds.some((id) => scenario.exchanges.find((x) => x.id === id)?.to === 'ai-gateway');
+
+const bothIssuers = { trusted_issuers: ['gitlab-saas', 'gitlab-sm'] as Array<'gitlab-saas' | 'gitlab-sm'> };
+
+it('passes every MUST of a gateway built on jose createRemoteJWKSet defaults (30 s cooldown, 10 min max age)', async () => {
+  const gateway = await startJoseRemoteGateway({ issuers: [saas.url, sm.url] });
+  const result = await certify(gateway, { ...bothIssuers, jwks_refetch_cooldown_seconds: 30 });
+  expect(failedMust(result)).toEqual([]);
+  expect(result.exitCode).toBe(0);
+  // The checks that need two trusted issuers and a new key within the cooldown did run.
+  const byId = new Map(checks(result).map(({ check }) => [check.id, check.status]));
+  expect(byId.get('rejects-token-of-another-trusted-issuer')).toBe('PASSED');
+  expect(byId.get('fetches-keys-when-the-kid-is-unknown')).toBe('PASSED');
+  expect(byId.get('phase-4-closed-window-refuses-legacy-tokens')).toBe('PASSED');
+}, 180_000);
+
+it('passes every MUST of a gateway that ignores kid and tries every trusted key', async () => {
+  const gateway = await startKidBlindGateway({ issuers: [saas.url, sm.url] });
+  const result = await certify(gateway, { ...bothIssuers, jwks_refetch_cooldown_seconds: 15 });
+  expect(failedMust(result)).toEqual([]);
+  expect(result.exitCode).toBe(0);
+  const byId = new Map(checks(result).map(({ check }) => [check.id, check.status]));
+  expect(byId.get('limits-refetches-for-unknown-kids')).toBe('PASSED');
+  expect(byId.get('rejects-token-of-another-trusted-issuer')).toBe('PASSED');
+}, 180_000);
+
+it('passes no check against a gateway that refuses everything, and says what the gateway must trust', async () => {
+  const gateway = await startRefuseAllGateway();
+  const result = await certify(gateway, bothIssuers);
+  expect(result.exitCode).toBe(1);
+  const gatewayChecks = checks(result).filter(({ scenario, check }) => talkedToGateway(scenario, check));
+  expect(gatewayChecks.length).toBeGreaterThan(40);
+  expect(gatewayChecks.filter(({ check }) => check.status === 'PASSED').map(({ check }) => check.id)).toEqual([]);
+  const rejections = gatewayChecks.filter(({ check }) => /^(rejects|never|limits)-/.test(check.id));
+  expect(rejections.length).toBeGreaterThan(20);
+  for (const { check } of rejections) {
+    expect(check.status).toBe('SKIPPED');
+    expect(check.skipReason).toMatch(/valid keystroke this check varies was refused .*must trust the issuer/);
+  }
+  const valid = checks(result).find(({ check }) => check.id === 'completes-code-for-a-valid-jwt')!.check;
+  expect(valid.status).toBe('FAILED');
+  expect(valid.failure?.message).toContain(`must trust the issuer ${saas.url}`);
+  expect(valid.failure?.message).toContain('X-Gitlab-Instance-Id');
+}, 180_000);

@@ -1,0 +1,208 @@
+/**
+ * The independent gateway doubles of test/doubles/ behave as the gateway contract says, with
+ * a real token from the SaaS emulator: (a) jose-remote and (b) kid-blind accept it with the
+ * headers bound to its claims and refuse what a correct gateway refuses; (c) refuse-all
+ * refuses everything. The conformance suite is certified against them elsewhere; this pins
+ * the doubles themselves, so a suite failure against them points at the suite.
+ */
+import { request } from 'node:http';
+import {
+  AUTHENTICATION_TYPE_OIDC,
+  GATEWAY_AUTH_ERROR,
+  GATEWAY_CODE_COMPLETIONS_FORBIDDEN,
+  HEADER,
+  PATH,
+  SCHEMA,
+  boundHeaderValues,
+  headerBindingsFor,
+  headerMismatchError,
+  validateAgainst,
+} from '../contracts/src/index.js';
+import { ForeignKey, decodeJwt, withCorruptedSignature } from '../scenarios/checks/jwt.js';
+import { startJoseRemoteGateway } from './doubles/jose-remote-gateway.js';
+import { startKidBlindGateway } from './doubles/kid-blind-gateway.js';
+import type { LoopbackServer } from './doubles/loopback-server.js';
+import { startRefuseAllGateway } from './doubles/refuse-all-gateway.js';
+import { emulators, type Started } from './support.js';
+
+const CONTROL_TOKEN = 'gateway-doubles-e2e-control-token-0123456789';
+const DEMO_PAT = 'glpat-saas-dev-ai-features';
+const FORBIDDEN = { error: GATEWAY_AUTH_ERROR.FORBIDDEN };
+
+let saas: Started;
+/** A token the SaaS emulator issued to the demo PAT, and its claims. */
+let token: string;
+let claims: Record<string, unknown>;
+
+beforeAll(async () => {
+  saas = await emulators.saas({ HARNESS_CONTROL_TOKEN: CONTROL_TOKEN });
+  const res = await fetch(`${saas.url}${PATH.GITLAB_CODE_SUGGESTIONS_TOKENS}`, { method: 'POST', headers: { authorization: `Bearer ${DEMO_PAT}` } });
+  expect(res.status).toBe(201);
+  token = ((await res.json()) as { access_token: string }).access_token;
+  claims = decodeJwt(token).claims;
+}, 60_000);
+afterAll(async () => {
+  await saas?.stop();
+});
+
+/** A token the SaaS emulator signs with its own published key, with the claims and header changed. */
+async function mint(change: { claims?: Record<string, unknown>; header?: Record<string, unknown> }): Promise<{ token: string; claims: Record<string, unknown> }> {
+  const res = await fetch(`${saas.url}/-/harness/tokens`, {
+    method: 'POST',
+    headers: { [HEADER.HARNESS_CONTROL]: CONTROL_TOKEN, 'content-type': 'application/json' },
+    body: JSON.stringify(change),
+  });
+  expect(res.status).toBe(201);
+  return (await res.json()) as { token: string; claims: Record<string, unknown> };
+}
+
+/** What an IDE sends with a token: Bearer, the OIDC type and the headers bound to its claims. */
+const headersFor = (jwt: string, jwtClaims: Record<string, unknown>): Record<string, string> => ({
+  [HEADER.AUTHORIZATION]: `Bearer ${jwt}`,
+  [HEADER.AUTHENTICATION_TYPE]: AUTHENTICATION_TYPE_OIDC,
+  ...boundHeaderValues(jwtClaims),
+});
+
+interface Answer {
+  status: number;
+  text: string;
+  json: unknown;
+}
+
+async function keystroke(gateway: LoopbackServer, headers: Record<string, string | string[]>, path: string = PATH.GATEWAY_COMPLETIONS): Promise<Answer> {
+  // node:http, not fetch: fetch folds a repeated header into one line, and one test repeats Authorization.
+  return new Promise((resolve, reject) => {
+    const body = JSON.stringify({ current_file: { file_name: 'fib.py', content_above_cursor: 'def fib(n):\n    ' } });
+    const req = request(`${gateway.url}${path}`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text, json: text ? JSON.parse(text) : undefined }));
+    });
+    req.once('error', reject);
+    req.end(body);
+  });
+}
+
+const getJson = async (gateway: LoopbackServer, path: string) => {
+  const res = await fetch(`${gateway.url}${path}`);
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+};
+
+describe.each([
+  ['jose-remote', (issuer: string) => startJoseRemoteGateway({ issuers: [issuer] })],
+  ['kid-blind', (issuer: string) => startKidBlindGateway({ issuers: [issuer] })],
+])('the %s gateway double', (_name, start) => {
+  let gateway: LoopbackServer;
+  beforeAll(async () => {
+    gateway = await start(saas.url);
+  });
+  afterAll(async () => {
+    await gateway?.close();
+  });
+
+  it('is alive, and ready once it holds the issuer\'s keys', async () => {
+    expect(await getJson(gateway, PATH.GATEWAY_HEALTHZ)).toEqual({ status: 200, json: { status: 'ok' } });
+    const ready = await getJson(gateway, PATH.GATEWAY_READY);
+    expect(ready.status).toBe(200);
+    expect(ready.json).toMatchObject({ status: 'ok', checks: { jwks: { issuers: [{ issuer: saas.url, lastError: null }] } } });
+  });
+
+  it.each([PATH.GATEWAY_COMPLETIONS, PATH.GATEWAY_COMPLETIONS_ALIAS])('completes code on %s for the issued token with its bound headers', async (path) => {
+    const res = await keystroke(gateway, headersFor(token, claims), path);
+    expect(res.status).toBe(200);
+    expect(validateAgainst(SCHEMA.COMPLETIONS_RESPONSE, res.json)).toEqual({ valid: true });
+  });
+
+  it('refuses the token with one signature bit flipped, without echoing it', async () => {
+    const forged = withCorruptedSignature(token);
+    const res = await keystroke(gateway, headersFor(forged, claims));
+    expect(res).toMatchObject({ status: 401, json: FORBIDDEN });
+    expect(res.text).not.toContain(forged.split('.')[1]);
+  });
+
+  it('refuses a token signed by a key the issuer never published, even under a published kid', async () => {
+    const attacker = new ForeignKey(decodeJwt(token).header.kid ?? 'attacker-key');
+    expect(await keystroke(gateway, headersFor(attacker.sign(claims, { kid: attacker.kid }), claims))).toMatchObject({ status: 401, json: FORBIDDEN });
+  });
+
+  it.each([
+    ['another audience', { aud: 'gitlab-code-suggestions' }],
+    ['an untrusted issuer', { iss: 'https://gitlab.attacker.example' }],
+    ['no exp', { exp: null }],
+    ['an exp an hour ago', { exp: Math.floor(Date.now() / 1000) - 3600 }],
+  ])('refuses a validly signed token with %s', async (_what, change) => {
+    const minted = await mint({ claims: change });
+    expect(await keystroke(gateway, headersFor(minted.token, minted.claims))).toMatchObject({ status: 401, json: FORBIDDEN });
+  });
+
+  it('refuses a critical header parameter it does not understand', async () => {
+    const minted = await mint({ header: { crit: ['urn:example:must-understand'], 'urn:example:must-understand': true } });
+    expect(await keystroke(gateway, headersFor(minted.token, minted.claims))).toMatchObject({ status: 401, json: FORBIDDEN });
+  });
+
+  it('answers 403 to a valid token whose scopes lack code_suggestions', async () => {
+    const minted = await mint({ claims: { scopes: ['duo_chat'] } });
+    expect(await keystroke(gateway, headersFor(minted.token, minted.claims))).toMatchObject({ status: 403, json: { detail: GATEWAY_CODE_COMPLETIONS_FORBIDDEN } });
+  });
+
+  it('refuses a bound header that differs from its claim, naming the header', async () => {
+    const { header } = headerBindingsFor(claims.iss).find((b) => typeof claims[b.claim] === 'string')!;
+    const res = await keystroke(gateway, { ...headersFor(token, claims), [header]: 'not-the-bound-value' });
+    expect(res).toMatchObject({ status: 401, json: { error: headerMismatchError(header) } });
+  });
+
+  it.each([
+    ['no Authorization header', { [HEADER.AUTHORIZATION]: undefined }, GATEWAY_AUTH_ERROR.NO_HEADER],
+    ['a Basic credential', { [HEADER.AUTHORIZATION]: 'Basic dXNlcjpwYXNz' }, GATEWAY_AUTH_ERROR.INVALID_HEADER],
+    ['Authorization sent twice', { [HEADER.AUTHORIZATION]: ['Bearer a.b.c', 'Bearer d.e.f'] }, GATEWAY_AUTH_ERROR.INVALID_HEADER],
+    ['authentication type "sat"', { [HEADER.AUTHENTICATION_TYPE]: 'sat' }, GATEWAY_AUTH_ERROR.INVALID_TYPE],
+  ])('answers %s with its documented 401', async (_what, change, error) => {
+    const headers: Record<string, string | string[]> = { ...headersFor(token, claims) };
+    for (const [name, value] of Object.entries(change)) {
+      if (value === undefined) delete headers[name];
+      else headers[name] = value;
+    }
+    expect(await keystroke(gateway, headers)).toMatchObject({ status: 401, json: { error } });
+  });
+
+  it('accepts the lower-case scheme "bearer"', async () => {
+    expect((await keystroke(gateway, { ...headersFor(token, claims), [HEADER.AUTHORIZATION]: `bearer ${token}` })).status).toBe(200);
+  });
+});
+
+describe('the kid-blind double ignores kid', () => {
+  let gateway: LoopbackServer;
+  beforeAll(async () => {
+    gateway = await startKidBlindGateway({ issuers: [saas.url] });
+  });
+  afterAll(async () => {
+    await gateway?.close();
+  });
+
+  it('accepts a token of a published key under a kid nobody published', async () => {
+    const minted = await mint({ header: { kid: 'never-published' } });
+    expect((await keystroke(gateway, headersFor(minted.token, minted.claims))).status).toBe(200);
+  });
+});
+
+describe('the refuse-all double', () => {
+  let gateway: LoopbackServer;
+  beforeAll(async () => {
+    gateway = await startRefuseAllGateway();
+  });
+  afterAll(async () => {
+    await gateway?.close();
+  });
+
+  it('claims to be ready', async () => {
+    expect((await getJson(gateway, PATH.GATEWAY_READY)).status).toBe(200);
+  });
+
+  it.each([
+    ['the issued token', () => headersFor(token, claims)],
+    ['a corrupted signature', () => headersFor(withCorruptedSignature(token), claims)],
+    ['no credentials at all', () => ({ [HEADER.AUTHENTICATION_TYPE]: AUTHENTICATION_TYPE_OIDC })],
+  ])('refuses %s with 401 "Forbidden by auth provider"', async (_what, headers) => {
+    expect(await keystroke(gateway, headers())).toMatchObject({ status: 401, json: FORBIDDEN });
+  });
+});

@@ -1,0 +1,212 @@
+/**
+ * Contracts match behaviour: Schemathesis (pinned, installed by test/tools/schemathesis/install.sh
+ * into .venv/) runs every check of every phase against each app with its OpenAPI document in
+ * contracts/openapi/, control API included, and finds nothing.
+ *
+ * Each app runs in passes on the same process: first the data plane with real credentials (so
+ * the authenticated answers are reached, not just 401s), then the data-plane writes that change
+ * what other operations answer (GitLab's application settings), then the control API alone.
+ * Control writes (injected model faults, another gateway audience, a retargeted relay) would
+ * otherwise change the answers in the middle of a pass, and a relay that Schemathesis pointed at
+ * a generated host must never be asked to relay: nothing relays after the control pass.
+ */
+import { rmSync } from 'node:fs';
+import { type SchemeCredential, type SchemathesisOutcome, installSchemathesis, runSchemathesis } from './tools/schemathesis/schemathesis.js';
+import { HEADER, PATH, SESSION_COOKIE, boundHeaderValues } from '../contracts/src/index.js';
+import { readEmbeddedProfile } from '../scenarios/runner/profile.js';
+import { decodeJwt } from '../scenarios/checks/jwt.js';
+import { emulators, tempDir, type Started } from './support.js';
+
+const CONTROL_TOKEN = 'schemathesis-e2e-control-token-0123456789';
+const env = { HARNESS_CONTROL_TOKEN: CONTROL_TOKEN };
+/** Test cases per operation and phase: finds every disagreement we have met in about two minutes on 2 cores. */
+const MAX_EXAMPLES = Number(process.env.SCHEMATHESIS_MAX_EXAMPLES ?? 25);
+/** Fixed, so a run is repeatable; set SCHEMATHESIS_SEED to explore other cases. */
+const SEED = Number(process.env.SCHEMATHESIS_SEED ?? 20_240_501);
+const CONTROL_API = `^${PATH.HARNESS_CONTROL_PREFIX}/`;
+/** Console output printed per failing pass, in characters. */
+const MAX_PRINTED = 50_000;
+const control: Record<string, SchemeCredential> = { harnessControl: { api_key: CONTROL_TOKEN } };
+
+const credentials = (role: 'gitlab-saas' | 'gitlab-sm') => readEmbeddedProfile().roles![role]!.credentials!;
+
+let executable: string;
+const running: Started[] = [];
+
+beforeAll(() => {
+  executable = installSchemathesis();
+}, 300_000);
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((app) => app.stop()));
+});
+
+async function start(app: Promise<Started>): Promise<Started> {
+  const started = await app;
+  running.push(started);
+  return started;
+}
+
+interface Target {
+  document: string;
+  app: Started;
+  /** Credentials of the data plane, by securityScheme. */
+  auth: Record<string, SchemeCredential>;
+  /** Fixed parameter values of the data plane (`<location>.<name>`). */
+  parameters?: Record<string, string>;
+  /** Fixed parameter values of the control API. */
+  controlParameters?: Record<string, string>;
+  /** Data-plane paths (a regular expression) whose writes change what the others answer: their own pass, after the others. */
+  writes?: string;
+  /** Operations that answer only 401/403 or only 404 here whatever is sent, and why (Schemathesis warns of them). */
+  unreachable?: Record<string, string>;
+}
+
+/** Every pass of a target; none may find anything. */
+async function verify(label: string, target: Target): Promise<void> {
+  const common = { executable, document: target.document, baseUrl: target.app.url, maxExamples: MAX_EXAMPLES, seed: SEED };
+  const dataPlane = { ...common, auth: target.auth, parameters: target.parameters };
+  const passes = {
+    api: { ...dataPlane, excludePathRegex: target.writes ? `${CONTROL_API}|${target.writes}` : CONTROL_API },
+    ...(target.writes ? { writes: { ...dataPlane, includePathRegex: target.writes } } : {}),
+    controlApi: { ...common, auth: control, parameters: target.controlParameters, includePathRegex: CONTROL_API },
+  };
+  const findings: Record<string, Findings> = {};
+  for (const [pass, options] of Object.entries(passes)) {
+    const workDir = tempDir('schemathesis');
+    findings[pass] = findingsOf(`${label}, ${pass}`, workDir, await runSchemathesis({ ...options, workDir }), target.unreachable);
+    // Kept when there is a finding: report.json and the config the run used.
+    if (JSON.stringify(findings[pass]) === JSON.stringify(CLEAN)) rmSync(workDir, { recursive: true, force: true });
+  }
+  expect(findings).toEqual(Object.fromEntries(Object.keys(passes).map((pass) => [pass, CLEAN])));
+}
+
+interface Findings {
+  exitCode: number | null;
+  failures: string[];
+  errors: unknown[];
+  untested: string[];
+  unreachable: string[];
+}
+
+const CLEAN: Findings = { exitCode: 0, failures: [], errors: [], untested: [], unreachable: [] };
+
+/**
+ * What a run found: failures, errors, operations it selected but could not test, and
+ * operations it never got past 401/403 or 404 with (not expected: the credentials or the test
+ * data do not work, so the run proves little). The console output, with each failure's request,
+ * answer and curl reproduction, is printed when there is any finding.
+ */
+function findingsOf(label: string, workDir: string, { exitCode, output, report }: SchemathesisOutcome, expected: Record<string, string> = {}): Findings {
+  const { selected, tested } = report.operations;
+  const findings: Findings = {
+    exitCode,
+    failures: report.failures.map((f) => `${f.code} ${f.title}: ${f.operations.join(', ')}`),
+    errors: report.errors,
+    untested: selected > 0 && tested === selected ? [] : [`${tested} of ${selected} operations tested`],
+    unreachable: [...(report.warnings.missing_auth ?? []), ...(report.warnings.missing_test_data ?? [])].map(String).filter((operation) => !(operation in expected)),
+  };
+  if (JSON.stringify(findings) !== JSON.stringify(CLEAN)) {
+    // Reproductions of huge generated bodies run to megabytes: the head of the output is enough.
+    const shown = output.length > MAX_PRINTED ? `${output.slice(0, MAX_PRINTED)}\n[... ${output.length - MAX_PRINTED} more characters]` : output;
+    console.error(`Schemathesis, ${label} (report and config in ${workDir}):\n${shown}`);
+  }
+  return findings;
+}
+
+describe('the OpenAPI documents match the apps (Schemathesis, every check)', () => {
+  it('fake-model.yaml: the fake model', async () => {
+    const model = await start(emulators.model(env));
+    await verify('fake model', { document: 'fake-model.yaml', app: model, auth: control });
+  }, 300_000);
+
+  it('ai-gateway.yaml: the AI gateway, with a token SaaS issued', async () => {
+    const model = await start(emulators.model(env));
+    const saas = await start(emulators.saas(env));
+    const gateway = await start(emulators.gateway(saas.url, model.url, env));
+    const pat = credentials('gitlab-saas').personal_access_tokens!.ai_features!;
+    const res = await fetch(`${saas.url}${PATH.GITLAB_CODE_SUGGESTIONS_TOKENS}`, { method: 'POST', headers: { [HEADER.AUTHORIZATION]: `Bearer ${pat}` } });
+    expect(res.status).toBe(201);
+    const token = ((await res.json()) as { access_token: string }).access_token;
+    // The headers bound to the token's claims are fixed; Schemathesis generates every other input.
+    const bound = Object.fromEntries(Object.entries(boundHeaderValues(decodeJwt(token).claims)).map(([name, value]) => [`header.${name}`, value]));
+    await verify('AI gateway', { document: 'ai-gateway.yaml', app: gateway, auth: { aiAccessToken: { bearer: token } }, parameters: bound });
+  }, 300_000);
+
+  it('gitlab.yaml: GitLab SaaS, with a personal access token and a browser session', async () => {
+    const saas = await start(emulators.saas(env));
+    const { personal_access_tokens: pats, user } = credentials('gitlab-saas');
+    await verify('GitLab SaaS', {
+      ...gitlab(saas, pats!.api!, await signIn(saas, user!)),
+      unreachable: {
+        'POST /users/sign_in': SIGN_IN_REFUSED,
+        'GET /api/v4/application/settings': 'no SaaS demo user is an administrator (403)',
+        'PUT /api/v4/application/settings': 'no SaaS demo user is an administrator (403)',
+        'GET /-/harness/relay': 'SaaS has no relay (404)',
+        'PUT /-/harness/relay': 'SaaS has no relay (404)',
+      },
+    });
+  }, 300_000);
+
+  it('gitlab.yaml: self-managed GitLab relaying to SaaS, with an administrator token', async () => {
+    const saas = await start(emulators.saas(env));
+    const sm = await start(emulators.selfManaged(saas.url, env));
+    const { personal_access_tokens: pats, user } = credentials('gitlab-sm');
+    await verify('self-managed GitLab', {
+      ...gitlab(sm, pats!.admin!, await signIn(sm, user!)),
+      unreachable: {
+        'POST /users/sign_in': SIGN_IN_REFUSED,
+        'GET /-/harness/groups/{path}': 'the self-managed demo data has no groups (404)',
+        'PUT /-/harness/groups/{path}': 'the self-managed demo data has no groups (404)',
+      },
+    });
+  }, 300_000);
+});
+
+const SIGN_IN_REFUSED = 'generated logins and passwords are wrong (401); the document names no credentials';
+
+/**
+ * A GitLab target. Schemathesis takes the first security alternative it has credentials for,
+ * so API operations use the token, and the pages that take only a session (home, sign-out) the
+ * session with its CSRF token. The application settings change whether self-managed relays
+ * (seed 001), so they run after the rest; the control API's group operations use a demo group.
+ */
+function gitlab(app: Started, pat: string, browser: BrowserSession): Omit<Target, 'unreachable'> {
+  return {
+    document: 'gitlab.yaml',
+    app,
+    auth: {
+      bearerPat: { bearer: pat },
+      privateTokenHeader: { api_key: pat },
+      privateTokenQuery: { api_key: pat },
+      sessionCookie: { api_key: browser.session },
+      csrfToken: { api_key: browser.csrfToken },
+    },
+    writes: `^${PATH.GITLAB_APPLICATION_SETTINGS}$`,
+    controlParameters: { 'path.path': 'duo-group' },
+  };
+}
+
+interface BrowserSession {
+  /** The `_gitlab_session` cookie's value. */
+  session: string;
+  /** The page's `<meta name="csrf-token">`. */
+  csrfToken: string;
+}
+
+/** Signs in as a browser does: the session cookie, then the CSRF token from the signed-in page. */
+async function signIn(app: Started, user: { username: string; password: string }): Promise<BrowserSession> {
+  const res = await fetch(`${app.url}${PATH.GITLAB_SIGN_IN}`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ 'user[login]': user.username, 'user[password]': user.password }).toString(),
+  });
+  expect(res.status).toBe(302);
+  const cookie = res.headers.getSetCookie().find((c) => c.startsWith(`${SESSION_COOKIE}=`));
+  if (!cookie) throw new Error(`sign-in set no ${SESSION_COOKIE} cookie`);
+  const session = cookie.slice(SESSION_COOKIE.length + 1).split(';')[0]!;
+  const page = await (await fetch(`${app.url}/`, { headers: { cookie: `${SESSION_COOKIE}=${session}` } })).text();
+  const csrfToken = /<meta\s+name="csrf-token"\s+content="([^"]+)"/.exec(page)?.[1];
+  if (!csrfToken) throw new Error('the signed-in page has no <meta name="csrf-token">');
+  return { session, csrfToken };
+}
