@@ -2,6 +2,7 @@ import { jest } from '@jest/globals';
 import type { Role } from '../../contracts/src/index.js';
 import { ScenarioRun } from './context.js';
 import { ExchangeRecorder } from './recording/recorder.js';
+import { condition, need, type ConditionEnv, type Need } from './condition.js';
 import { CheckFailure, CheckSkipped } from './signals.js';
 import { freePort } from './stack/ports.js';
 import { clauseIds, testProfile } from './test/helpers.js';
@@ -36,7 +37,6 @@ describe('check execution', () => {
     expect(run.checks[0]).toMatchObject({ id: 'ok', status: 'PASSED', severity: 'MUST' });
     expect(run.checks[0]!.clauses[0]).toMatchObject({ id: CLAUSE });
     expect(run.checks[0]!.clauses[0]!.text.length).toBeGreaterThan(0);
-    expect(run.passed('ok')).toBe(true);
   });
 
   it('turns a CheckFailure into FAILED in a MUST check and WARNING in a SHOULD check', async () => {
@@ -48,8 +48,6 @@ describe('check execution', () => {
       ['should', 'WARNING'],
     ]);
     expect(run.checks[0]!.failure).toEqual({ message: 'bad status', expected: { status: 200 }, actual: { status: 401 } });
-    expect(run.passed('must')).toBe(false);
-    expect(run.passed('should')).toBe(true);
   });
 
   it('ends as SKIPPED with the reason given to scope.skip or CheckSkipped', async () => {
@@ -64,22 +62,82 @@ describe('check execution', () => {
     ]);
   });
 
-  it('BLOCKS a check whose dependency failed or never ran, and makes it not applicable when the dependency did not apply', async () => {
+  it('BLOCKS the checks whose need could not be obtained, naming it; obtains a need once; SKIPS them when it does not apply', async () => {
     const { run } = newRun();
-    await run.check(spec('first'), async () => Promise.reject(failure('nope')));
-    await run.check(spec('warned', { severity: 'SHOULD' }), async () => Promise.reject(failure('meh')));
-    const body = jest.fn(async () => 'ran');
-    await run.check(spec('after-failed', { dependsOn: ['first'] }), body);
-    await run.check(spec('after-missing', { dependsOn: ['never-ran'] }), body);
-    await run.check(spec('after-skipped', { dependsOn: ['after-failed'] }), body);
-    expect(body).not.toHaveBeenCalled();
-    await expect(run.check(spec('after-warned', { dependsOn: ['warned'] }), body)).resolves.toBe('ran');
-    expect(run.checks.slice(2).map((c) => [c.id, c.status, c.skipReason])).toEqual([
-      ['after-failed', 'BLOCKED', 'depends on first, which FAILED'],
-      ['after-missing', 'BLOCKED', 'depends on never-ran, which did not run'],
-      ['after-skipped', 'BLOCKED', 'depends on after-failed, which BLOCKED'],
-      ['after-warned', 'PASSED', undefined],
+    let obtained = 0;
+    const token = need('a token from the issuer', async () => {
+      obtained++;
+      throw failure('POST /tokens answered 500');
+    });
+    const pat = need('the api PAT', async (env) => env.notApplicable('the profile gives no api PAT'));
+    const uses = (n: Need<unknown>) => condition({ name: 'EnsureSomething', title: 'uses a need', needs: { n }, evaluate: jest.fn(async () => undefined) });
+    const first = uses(token);
+    await run.must('first', first, [CLAUSE]);
+    await run.should('second', uses(token), [CLAUSE]);
+    await run.must('third', uses(pat), [CLAUSE]);
+    expect(first.evaluate).not.toHaveBeenCalled();
+    expect(obtained).toBe(1);
+    expect(run.checks.map((c) => [c.id, c.status, c.prerequisite, c.skipReason])).toEqual([
+      ['first', 'BLOCKED', 'a token from the issuer', 'needs a token from the issuer, which could not be obtained: POST /tokens answered 500'],
+      ['second', 'BLOCKED', 'a token from the issuer', 'needs a token from the issuer, which could not be obtained: POST /tokens answered 500'],
+      ['third', 'SKIPPED', undefined, 'needs the api PAT: the profile gives no api PAT'],
     ]);
+    expect(run.checks[0]!.condition).toBe('EnsureSomething');
+  });
+
+  it('gives a condition its needs, records MUST/SHOULD from the call site and resolves with what it yields', async () => {
+    const { run } = newRun();
+    const n = need('a number', async () => 20);
+    const doubled = condition({ name: 'EnsureDoubled', title: 'doubles', needs: { n }, evaluate: async ({ n: value }: { n: number }) => value * 2 });
+    const refusing = condition({ name: 'EnsureRefused', title: 'refuses', needs: {}, evaluate: async () => Promise.reject(failure('was accepted')) });
+    await expect(run.must('doubles', doubled, [CLAUSE], { title: 'a title of the call site' })).resolves.toBe(40);
+    await run.should('refuses-as-should', refusing, [CLAUSE]);
+    await run.must('refuses-as-must', refusing, [CLAUSE]);
+    expect(run.checks.map((c) => [c.id, c.title, c.severity, c.status])).toEqual([
+      ['doubles', 'a title of the call site', 'MUST', 'PASSED'],
+      ['refuses-as-should', 'refuses', 'SHOULD', 'WARNING'],
+      ['refuses-as-must', 'refuses', 'MUST', 'FAILED'],
+    ]);
+  });
+
+  it('runs the undos a condition registered, latest first, pass or fail; an undo that fails fails the check', async () => {
+    const { run } = newRun();
+    const order: string[] = [];
+    const changes = (outcome: 'pass' | 'fail', undoFails = false) =>
+      condition({
+        name: 'EnsureRestored',
+        title: 'changes the system',
+        needs: {},
+        async evaluate(_input, env: ConditionEnv) {
+          env.restore('the flag', async () => void order.push(`${outcome}: flag back`));
+          env.restore('the key', async () => {
+            order.push(`${outcome}: key back`);
+            if (undoFails) throw new Error('DELETE /keys answered 500');
+          });
+          if (outcome === 'fail') throw failure('refused');
+        },
+      });
+    await run.must('passes', changes('pass'), [CLAUSE]);
+    await run.must('fails', changes('fail'), [CLAUSE]);
+    await run.should('undo-fails', changes('pass', true), [CLAUSE]);
+    expect(order).toEqual(['pass: key back', 'pass: flag back', 'fail: key back', 'fail: flag back', 'pass: key back', 'pass: flag back']);
+    expect(run.checks.map((c) => [c.id, c.status])).toEqual([
+      ['passes', 'PASSED'],
+      ['fails', 'FAILED'],
+      ['undo-fails', 'FAILED'],
+    ]);
+    expect(run.checks[2]!.failure!.message).toMatch(/could not restore what it changed: the key \(DELETE \/keys answered 500\)/);
+  });
+
+  it('passes over, unrecorded, the checks not selected with --check', async () => {
+    const seen: CheckResult[] = [];
+    const recorder = new ExchangeRecorder();
+    const run = new ScenarioRun({ scenarioId: 's', targets: new Map(), profile: testProfile(), recorder, onlyChecks: new Set(['wanted']), onCheck: (r) => seen.push(r) });
+    const body = jest.fn(async () => undefined);
+    await run.check(spec('unwanted'), body);
+    await run.check(spec('wanted'), body);
+    expect(body).toHaveBeenCalledTimes(1);
+    expect(run.checks.map((c) => c.id)).toEqual(['wanted']);
   });
 
   it('FAILS with "no response from <role> (<METHOD url>): <cause>" on a transport error and records the exchange', async () => {
@@ -111,7 +169,7 @@ describe('check execution', () => {
     expect(run.checks[1]!.failure!.message).toContain('cites no clause');
   });
 
-  it('FAILS a duplicate check id and keeps the first result for passed()', async () => {
+  it('FAILS a duplicate check id without running it', async () => {
     const { run } = newRun();
     await run.check(spec('same'), async () => undefined);
     const body = jest.fn(async () => undefined);
@@ -119,7 +177,7 @@ describe('check execution', () => {
     expect(body).not.toHaveBeenCalled();
     expect(run.checks[1]).toMatchObject({ id: 'same', status: 'FAILED' });
     expect(run.checks[1]!.failure!.message).toContain("duplicate check id 'same'");
-    expect(run.passed('same')).toBe(true);
+    expect(run.checks[0]).toMatchObject({ id: 'same', status: 'PASSED' });
   });
 
   it('FAILS with "check threw: ..." when the body throws anything else, whatever the severity', async () => {

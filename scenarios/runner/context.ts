@@ -58,7 +58,7 @@ export class ScenarioRun implements ScenarioContext {
   readonly scenarioId: string;
   readonly checks: CheckResult[] = [];
   readonly exchanges: RecordedExchange[] = [];
-  /** Status each check id ended with before any expectation turned it (dependsOn and passed() use it). */
+  /** Status each check id ended with before any expectation turned it (duplicate ids are refused by it). */
   private readonly original = new Map<string, CheckStatus>();
   private queue: Promise<void> = Promise.resolve();
   private open = true;
@@ -170,11 +170,6 @@ export class ScenarioRun implements ScenarioContext {
     return outcome;
   }
 
-  passed(checkId: string): boolean {
-    const status = this.original.get(checkId);
-    return status === 'PASSED' || status === 'WARNING';
-  }
-
   check<T>(spec: CheckSpec, body: (scope: CheckScope) => Promise<T>, conditionName?: string): Promise<T | undefined> {
     if (this.options.onlyChecks && !this.options.onlyChecks.has(spec.id)) return Promise.resolve(undefined);
     const outer = this.options.recorder.currentCheck();
@@ -225,7 +220,7 @@ export class ScenarioRun implements ScenarioContext {
     return result && verdict.status === 'PASSED' ? value : undefined;
   }
 
-  /** Reasons not to run the body at all: duplicate id, bad clause ids or severity, unmet dependencies. */
+  /** Reasons not to run the body at all: duplicate id, bad clause ids or severity. */
   private precondition(spec: CheckSpec): { refused?: Verdict; clauses: ClauseRef[] } {
     const clauses: ClauseRef[] = [];
     const unknown: string[] = [];
@@ -249,14 +244,6 @@ export class ScenarioRun implements ScenarioContext {
     }
     if (!clauses.length) {
       return fail('the check cites no clause: every check names the clause it verifies (contracts/clauses.yaml)');
-    }
-    for (const dep of spec.dependsOn ?? []) {
-      if (!this.passed(dep)) {
-        const status = this.original.get(dep);
-        // A prerequisite that does not apply makes this one not applicable too; one that failed blocks it.
-        if (status === 'SKIPPED') return { refused: { status: 'SKIPPED', skipReason: `depends on ${dep}, which does not apply here` }, clauses };
-        return { refused: { status: 'BLOCKED', skipReason: `depends on ${dep}, which ${status ?? 'did not run'}`, prerequisite: dep }, clauses };
-      }
     }
     return { clauses };
   }

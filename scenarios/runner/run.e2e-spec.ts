@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { convert } from 'xmlbuilder2';
 import { UsageError } from './errors.js';
-import { runConformance, type RunConformanceOptions } from './run.js';
+import { checkPortsPlan, runConformance, type RunConformanceOptions } from './run.js';
 import { CheckFailure } from './signals.js';
 import { clauseIds, isAlive, Sink, startServer, tempDir, testProfile, tinyAppSpec, type TestServer } from './test/helpers.js';
 import { wellFormednessProblems } from './test/xml-wellformed.js';
@@ -201,5 +201,49 @@ describe('runConformance', () => {
   it('rejects an unknown scenario id with a usage error listing the known ones', async () => {
     await expect(runConformance(options({ selected: ['fake-gatewya'] }))).rejects.toThrow(UsageError);
     await expect(runConformance(options({ selected: ['fake-gatewya'] }))).rejects.toThrow(/unknown scenario 'fake-gatewya'; known scenarios: fake-gateway/);
+  });
+
+  it('ends the run with one clear error when a target stops answering, and runs no later scenario', async () => {
+    // Accepts connections, never answers: every request times out.
+    const silent = await startServer(() => undefined);
+    try {
+      const manyChecks: ScenarioDefinition = {
+        ...gatewaySuite,
+        id: 'many-checks',
+        async run(ctx) {
+          for (let i = 0; i < 10; i++) {
+            await ctx.check({ id: `check-${i}`, title: 'asks the gateway', severity: 'MUST', clauses: [CLAUSE] }, async () => {
+              await ctx.http('ide', 'ai-gateway').request({ method: 'GET', path: '/monitoring/ready' });
+            });
+          }
+        },
+      };
+      const profile = testProfile({ roles: { 'ai-gateway': { url: silent.url } }, options: { timeout_ms: 200 } });
+      const output = new Sink();
+      const result = await runConformance(options({ scenarios: [manyChecks, { ...gatewaySuite, id: 'after' }], profile, output }));
+      expect(result.exitCode).toBe(1);
+      expect(result.scenarios[0]!.checks.length).toBeLessThanOrEqual(4);
+      expect(result.scenarios.map((s) => [s.id, s.status])).toEqual([
+        ['many-checks', 'INTERRUPTED'],
+        ['after', 'INTERRUPTED'],
+      ]);
+      expect(result.scenarios[0]!.error).toMatch(/^interrupted by ai-gateway stopped answering \(3 requests in a row got no response; last: GET .* timed out after 200 ms\)/);
+      // Said once when it happens, once on the scenario it ended; not once per remaining check.
+      expect(output.text.match(/stopped answering/g)).toHaveLength(2);
+      expect(output.text).not.toMatch(/check-[4-9]/);
+    } finally {
+      await silent.close();
+    }
+  }, 30_000);
+
+  it('refuses --ports auto with an external gateway unless the issuer it trusts has a pinned port', async () => {
+    const external = { 'ai-gateway': { url: gateway.url } };
+    const needsIssuer: ScenarioDefinition = { ...gatewaySuite, roles: ['ai-gateway', 'gitlab-saas'] };
+    await expect(runConformance(options({ scenarios: [needsIssuer], profile: testProfile({ roles: external }) }))).rejects.toThrow(
+      /--ports auto would start the embedded gitlab-saas on a random port, but the external ai-gateway .* must already know gitlab-saas's URL .*port: 3001/,
+    );
+    // Pinned: accepted (the run starts the issuer on that port; here no scenario needs it started).
+    expect(() => checkPortsPlan(testProfile({ roles: { ...external, 'gitlab-saas': { port: 3101 } } }), ['gitlab-saas'], 'auto')).not.toThrow();
+    expect(() => checkPortsPlan(testProfile({ roles: external }), ['gitlab-saas'], 'default')).not.toThrow();
   });
 });

@@ -229,8 +229,6 @@ export interface CheckSpec {
   severity: Severity;
   /** Clause ids of contracts/clauses.yaml. */
   clauses: string[];
-  /** Checks that must have PASSED (or WARNING) first; otherwise this one is SKIPPED. */
-  dependsOn?: string[];
 }
 
 /** Given to a check's body. Throwing CheckFailure (see checks/expect.ts) fails it. */
@@ -245,10 +243,11 @@ export interface ScenarioContext {
   credentials(role: Role): GitlabCredentials;
   /** An HTTP client from a participant to a role; every exchange is recorded. */
   http(from: Participant, to: Role): HttpClient;
-  /** Runs one check; resolves with the body's value when it PASSED or WARNED, else undefined. */
+  /**
+   * Runs one check written as a closure (the runner's own primitive; suites call conditions with
+   * must/should instead). Resolves with the body's value when it PASSED or WARNED, else undefined.
+   */
   check<T>(spec: CheckSpec, body: (scope: CheckScope) => Promise<T>): Promise<T | undefined>;
-  /** Whether a check ran and PASSED or WARNED. */
-  passed(checkId: string): boolean;
   /** Evaluates a condition as a MUST check: a failure is FAILED. Resolves with what it yields when it passed. */
   must<Out>(id: string, condition: Condition<any, Out>, clauses: string[], options?: CallOptions): Promise<Out | undefined>;
   /** Evaluates a condition as a SHOULD check: a failure is WARNING. */
