@@ -12,6 +12,8 @@
 import {
   AUDIENCE,
   AUTHENTICATION_TYPE_OIDC,
+  CI_JOB_ID_TOKEN_CLAIMS,
+  CI_JOB_ID_TOKEN_LIFETIME_SECONDS,
   GATEWAY_AUTH_ERROR,
   GATEWAY_CODE_COMPLETIONS_FORBIDDEN,
   HEADER,
@@ -336,33 +338,16 @@ export const RejectsTokenOfAnotherTrustedIssuer = condition({
 
 // --- Token variants by claims (minted by the issuer's own published key) -----------------
 
-/** A CI job's ID token (GitLab ID tokens: docs/ci/secrets/id_token_authentication): its aud is the job author's choice. */
+/** A CI job's ID token of the same issuer (contracts CI_JOB_ID_TOKEN_CLAIMS): its aud is the job author's choice. */
 export function ciJobIdTokenClaims(audience: string): MintChange {
   const now = NOW();
   return {
     claims: {
+      ...CI_JOB_ID_TOKEN_CLAIMS,
       aud: audience,
-      sub: 'project_path:duo-group/app:ref_type:branch:ref:main',
-      namespace_id: '72',
-      namespace_path: 'duo-group',
-      project_id: '20',
-      project_path: 'duo-group/app',
-      user_id: '2',
-      user_login: 'saas-developer',
-      pipeline_id: '574',
-      pipeline_source: 'push',
-      job_id: '302',
-      ref: 'main',
-      ref_type: 'branch',
-      ref_path: 'refs/heads/main',
-      ref_protected: 'true',
-      runner_id: 1,
-      runner_environment: 'gitlab-hosted',
-      sha: '714a629c0b401fdce83e847fc9589983fc6f46bc',
-      project_visibility: 'private',
       iat: now,
       nbf: now - 5,
-      exp: now + 300,
+      exp: now + CI_JOB_ID_TOKEN_LIFETIME_SECONDS,
       // No AI token claims: a CI token has none of them.
       scopes: null,
       gitlab_realm: null,

@@ -26,6 +26,17 @@ export function refetchBoundMs(env: NeedEnv): number {
   return ((env.target('ai-gateway').jwksRefetchCooldownSeconds ?? 30) + TIMING_SLACK_SECONDS) * 1000;
 }
 
+/** Keystrokes with `token` until one is completed, within the gateway's documented bound; fails naming `what` otherwise. */
+async function expectAcceptedWithinBound(env: NeedEnv, token: Held, label: string, what: string): Promise<void> {
+  const bound = refetchBoundMs(env);
+  const { accepted, answers, last } = await keystrokeUntilAccepted(env, token, bound, label);
+  expectThat(accepted, `${what} within ${bound / 1000} s (the gateway's cooldown from the profile + ${TIMING_SLACK_SECONDS} s)`, {
+    expected: { status: 200, within: `${bound / 1000} s` },
+    actual: { answers, last: { status: last.status, body: shownBody(last) } },
+    res: last,
+  });
+}
+
 /** Sends the keystroke until it is completed or the bound passes; every answer is kept for the report. */
 async function keystrokeUntilAccepted(env: NeedEnv, token: Held, boundMs: number, label: string): Promise<{ accepted: boolean; answers: Array<{ afterMs: number; status: number }>; last: HttpResponse }> {
   const started = Date.now();
@@ -78,13 +89,7 @@ export const AcceptsANewKeyWithinTheCooldown = (issuer: GitlabRole) =>
     needs: { control: controlOf(issuer), token: aiTokenOf(issuer) },
     async evaluate({ control, token }, env) {
       const { kid, token: fresh } = await tokenOfANewKey(env, control, { token: token.token, claims: token.decoded.claims });
-      const bound = refetchBoundMs(env);
-      const { accepted, answers, last } = await keystrokeUntilAccepted(env, fresh, bound, 'keystroke with a token of the new key');
-      expectThat(accepted, `a token signed with the newly published key ${kid} was not accepted within ${bound / 1000} s (the gateway's cooldown from the profile + ${TIMING_SLACK_SECONDS} s)`, {
-        expected: { status: 200, within: `${bound / 1000} s` },
-        actual: { answers, last: { status: last.status, body: shownBody(last) } },
-        res: last,
-      });
+      await expectAcceptedWithinBound(env, fresh, 'keystroke with a token of the new key', `a token signed with the newly published key ${kid} was not accepted`);
     },
   });
 
@@ -212,13 +217,7 @@ export const RecoversWhenTheIssuerComesBack = (issuer: GitlabRole) =>
       const down = await keystroke(env, gatewayHeaders(t.token, t.claims), 'first keystroke, issuer down');
       expectThat(down.status < 500, `the gateway answered ${down.status} while the issuer was down`, { expected: { status: '401, never 5xx' }, actual: { status: down.status, body: shownBody(down) }, res: down });
       for (const control of await everyTrustedIssuer(env)) await control.call('PUT', '/-/harness/oidc', { available: true });
-      const bound = refetchBoundMs(env);
-      const { accepted, answers, last } = await keystrokeUntilAccepted(env, t, bound, 'keystroke, issuer back');
-      expectThat(accepted, `keystrokes were not completed within ${bound / 1000} s after the issuer came back`, {
-        expected: { status: 200, within: `${bound / 1000} s` },
-        actual: { answers, last: { status: last.status, body: shownBody(last) } },
-        res: last,
-      });
+      await expectAcceptedWithinBound(env, t, 'keystroke, issuer back', 'keystrokes were not completed after the issuer came back');
     },
   });
 

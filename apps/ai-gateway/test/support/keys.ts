@@ -1,7 +1,7 @@
 import { generateKeyPair, randomUUID, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import { SignJWT, type JWK } from 'jose';
-import { AUDIENCE, UNIT_PRIMITIVE } from '../../../../contracts/src/index.js';
+import { AUDIENCE, CI_JOB_ID_TOKEN_CLAIMS, CI_JOB_ID_TOKEN_SUB, UNIT_PRIMITIVE } from '../../../../contracts/src/index.js';
 
 /** A signing key of a test issuer: the private half signs, the public JWK is published. */
 export interface TestKey {
@@ -48,33 +48,11 @@ export function legacyTokenClaims(issuer: string, overrides: Record<string, unkn
 }
 
 /** `sub` of the CI job ID token below, bound (as any GitLab-issued `sub`) to X-Gitlab-Instance-Id. */
-export const CI_JOB_SUB = 'project_path:group/project:ref_type:branch:ref:main';
+export const CI_JOB_SUB = CI_JOB_ID_TOKEN_SUB;
 
-/**
- * Claims of a GitLab CI job's ID token (`id_tokens:` in .gitlab-ci.yml): signed by the same
- * instance key, with an `aud` the job's author chooses, and no `scopes`.
- */
+/** Claims of a GitLab CI job's ID token (contracts CI_JOB_ID_TOKEN_CLAIMS) with an `aud` the job's author chooses. */
 export function ciJobTokenClaims(issuer: string, aud: string, clockMs: number = Date.now()): Record<string, unknown> {
-  return {
-    ...registeredClaims(issuer, aud, clockMs),
-    sub: CI_JOB_SUB,
-    namespace_id: '72',
-    namespace_path: 'group',
-    project_id: '20',
-    project_path: 'group/project',
-    user_id: '5',
-    user_login: 'developer',
-    user_email: 'developer@example.com',
-    pipeline_id: '574',
-    pipeline_source: 'push',
-    job_id: '302',
-    ref: 'main',
-    ref_type: 'branch',
-    ref_path: 'refs/heads/main',
-    ref_protected: 'true',
-    runner_id: 1,
-    runner_environment: 'gitlab-hosted',
-  };
+  return { ...registeredClaims(issuer, aud, clockMs), ...CI_JOB_ID_TOKEN_CLAIMS };
 }
 
 export interface SignOptions {
