@@ -28,7 +28,7 @@ afterAll(async () => {
 });
 
 async function migrate(defects: GatewayDefect[]): Promise<RunResult> {
-  const gateway = await startDoubleGateway({ issuer: saas.url, defects, controlToken: CONTROL_TOKEN });
+  const gateway = await startDoubleGateway({ issuer: saas.url, modelUrl: model.url, defects, controlToken: CONTROL_TOKEN });
   const embedded = readEmbeddedProfile();
   const credentials = (role: 'gitlab-saas' | 'gitlab-sm') => embedded.roles![role]!.credentials!;
   try {
@@ -40,7 +40,7 @@ async function migrate(defects: GatewayDefect[]): Promise<RunResult> {
           'gitlab-saas': { url: saas.url, control_token: CONTROL_TOKEN, credentials: credentials('gitlab-saas') },
           'gitlab-sm': { url: sm.url, control_token: CONTROL_TOKEN, credentials: credentials('gitlab-sm') },
           'ai-gateway': { url: gateway.url, control_token: CONTROL_TOKEN },
-          'fake-model': { url: model.url },
+          'fake-model': { url: model.url, control_token: CONTROL_TOKEN },
         },
       }),
       reportsDir: tempDir('audience'),
@@ -58,7 +58,8 @@ const statusOf = (result: RunResult) => Object.fromEntries(result.scenarios[0]!.
 
 it('passes a correct gateway through all four phases', async () => {
   const result = await migrate([]);
-  expect(result.summary).toMatchObject({ failed: 0, warnings: 0, skipped: 0, blocked: 0, passed: 10 });
+  expect(result.summary).toMatchObject({ failed: 0, warnings: 0, skipped: 0, blocked: 0, passed: 11 });
+  expect(statusOf(result)).toMatchObject({ 'follows-the-sequence-diagram': 'PASSED' });
   expect(result.exitCode).toBe(0);
 }, 60_000);
 

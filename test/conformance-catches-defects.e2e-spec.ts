@@ -26,12 +26,13 @@ afterAll(async () => {
 
 /** Runs custom-endpoint-jwt against a double with the given defects; every other role is the shared emulator. */
 async function certify(defects: GatewayDefect[]): Promise<{ result: RunResult; console: string }> {
-  const gateway = await startDoubleGateway({ issuer: saas.url, defects });
+  const gateway = await startDoubleGateway({ issuer: saas.url, modelUrl: model.url, defects });
   const embedded = readEmbeddedProfile();
   const profile = mergeProfiles(embedded, {
     roles: {
       'gitlab-saas': { url: saas.url, control_token: CONTROL_TOKEN, credentials: embedded.roles!['gitlab-saas']!.credentials! },
-      'fake-model': { url: model.url },
+      // Its request log shows the gateway's model call (diagram step 10).
+      'fake-model': { url: model.url, control_token: CONTROL_TOKEN },
       // The double re-fetches for an unknown kid at most every 10 s: its documented cooldown.
       'ai-gateway': { url: gateway.url, jwks_refetch_cooldown_seconds: 10 },
     },
@@ -55,12 +56,15 @@ async function certify(defects: GatewayDefect[]): Promise<{ result: RunResult; c
 }
 
 const failedIds = (result: RunResult) => result.scenarios.flatMap((s) => s.checks).filter((c) => c.status === 'FAILED').map((c) => c.id);
+const checkOf = (result: RunResult, id: string) => result.scenarios[0]!.checks.find((c) => c.id === id)!;
 
 it('certifies the correct double: the suite is not tied to our own gateway', async () => {
   const { result } = await certify([]);
   expect(failedIds(result)).toEqual([]);
   expect(result.summary).toMatchObject({ failed: 0, blocked: 0 });
   expect(result.exitCode).toBe(0);
+  // The replayed flow, the double's model call included, was judged against the diagram.
+  expect(checkOf(result, 'follows-the-sequence-diagram').status).toBe('PASSED');
 }, 60_000);
 
 const CAUGHT_BY: Array<[GatewayDefect, string[]]> = [
@@ -89,6 +93,19 @@ it.each(CAUGHT_BY)('catches a gateway with the defect %s', async (defect, checks
     expect(check.failure?.actual).toBeDefined();
     expect(check.clauses.length).toBeGreaterThan(0);
   }
+}, 60_000);
+
+it('catches a gateway that answers completions without asking the model, and nothing else', async () => {
+  const { result } = await certify(['answers-without-the-model']);
+  expect(result.exitCode).toBe(1);
+  // Its canned answer is schema-valid: only the sequence diagram shows the missing model call.
+  expect(failedIds(result)).toEqual(['follows-the-sequence-diagram']);
+  const check = checkOf(result, 'follows-the-sequence-diagram');
+  expect(check.severity).toBe('MUST');
+  // The replay ended after the keystroke; with a warm key cache the next request may also be a key fetch (steps 6-7).
+  expect(check.failure?.message).toMatch(/the replay ended where the diagram still has .*step 10 \(GW->>M: completion request\).* \(a missing request\)/);
+  expect(check.failure?.expected).toMatchObject({ diagram: 'custom-endpoint-jwt.mmd', next: expect.arrayContaining(['step 10 (GW->>M: completion request)']) });
+  expect(check.failure?.actual).toMatchObject({ observed: null });
 }, 60_000);
 
 it('tells the user which check failed, under which clause, and what came back', async () => {

@@ -1,10 +1,11 @@
 /**
  * The independent gateway doubles of test/doubles/ behave as the gateway contract says, with
  * a real token from the SaaS emulator: (a) jose-remote and (b) kid-blind accept it with the
- * headers bound to its claims and refuse what a correct gateway refuses; (c) refuse-all
- * refuses everything. The conformance suite is certified against them elsewhere; this pins
+ * headers bound to its claims, complete it through the fake model (carrying the caller's W3C
+ * trace) and refuse what a correct gateway refuses; (c) refuse-all refuses everything. The conformance suite is certified against them elsewhere; this pins
  * the doubles themselves, so a suite failure against them points at the suite.
  */
+import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import {
   AUTHENTICATION_TYPE_OIDC,
@@ -13,10 +14,12 @@ import {
   HEADER,
   PATH,
   SCHEMA,
+  TRACE_HEADER,
   boundHeaderValues,
   headerBindingsFor,
   headerMismatchError,
   validateAgainst,
+  type LoggedRequest,
 } from '../contracts/src/index.js';
 import { ForeignKey, decodeJwt, withCorruptedSignature } from '../scenarios/checks/jwt.js';
 import { startJoseRemoteGateway } from './doubles/jose-remote-gateway.js';
@@ -30,12 +33,15 @@ const DEMO_PAT = 'glpat-saas-dev-ai-features';
 const FORBIDDEN = { error: GATEWAY_AUTH_ERROR.FORBIDDEN };
 
 let saas: Started;
+/** The fake model behind the correct doubles; its request log shows their calls. */
+let model: Started;
 /** A token the SaaS emulator issued to the demo PAT, and its claims. */
 let token: string;
 let claims: Record<string, unknown>;
 
 beforeAll(async () => {
   saas = await emulators.saas({ HARNESS_CONTROL_TOKEN: CONTROL_TOKEN });
+  model = await emulators.model({ HARNESS_CONTROL_TOKEN: CONTROL_TOKEN });
   const res = await fetch(`${saas.url}${PATH.GITLAB_CODE_SUGGESTIONS_TOKENS}`, { method: 'POST', headers: { authorization: `Bearer ${DEMO_PAT}` } });
   expect(res.status).toBe(201);
   token = ((await res.json()) as { access_token: string }).access_token;
@@ -43,6 +49,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   await saas?.stop();
+  await model?.stop();
 });
 
 /** A token the SaaS emulator signs with its own published key, with the claims and header changed. */
@@ -83,14 +90,27 @@ async function keystroke(gateway: LoopbackServer, headers: Record<string, string
   });
 }
 
+/** What an emulator logged since `since` (ISO 8601), read through its harness control API. */
+async function loggedSince(emulator: Started, since: string): Promise<LoggedRequest[]> {
+  const res = await fetch(`${emulator.url}${PATH.HARNESS_CONTROL_PREFIX}/requests?since=${encodeURIComponent(since)}`, { headers: { [HEADER.HARNESS_CONTROL]: CONTROL_TOKEN } });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { requests: LoggedRequest[] }).requests;
+}
+
+/** A fresh W3C trace: the `traceparent` a caller sends, and its trace id. */
+function newTrace(): { traceId: string; traceparent: string } {
+  const traceId = randomBytes(16).toString('hex');
+  return { traceId, traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` };
+}
+
 const getJson = async (gateway: LoopbackServer, path: string) => {
   const res = await fetch(`${gateway.url}${path}`);
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 };
 
 describe.each([
-  ['jose-remote', (issuer: string) => startJoseRemoteGateway({ issuers: [issuer] })],
-  ['kid-blind', (issuer: string) => startKidBlindGateway({ issuers: [issuer] })],
+  ['jose-remote', (issuer: string, modelUrl = model.url) => startJoseRemoteGateway({ issuers: [issuer], modelUrl })],
+  ['kid-blind', (issuer: string, modelUrl = model.url) => startKidBlindGateway({ issuers: [issuer], modelUrl })],
 ])('the %s gateway double', (_name, start) => {
   let gateway: LoopbackServer;
   beforeAll(async () => {
@@ -111,6 +131,44 @@ describe.each([
     const res = await keystroke(gateway, headersFor(token, claims), path);
     expect(res.status).toBe(200);
     expect(validateAgainst(SCHEMA.COMPLETIONS_RESPONSE, res.json)).toEqual({ valid: true });
+  });
+
+  it("asks the model for the completion, within the caller's W3C trace", async () => {
+    const { traceId, traceparent } = newTrace();
+    const since = new Date().toISOString();
+    const res = await keystroke(gateway, { ...headersFor(token, claims), [TRACE_HEADER.TRACEPARENT]: traceparent });
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ model: { engine: 'fake-model' } });
+    const calls = (await loggedSince(model, since)).filter((r) => r.path === PATH.MODEL_COMPLETIONS);
+    // `from` is the sender our tracestate member names (ai-auth-harness=ai-gateway).
+    expect(calls).toEqual([expect.objectContaining({ method: 'POST', status: 200, traceId, from: 'ai-gateway' })]);
+  });
+
+  it("fetches the issuer's keys within the trace of the keystroke that needed them", async () => {
+    const cold = await start(saas.url);
+    try {
+      const { traceId, traceparent } = newTrace();
+      const since = new Date().toISOString();
+      expect((await keystroke(cold, { ...headersFor(token, claims), [TRACE_HEADER.TRACEPARENT]: traceparent })).status).toBe(200);
+      const fetched = (await loggedSince(saas, since)).filter((r) => r.traceId === traceId).map((r) => ({ path: r.path, from: r.from }));
+      expect(fetched).toEqual([
+        { path: PATH.OPENID_CONFIGURATION, from: 'ai-gateway' },
+        { path: PATH.JWKS, from: 'ai-gateway' },
+      ]);
+    } finally {
+      await cold.close();
+    }
+  });
+
+  it('answers 502 with a detail when the model is unreachable', async () => {
+    const modelless = await start(saas.url, 'http://127.0.0.1:9');
+    try {
+      const res = await keystroke(modelless, headersFor(token, claims));
+      expect(res.status).toBe(502);
+      expect(validateAgainst(SCHEMA.GATEWAY_DETAIL_ERROR, res.json)).toEqual({ valid: true });
+    } finally {
+      await modelless.close();
+    }
   });
 
   it('refuses the token with one signature bit flipped, without echoing it', async () => {
@@ -173,7 +231,7 @@ describe.each([
 describe('the kid-blind double ignores kid', () => {
   let gateway: LoopbackServer;
   beforeAll(async () => {
-    gateway = await startKidBlindGateway({ issuers: [saas.url] });
+    gateway = await startKidBlindGateway({ issuers: [saas.url], modelUrl: model.url });
   });
   afterAll(async () => {
     await gateway?.close();

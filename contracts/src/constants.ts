@@ -50,6 +50,15 @@ export const HEADER = {
   HARNESS_CONTROL: 'X-Harness-Control-Token',
 } as const;
 
+/**
+ * W3C Trace Context (https://www.w3.org/TR/trace-context/): the harness gives every check its own
+ * trace; emulators propagate it to the calls they make and name themselves in our tracestate
+ * member, so the request logs tie each call to its check and its sender.
+ */
+export const TRACE_HEADER = { TRACEPARENT: 'traceparent', TRACESTATE: 'tracestate' } as const;
+/** Our tracestate key (W3C Trace Context §3.3.1.3): `ai-auth-harness=<sender role>`. */
+export const TRACESTATE_KEY = 'ai-auth-harness';
+
 /** The only authentication type the AI gateway accepts. */
 export const AUTHENTICATION_TYPE_OIDC = 'oidc';
 

@@ -5,3 +5,6 @@ export * from './schemas.js';
 export * from './clauses.js';
 export * from './redaction.js';
 export * from './ci-job-id-token.js';
+export * from './sequence-diagram.js';
+export * from './harness-control.js';
+export * from './control-client.js';

@@ -20,6 +20,7 @@ export const SCHEMA = {
   FAKE_MODEL_REQUEST: 'fake-model-request',
   FAKE_MODEL_RESPONSE: 'fake-model-response',
   DEMO_FIXTURE: 'demo-fixture',
+  HARNESS_CONTROL: 'harness-control',
 } as const;
 export type SchemaName = (typeof SCHEMA)[keyof typeof SCHEMA];
 

@@ -156,4 +156,8 @@ export interface LoggedRequest {
   status: number;
   durationMs: number;
   userAgent?: string;
+  /** W3C trace id of the request's `traceparent`: the harness gives each check its own. */
+  traceId?: string;
+  /** Who sent it, as its `tracestate` member `ai-auth-harness=<role>` says (an emulator's outbound call). */
+  from?: string;
 }

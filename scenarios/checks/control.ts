@@ -1,32 +1,22 @@
 /**
- * What checks do through an emulator's harness control API: mint validly signed tokens with
- * chosen claims, publish and withdraw signing keys, flip feature flags, read the traffic a role
- * received. Every change registers its own undo with the check (ConditionEnv.restore), so the
- * system is put back whether the check passes or fails.
+ * What checks do through an emulator's harness control API (the typed client of
+ * contracts/src/control-client.ts): mint validly signed tokens with chosen claims, publish and
+ * withdraw signing keys, flip feature flags, read the traffic a role received. Every change
+ * registers its own undo with the check (ConditionEnv.restore), so the system is put back
+ * whether the check passes or fails.
  */
-import { USER_AGENT, type LoggedRequest } from '../../contracts/src/index.js';
+import { type ControlResource, type FeatureFlagState, type MintedToken, type MintTokenRequest, USER_AGENT, type LoggedRequest } from '../../contracts/src/index.js';
 import type { ConditionEnv } from '../runner/condition.js';
 import type { ControlClient } from '../runner/types.js';
 
-export interface MintedToken {
-  token: string;
-  header: Record<string, unknown>;
-  claims: Record<string, unknown>;
-}
+export type { MintedToken } from '../../contracts/src/index.js';
 
-export interface MintChange {
-  /** Claims replaced or added; null removes one. */
-  claims?: Record<string, unknown>;
-  /** JOSE header parameters replaced or added; null removes one. */
-  header?: Record<string, unknown>;
-  /** Sign with this published key instead of the active one. */
-  kid?: string;
-  username?: string;
-}
+/** Claims and header members replaced or added (null removes one), another published key, another user. */
+export type MintChange = MintTokenRequest;
 
 /** A token signed by the issuer's own published key with chosen claims and header (POST /-/harness/tokens). */
 export function mint(control: ControlClient, change: MintChange = {}): Promise<MintedToken> {
-  return control.call<MintedToken>('POST', '/-/harness/tokens', change);
+  return control.mintToken(change);
 }
 
 /**
@@ -39,25 +29,24 @@ export async function rotateSigningKey(env: ConditionEnv, control: ControlClient
 
 /** rotateSigningKey, also saying which key was active before. */
 export async function rotateSigningKeyFrom(env: ConditionEnv, control: ControlClient): Promise<{ kid: string; previous: string }> {
-  const { active } = await control.call<{ active: string }>('GET', '/-/harness/keys');
-  const { kid } = await control.call<{ kid: string }>('POST', '/-/harness/keys', { activate: true });
+  const { active } = await control.signingKeys();
+  const { kid } = await control.addSigningKey({ activate: true });
   env.restore(`the signing keys of ${control.role} (re-activate ${active}, withdraw ${kid})`, () => withdrawKey(control, kid, active));
   return { kid, previous: active };
 }
 
 /** Re-activates `reactivate` and unpublishes `kid`, if that is not done yet (a check may withdraw a key itself). */
 export async function withdrawKey(control: ControlClient, kid: string, reactivate: string): Promise<void> {
-  const { active, keys } = await control.call<{ active: string; keys: Array<{ kid: string }> }>('GET', '/-/harness/keys');
-  if (active !== reactivate) await control.call('POST', `/-/harness/keys/${encodeURIComponent(reactivate)}/activate`);
-  if (keys.some((k) => k.kid === kid)) await control.call('DELETE', `/-/harness/keys/${encodeURIComponent(kid)}`);
+  const { active, keys } = await control.signingKeys();
+  if (active !== reactivate) await control.activateSigningKey(reactivate);
+  if (keys.some((k) => k.kid === kid)) await control.removeSigningKey(kid);
 }
 
 /** Requests a role received on paths starting with one of the prefixes, not sent by the harness itself. */
 export async function receivedRequests(control: ControlClient, pathPrefixes: readonly string[]): Promise<LoggedRequest[]> {
   const all: LoggedRequest[] = [];
-  for (const prefix of pathPrefixes) {
-    const { requests } = await control.call<{ requests: LoggedRequest[] }>('GET', `/-/harness/requests?path=${encodeURIComponent(prefix)}`);
-    all.push(...requests.filter((r) => !(r.userAgent ?? '').startsWith(`${USER_AGENT.HARNESS}/`)));
+  for (const path of pathPrefixes) {
+    all.push(...(await control.requests({ path })).filter((r) => !(r.userAgent ?? '').startsWith(`${USER_AGENT.HARNESS}/`)));
   }
   return all;
 }
@@ -83,31 +72,27 @@ export async function countRequestsDuring(
   return count;
 }
 
-export interface FlagState {
-  name: string;
-  enabled: boolean;
-  actors: string[];
-}
+export type FlagState = FeatureFlagState;
 
 /** Puts a feature flag back exactly as it was read (boolean gate and actor gates). */
 export async function restoreFlag(control: ControlClient, state: FlagState): Promise<void> {
-  const path = `/-/harness/feature-flags/${state.name}`;
-  if (state.actors.length) await control.call('PUT', path, { enabled: true, actors: state.actors });
-  else await control.call('PUT', path, { enabled: false });
-  if (state.enabled) await control.call('PUT', path, { enabled: true });
+  const flag = control.featureFlag(state.name);
+  if (state.actors.length) await flag.set({ enabled: true, actors: state.actors });
+  else await flag.set({ enabled: false });
+  if (state.enabled) await flag.set({ enabled: true });
 }
 
 /** Changes a feature flag for the rest of the check; the check's restore puts it back as it was. */
 export async function setFlag(env: ConditionEnv, control: ControlClient, name: string, change: { enabled: boolean; actors?: string[] }): Promise<void> {
-  const before = await control.call<FlagState>('GET', `/-/harness/feature-flags/${name}`);
+  const before = await control.featureFlag(name).get();
   env.restore(`feature flag ${name} of ${control.role}`, () => restoreFlag(control, before));
-  await control.call('PUT', `/-/harness/feature-flags/${name}`, change);
+  await control.featureFlag(name).set(change);
 }
 
-/** Reads a control resource, changes it, and registers putting the read value back. */
-export async function changeResource<T>(env: ConditionEnv, control: ControlClient, path: string, change: unknown, restoreBody: (before: T) => unknown): Promise<T> {
-  const before = await control.call<T>('GET', path);
-  env.restore(`${path} of ${control.role}`, () => control.call('PUT', path, restoreBody(before)));
-  await control.call('PUT', path, change);
+/** Reads a control resource (e.g. `control.auth`), changes it, and registers putting the read value back. */
+export async function changeResource<T, C>(env: ConditionEnv, control: ControlClient, resource: ControlResource<T, C>, change: C, restoreBody: (before: T) => C): Promise<T> {
+  const before = await resource.get();
+  env.restore(`${resource.path} of ${control.role}`, () => resource.set(restoreBody(before)));
+  await resource.set(change);
   return before;
 }

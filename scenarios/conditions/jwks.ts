@@ -174,8 +174,8 @@ async function takeIssuersDown(env: ConditionEnv, issuers: readonly ControlClien
     if (!accepted) throw new Error(`the gateway still refuses a valid keystroke (${last.status}) ${refetchBoundMs(env) / 1000} s after the issuer came back`);
   });
   for (const issuer of issuers) {
-    env.restore(`the discovery and JWKS of ${issuer.role}`, () => issuer.call('PUT', '/-/harness/oidc', { available: true }));
-    await issuer.call('PUT', '/-/harness/oidc', { available: false });
+    env.restore(`the discovery and JWKS of ${issuer.role}`, () => issuer.oidc.set({ available: true }));
+    await issuer.oidc.set({ available: false });
   }
 }
 
@@ -186,7 +186,7 @@ async function everyTrustedIssuer(env: ConditionEnv): Promise<ControlClient[]> {
 }
 
 /** Forgets every key the gateway holds (cold cache); the next keystroke must load them again. */
-const coldGateway = (gateway: ControlClient) => gateway.call('POST', '/-/harness/jwks-cache/clear');
+const coldGateway = (gateway: ControlClient) => gateway.clearJwksCache();
 
 const ready = (env: NeedEnv) => env.http('ide', 'ai-gateway').request({ method: 'GET', path: PATH.GATEWAY_READY, label: 'GET /monitoring/ready' });
 
@@ -216,7 +216,7 @@ export const RecoversWhenTheIssuerComesBack = (issuer: GitlabRole) =>
       await coldGateway(gateway);
       const down = await keystroke(env, gatewayHeaders(t.token, t.claims), 'first keystroke, issuer down');
       expectThat(down.status < 500, `the gateway answered ${down.status} while the issuer was down`, { expected: { status: '401, never 5xx' }, actual: { status: down.status, body: shownBody(down) }, res: down });
-      for (const control of await everyTrustedIssuer(env)) await control.call('PUT', '/-/harness/oidc', { available: true });
+      for (const control of await everyTrustedIssuer(env)) await control.oidc.set({ available: true });
       await expectAcceptedWithinBound(env, t, 'keystroke, issuer back', 'keystrokes were not completed after the issuer came back');
     },
   });
@@ -235,7 +235,7 @@ export const ReportsWhetherTokensCanBeVerified = (issuer: GitlabRole) =>
       await coldGateway(gateway);
       const down = await ready(env);
       expectThat(down.status === 503, `readiness said ${down.status} while no key could be loaded`, { expected: { status: 503 }, actual: { status: down.status, body: shownBody(down) }, res: down });
-      for (const control of await everyTrustedIssuer(env)) await control.call('PUT', '/-/harness/oidc', { available: true });
+      for (const control of await everyTrustedIssuer(env)) await control.oidc.set({ available: true });
       const { accepted } = await keystrokeUntilAccepted(env, t, refetchBoundMs(env), 'keystroke, issuer back');
       const back = await ready(env);
       expectThat(accepted && back.status === 200, `readiness said ${back.status} after the issuer came back`, { expected: { status: 200 }, actual: { status: back.status, body: shownBody(back), keystrokeCompleted: accepted }, res: back });

@@ -40,11 +40,6 @@ const GATEWAY_SETTINGS: Record<Phase, { audience: string; legacyAudienceWindow: 
 };
 const gatewayPhaseOf = (phase: Phase): GatewayPhase => (phase === 1 ? 1 : phase === 4 ? 4 : 'window-open');
 
-interface IssuerSettings {
-  shape: AiTokenShape;
-  includeKid: boolean;
-}
-
 /** One token per issuing path: SaaS directly, and self-managed relaying to SaaS (unchanged, whatever SaaS mints). */
 export interface Pair {
   saas: Held;
@@ -55,8 +50,8 @@ const heldOf = (token: string): Held => ({ token, claims: decodeJwt(token).claim
 
 /** The tokens the IDEs get while the issuer mints `shape`; the issuer's settings are put back at once. */
 async function tokensMintedAs(env: NeedEnv, issuer: ControlClient, shape: AiTokenShape): Promise<Pair> {
-  const before = await issuer.call<IssuerSettings>('GET', '/-/harness/ai-token');
-  await issuer.call('PUT', '/-/harness/ai-token', { shape });
+  const before = await issuer.aiToken.get();
+  await issuer.aiToken.set({ shape });
   try {
     const obtain = async (role: GitlabRole) => {
       const pat = await env.need(idePatOf(role));
@@ -64,7 +59,7 @@ async function tokensMintedAs(env: NeedEnv, issuer: ControlClient, shape: AiToke
     };
     return { saas: await obtain('gitlab-saas'), sm: await obtain('gitlab-sm') };
   } finally {
-    await issuer.call('PUT', '/-/harness/ai-token', { shape: before.shape, includeKid: before.includeKid });
+    await issuer.aiToken.set({ shape: before.shape, includeKid: before.includeKid });
   }
 }
 
@@ -100,7 +95,7 @@ export const probedGatewayPhase = need<Probe>('the migration phase of the gatewa
 async function enterGatewayPhase(env: ConditionEnv, phase: Phase): Promise<void> {
   const control = env.target('ai-gateway').control;
   if (control) {
-    await changeResource<{ audience: string; legacyAudienceWindow: 'open' | 'closed' }>(env, control, '/-/harness/auth', GATEWAY_SETTINGS[phase], (b) => ({ audience: b.audience, legacyAudienceWindow: b.legacyAudienceWindow }));
+    await changeResource(env, control, control.auth, GATEWAY_SETTINGS[phase], (b) => ({ audience: b.audience, legacyAudienceWindow: b.legacyAudienceWindow }));
     return;
   }
   const probe = await env.need(probedGatewayPhase);
@@ -218,3 +213,48 @@ export const RefusesNewTokensWithoutTheScope = condition({
   },
 });
 
+
+/**
+ * The four phases in a row, as the diagram draws them: the issuer and the gateway are switched
+ * through their control APIs (put back after the check) and only the IDE's requests, and the
+ * relay's, are compared with contracts/diagrams/audience-migration.mmd.
+ */
+export const MigrationReplay = {
+  flow: 'the four phases in a row, SaaS and relayed tokens, with the issuer and the gateway switched between phases',
+  async prepare(env: ConditionEnv) {
+    const issuer = await env.need(controlOf('gitlab-saas'));
+    const gateway = await env.need(controlOf('ai-gateway'));
+    const pats = { saas: await env.need(idePatOf('gitlab-saas')), sm: await env.need(idePatOf('gitlab-sm')) };
+    await changeResource(env, issuer, issuer.aiToken, { shape: 'seed-000' }, (b) => ({ shape: b.shape, includeKid: b.includeKid }));
+    await changeResource(env, gateway, gateway.auth, GATEWAY_SETTINGS[1], (b) => ({ audience: b.audience, legacyAudienceWindow: b.legacyAudienceWindow }));
+    return { issuer, gateway, pats };
+  },
+  async run(env: ConditionEnv, prepared: unknown) {
+    const { issuer, gateway, pats } = prepared as { issuer: ControlClient; gateway: ControlClient; pats: { saas: string; sm: string } };
+    const tokens = async () => ({
+      saas: heldOf((await requestAiToken(env, 'gitlab-saas', { [HEADER.AUTHORIZATION]: `Bearer ${pats.saas}` }, 'IDE: POST tokens at SaaS')).token),
+      sm: heldOf((await requestAiToken(env, 'gitlab-sm', { [HEADER.AUTHORIZATION]: `Bearer ${pats.sm}` }, 'IDE: POST tokens at self-managed')).token),
+    });
+    const send = (t: Held, label: string) => keystroke(env, gatewayHeaders(t.token, t.claims), label);
+    // Phase 1: legacy issuer, legacy gateway.
+    const legacy = await tokens();
+    for (const [k, t] of Object.entries(legacy)) await send(t, `phase 1: keystroke, legacy ${k} token`);
+    // Phase 2: new gateway, window open; a new-audience token minted out of band.
+    await gateway.auth.set(GATEWAY_SETTINGS[2]);
+    await issuer.aiToken.set({ shape: 'seed-002' });
+    const minted = await mint(issuer);
+    await send(legacy.saas, 'phase 2: keystroke, legacy token');
+    await send({ token: minted.token, claims: minted.claims }, 'phase 2: keystroke, new-audience token');
+    // Phase 3: the new issuer.
+    await gateway.auth.set(GATEWAY_SETTINGS[3]);
+    const current = await tokens();
+    await send(current.saas, 'phase 3: keystroke, new token');
+    await send(legacy.sm, 'phase 3: keystroke, legacy token');
+    // Phase 4: the window closes.
+    await gateway.auth.set(GATEWAY_SETTINGS[4]);
+    const unscoped = await mint(issuer, { claims: { scopes: [] } });
+    await send(legacy.saas, 'phase 4: keystroke, legacy token');
+    await send(current.sm, 'phase 4: keystroke, new token');
+    await send({ token: unscoped.token, claims: unscoped.claims }, 'phase 4: keystroke, new token without code_suggestions');
+  },
+};

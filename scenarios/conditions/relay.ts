@@ -249,7 +249,7 @@ export const RecoversFromAGateway401WithANewJwt = condition({
     if (decodeJwt(held.token).header.kid !== kid) return env.notApplicable('SaaS issues tokens without kid, so no single key can be withdrawn from under the IDE');
     expectStatus((await ide.keystroke(undefined, 'IDE: keystroke with a JWT of the new key')).response, 200);
     await withdrawKey(saas, kid, previous);
-    await gateway.call('POST', '/-/harness/jwks-cache/clear');
+    await gateway.clearJwksCache();
     const requestsBefore = ide.tokenRequests;
     const { response, retriedAfter401 } = await ide.keystroke(undefined, 'IDE: keystroke with a withdrawn key');
     expectThat(retriedAfter401, 'the gateway accepted a JWT whose signing key SaaS no longer publishes', { expected: { first: 401 }, actual: { first: response.status, body: shownBody(response) }, res: response });
@@ -332,19 +332,13 @@ export const PassesOnSaas401WithoutCodeSuggestionsForTheAccount = condition({
     if (!paths.length) return env.notApplicable('the service account is in no group, so there is nothing to turn off');
     await relayAccepts(env, pat);
     for (const p of paths) {
-      const path = `/-/harness/groups/${encodeURIComponent(p)}`;
-      await changeResource<{ code_suggestions_enabled: boolean }>(env, saas, path, { code_suggestions_enabled: false }, (before) => ({ code_suggestions_enabled: before.code_suggestions_enabled }));
+      await changeResource(env, saas, saas.group(p), { code_suggestions_enabled: false }, (before) => ({ code_suggestions_enabled: before.code_suggestions_enabled }));
     }
     expectError(await askForJwt(env, pat, 'IDE: POST tokens (groups without code suggestions)'), 401, GITLAB_ERROR.UNAUTHORIZED);
   },
 });
 
 // --- How the relay fails when SaaS does ------------------------------------------------------
-
-interface RelayTarget {
-  saas_url: string;
-  timeout_ms: number;
-}
 
 interface Relayed {
   res: HttpResponse;
@@ -369,13 +363,13 @@ async function throughRelayTo(env: ConditionEnv, to: FaultAnswer | 'closed-port'
   if (to === 'closed-port') saasUrl = `http://127.0.0.1:${await freePort()}`;
   else fault.answer = to;
   // Pointed back right after the one request, so a second failure mode in the same check starts from the real SaaS.
-  const before = await control.call<RelayTarget>('GET', '/-/harness/relay');
-  await control.call('PUT', '/-/harness/relay', { saas_url: saasUrl, timeout_ms: RELAY_TIMEOUT_MS });
+  const before = await control.relay.get();
+  await control.relay.set({ saas_url: saasUrl, timeout_ms: RELAY_TIMEOUT_MS });
   let res: HttpResponse;
   try {
     res = await env.http('ide', SM).request({ method: 'POST', path: PATH.GITLAB_CODE_SUGGESTIONS_TOKENS, headers: bearer(pat), label, timeoutMs: RELAY_TIMEOUT_MS + 5000 });
   } finally {
-    await control.call('PUT', '/-/harness/relay', before);
+    await control.relay.set(before);
   }
   if (to !== 'closed-port' && fault.seen.length === 0) {
     return env.notApplicable(
@@ -500,6 +494,18 @@ export const KeepsTheStoredTokenOutOfPassedAnswers = condition({
     expectNotEchoed(res, sat, 'stored service access token');
   },
 });
+
+/** The loop of the diagram once: the IDE's first keystroke, without a JWT, so a token through the relay and then the completion. */
+export const FirstKeystrokeReplay = {
+  flow: "the IDE's first keystroke: no JWT yet, so a token through the relay, then the completion",
+  prepare: (env: ConditionEnv) => env.need(idePatOf(SM)),
+  async run(env: ConditionEnv, pat: unknown) {
+    const { response } = await ideFor(env, pat as string).keystroke(undefined, 'IDE: first keystroke');
+    // Step 12 (code suggestions) is a reply, which the request order cannot show: a gateway that
+    // refuses every JWT makes the IDE loop through the relay again, in the diagram's order.
+    expectStatus(response, 200);
+  },
+};
 
 // --- Secrecy -----------------------------------------------------------------------------------
 

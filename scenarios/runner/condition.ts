@@ -13,6 +13,7 @@
  * issuer answered 500) makes it BLOCKED naming the need and what went wrong, never a silent pass.
  */
 import type { Role } from '../../contracts/src/index.js';
+import type { ObservedRequest } from './diagram-replay.js';
 import type { GitlabCredentials, HttpClient, Participant, ResolvedTarget } from './types.js';
 
 /** What needs and conditions may use: the targets, their credentials, recorded HTTP clients. */
@@ -35,6 +36,14 @@ export interface ConditionEnv extends NeedEnv {
    * the check, since every later check would run against a changed system.
    */
   restore(what: string, undo: () => Promise<unknown>): void;
+  /**
+   * The requests of this check so far: the harness's own, and what every role with a readable
+   * request log received for it (by the check's trace id, W3C traceparent). `unreadable` names
+   * the roles whose log could not be read.
+   */
+  requestsSoFar(since?: number): Promise<{ requests: ObservedRequest[]; observable: Set<string>; unreadable: string[] }>;
+  /** Attaches a text to the check's result (the observed sequence diagram, say); kept pass or fail. */
+  attach(name: string, text: string): void;
 }
 
 /** A typed input of conditions, obtained once per scenario run (memoised, failures included). */

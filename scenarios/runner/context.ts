@@ -5,6 +5,7 @@
  * duplicate id, a body that threw) is FAILED whatever the severity: a harness bug must be
  * visible, never swallowed. Checks run one at a time, in call order.
  */
+import { randomBytes } from 'node:crypto';
 import { clause, type Role } from '../../contracts/src/index.js';
 import type { ExpectationBook } from './expectations.js';
 import { credentialsFor, type TargetProfile } from './profile.js';
@@ -13,6 +14,7 @@ import type { CheckFrame, ExchangeRecorder } from './recording/recorder.js';
 import { redactForReport, redactMessage } from './recording/redact.js';
 import type { CallOptions, Condition, ConditionEnv, Need, NeedEnv } from './condition.js';
 import { CheckFailure, CheckSkipped, NeedUnavailable, TransportError } from './signals.js';
+import { requestsDuringCheck, type ObservedSource } from './observed.js';
 import type { TargetWatch } from './target-watch.js';
 import type {
   CheckFailureDetail,
@@ -114,7 +116,15 @@ export class ScenarioRun implements ScenarioContext {
       const input: Record<string, unknown> = {};
       for (const [key, n] of Object.entries(condition.needs as Record<string, Need<unknown>>)) input[key] = await this.need(n);
       const undo: Array<{ what: string; run: () => Promise<unknown> }> = [];
-      const env: ConditionEnv = { ...this.needEnv(), restore: (what, run) => void undo.push({ what, run }) };
+      const frame = this.options.recorder.currentCheck();
+      const env: ConditionEnv = {
+        ...this.needEnv(),
+        restore: (what, run) => void undo.push({ what, run }),
+        attach: (name, text) => {
+          if (frame) frame.attachments = { ...frame.attachments, [name]: text };
+        },
+        requestsSoFar: (since) => requestsDuringCheck({ exchangeIds: [], ...frame, ...(since !== undefined ? { startedAt: since } : {}) }, this.exchanges, this.observableRoles()),
+      };
       let failed: unknown;
       let value: Out | undefined;
       try {
@@ -149,6 +159,11 @@ export class ScenarioRun implements ScenarioContext {
       need: (n) => this.need(n),
       notApplicable: scope.skip,
     };
+  }
+
+  /** The roles whose request log the harness can read (their control API). */
+  private observableRoles(): ObservedSource[] {
+    return [...this.options.targets.values()].filter((t) => t.control).map((t) => ({ role: t.role, url: t.url, control: t.control! }));
   }
 
   /** Obtains a need once per scenario run; later callers get the same value or the same failure. */
@@ -207,7 +222,7 @@ export class ScenarioRun implements ScenarioContext {
       this.record(spec, started, [], refused, clauses, conditionName);
       return undefined;
     }
-    const frame: CheckFrame = { checkId: spec.id, exchangeIds: [] };
+    const frame: CheckFrame = { checkId: spec.id, exchangeIds: [], traceId: randomBytes(16).toString('hex'), startedAt: started };
     let value: T | undefined;
     let verdict: Verdict;
     try {
@@ -216,7 +231,8 @@ export class ScenarioRun implements ScenarioContext {
     } catch (e) {
       verdict = this.verdictOf(spec, e, frame);
     }
-    const result = this.record(spec, started, [...frame.exchangeIds], verdict, clauses, conditionName);
+    const result = this.record(spec, started, [...frame.exchangeIds], verdict, clauses, conditionName, frame.traceId);
+    if (result && frame.attachments) result.attachments = frame.attachments;
     return result && verdict.status === 'PASSED' ? value : undefined;
   }
 
@@ -279,7 +295,7 @@ export class ScenarioRun implements ScenarioContext {
     return [...this.exchanges].reverse().find((x) => ids.has(x.id) && x.kind === 'scenario')?.id ?? frame.exchangeIds.at(-1);
   }
 
-  private record(spec: CheckSpec, started: number, exchangeIds: string[], verdict: Verdict, clauses: ClauseRef[] = [], conditionName?: string): CheckResult | undefined {
+  private record(spec: CheckSpec, started: number, exchangeIds: string[], verdict: Verdict, clauses: ClauseRef[] = [], conditionName?: string, traceId?: string): CheckResult | undefined {
     if (!this.open) return undefined;
     const result: CheckResult = {
       id: spec.id,
@@ -294,6 +310,7 @@ export class ScenarioRun implements ScenarioContext {
     if (verdict.skipReason !== undefined) result.skipReason = verdict.skipReason;
     if (verdict.prerequisite !== undefined) result.prerequisite = verdict.prerequisite;
     if (conditionName !== undefined) result.condition = conditionName;
+    if (traceId !== undefined) result.traceId = traceId;
     if (!this.original.has(spec.id)) this.original.set(spec.id, verdict.status);
     this.options.expectations?.apply(this.scenarioId, result);
     this.checks.push(result);

@@ -1,4 +1,4 @@
-import { USER_AGENT } from '../../contracts/src/index.js';
+import { USER_AGENT, harnessControlClient } from '../../contracts/src/index.js';
 import { collectObserved, observedExchanges, participantFromUserAgent, type LoggedRequest } from './observed.js';
 import { ExchangeRecorder } from './recording/recorder.js';
 import { exchange } from './test/helpers.js';
@@ -52,19 +52,23 @@ describe('observed traffic', () => {
 
   it('reads each control API since the scenario start and turns failures into WARNING notes', async () => {
     const calls: string[] = [];
-    const good: ControlClient = {
-      role: 'gitlab-saas',
-      call: async <T>(_m: string, path: string) => {
-        calls.push(path);
-        return { requests: entries } as T;
-      },
-    };
-    const broken: ControlClient = {
-      role: 'ai-gateway',
-      call: async () => {
-        throw new Error('control API of ai-gateway: GET /-/harness/requests answered 404: {}');
-      },
-    };
+    const good: ControlClient = Object.assign(
+      harnessControlClient({
+        call: async <T>(_m: string, path: string) => {
+          calls.push(path);
+          return { requests: entries } as T;
+        },
+      }),
+      { role: 'gitlab-saas' as const },
+    );
+    const broken: ControlClient = Object.assign(
+      harnessControlClient({
+        call: async () => {
+          throw new Error('control API of ai-gateway: GET /-/harness/requests answered 404: {}');
+        },
+      }),
+      { role: 'ai-gateway' as const },
+    );
     const { exchanges, notes } = await collectObserved(
       [
         { role: 'gitlab-saas', url: 'http://saas', control: good },

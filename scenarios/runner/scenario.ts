@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { contractPath, type Role } from '../../contracts/src/index.js';
 import { ScenarioRun } from './context.js';
 import type { ExpectationBook } from './expectations.js';
-import { collectObserved, type ObservedSource } from './observed.js';
+import { attributeToChecks, collectObserved, type ObservedSource } from './observed.js';
 import type { TargetProfile } from './profile.js';
 import type { ExchangeRecorder } from './recording/recorder.js';
 import { redactMessage } from './recording/redact.js';
@@ -88,6 +88,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
       .map((t) => ({ role: t.role, url: t.url, control: t.control! }));
     const observed = await collectObserved(sources, started.toISOString(), options.recorder, run.exchanges);
     run.exchanges.push(...observed.exchanges);
+    attributeToChecks(observed.exchanges, run.checks);
     notes.push(...observed.notes.map((n) => ({ ...n, scenario: definition.id })));
     run.close();
   }

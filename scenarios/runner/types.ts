@@ -2,7 +2,7 @@
  * The runner's data model and the API a scenario suite is written against. JSON results
  * (reports/results.json) are these types serialised; JUnit and HTML are views of them.
  */
-import type { Role } from '../../contracts/src/index.js';
+import type { HarnessControlClient, Role } from '../../contracts/src/index.js';
 import type { CallOptions, Condition, Need } from './condition.js';
 
 export type Severity = 'MUST' | 'SHOULD';
@@ -43,6 +43,8 @@ export interface RecordedExchange {
   response?: { status: number; headers: Record<string, string>; body?: string };
   /** Transport failure (connection refused, timeout) instead of a response. */
   error?: string;
+  /** The W3C trace id the request carried (the check's), when known. */
+  traceId?: string;
 }
 
 export interface CheckFailureDetail {
@@ -68,6 +70,10 @@ export interface CheckResult {
   prerequisite?: string;
   /** The condition the check evaluated (absent for checks written as closures). */
   condition?: string;
+  /** W3C trace id its requests carried (traceparent); roles that propagate it tie their own calls to the check. */
+  traceId?: string;
+  /** Texts the check attached (e.g. 'observed-diagram': the replayed exchange as Mermaid). */
+  attachments?: Record<string, string>;
   /** Exchanges made while the check ran. */
   exchangeIds: string[];
   /** A known deviation from an expectations file turned this result; the original stays visible. */
@@ -180,10 +186,9 @@ export interface HttpClient {
   request(req: HttpRequest): Promise<HttpResponse>;
 }
 
-/** A role's harness control API (only for emulators the harness can drive). */
-export interface ControlClient {
+/** A role's harness control API (only for emulators the harness can drive): the typed client of contracts/src/control-client.ts. */
+export interface ControlClient extends HarnessControlClient {
   readonly role: Role;
-  call<T = unknown>(method: HttpRequest['method'], path: string, json?: unknown): Promise<T>;
 }
 
 export interface ResolvedTarget {

@@ -8,7 +8,9 @@ import type { IncomingMessage } from 'node:http';
 import { GATEWAY_AUTH_ERROR, hasLegacyTokenShape } from '../../contracts/src/index.js';
 import {
   FORBIDDEN_BY_AUTH_PROVIDER,
+  answerFromModel,
   bearerCredentials,
+  cannedCompletion,
   headerMismatch,
   isRefusal,
   missingCodeSuggestions,
@@ -18,6 +20,7 @@ import {
   type Refusal,
 } from './gateway-contract.js';
 import { readBody, sendJson, type LoopbackServer } from './loopback-server.js';
+import { outboundTraceHeaders } from './trace-context.js';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, importJWK, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyOptions } from 'jose';
 
 export type GatewayDefect =
@@ -33,7 +36,9 @@ export type GatewayDefect =
   | 'refetch-jwks-every-request'
   | 'never-refetch-jwks'
   | 'window-never-closes'
-  | 'no-legacy-scope-mapping';
+  | 'no-legacy-scope-mapping'
+  /** Answers completions with a canned, schema-valid body: the model is never asked (diagram step 10 missing). */
+  | 'answers-without-the-model';
 
 export type DoubleGateway = LoopbackServer;
 
@@ -50,8 +55,8 @@ class KeyCache {
   ) {}
 
   private async fetchKeys(): Promise<JSONWebKeySet> {
-    const discovery = (await (await fetch(`${this.issuer}/.well-known/openid-configuration`)).json()) as { jwks_uri: string };
-    this.jwks = (await (await fetch(discovery.jwks_uri)).json()) as JSONWebKeySet;
+    const discovery = (await (await fetch(`${this.issuer}/.well-known/openid-configuration`, { headers: outboundTraceHeaders() })).json()) as { jwks_uri: string };
+    this.jwks = (await (await fetch(discovery.jwks_uri, { headers: outboundTraceHeaders() })).json()) as JSONWebKeySet;
     return this.jwks;
   }
 
@@ -94,6 +99,8 @@ async function verifyWithAnyKey(token: string, jwks: JSONWebKeySet, options: JWT
 
 export interface DoubleGatewayOptions {
   issuer: string;
+  /** The fake model's base URL: an authenticated keystroke is completed by POST <modelUrl>/v1/completions. */
+  modelUrl: string;
   defects?: GatewayDefect[];
   /** Serves the harness control routes the audience-migration scenario drives (auth settings, cache). */
   controlToken?: string;
@@ -125,7 +132,7 @@ export async function startDoubleGateway(options: DoubleGatewayOptions): Promise
       if (header.alg === 'none' && defects.has('accept-alg-none')) {
         claims = decodeJwt(token);
       } else if (typeof header.jku === 'string' && defects.has('follow-jku')) {
-        const attackerKeys = (await (await fetch(header.jku)).json()) as JSONWebKeySet;
+        const attackerKeys = (await (await fetch(header.jku, { headers: outboundTraceHeaders() })).json()) as JSONWebKeySet;
         claims = (await jwtVerify(token, createLocalJWKSet(attackerKeys))).payload;
       } else {
         const jwks = await keys.keysFor(header.kid);
@@ -162,6 +169,7 @@ export async function startDoubleGateway(options: DoubleGatewayOptions): Promise
 
   return startGatewayDouble({
     authenticate,
+    complete: defects.has('answers-without-the-model') ? async () => ({ status: 200, body: cannedCompletion() }) : answerFromModel(options.modelUrl),
     readiness: async () => [{ issuer: options.issuer, keys: await keys.loadedKeyCount(), lastError: null }],
     extraRoute: async (req, res, path) => {
       if (!path.startsWith('/-/harness/')) return false;

@@ -5,7 +5,10 @@
  * L33-76 @823ced4678f5): Authorization present, Bearer syntax, authentication type `oidc`,
  * token verification, header binding; then the route's unit primitive (`api/v2/code/
  * completions.py` L119-123). Written apart from apps/ai-gateway: only contract constants come
- * from contracts/src. Each double brings its own token verification. Test-only; never shipped.
+ * from contracts/src. Each double brings its own token verification and, once a request is
+ * authenticated, asks the model behind it (model-client.ts). Requests are handled inside their
+ * W3C trace (trace-context.ts), so the calls a double makes carry the check's trace id.
+ * Test-only; never shipped.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
@@ -14,13 +17,19 @@ import {
   GATEWAY_CODE_COMPLETIONS_FORBIDDEN,
   HEADER,
   PATH,
+  SCHEMA,
   UNIT_PRIMITIVE,
   claimBinds,
+  describeViolations,
   headerBindingsFor,
   headerMismatchError,
+  validateAgainst,
+  type CompletionsRequest,
   type CompletionsResponse,
 } from '../../contracts/src/index.js';
 import { listenOnLoopback, readBody, sendJson, type LoopbackServer } from './loopback-server.js';
+import { completeWithModel, type ModelOutcome } from './model-client.js';
+import { inTraceOf } from './trace-context.js';
 
 /** A request the gateway does not serve: the status and the contract body (`{error}` for 401, `{detail}` for 403). */
 export interface Refusal {
@@ -101,7 +110,10 @@ export async function authenticateCompletions(req: IncomingMessage, verify: Veri
   return headerMismatch(claims, req) ?? missingCodeSuggestions(claims.scopes) ?? { claims };
 }
 
-/** A canned completion, valid against contracts/schemas/completions-response.schema.json. */
+/**
+ * A canned completion, valid against contracts/schemas/completions-response.schema.json, made
+ * up without asking any model: what the defect double's `answers-without-the-model` sends.
+ */
 export function cannedCompletion(): CompletionsResponse {
   return {
     id: 'double-completion',
@@ -131,8 +143,36 @@ export interface GatewayBehaviour {
   /** Authenticates a completions request (typically `authenticateCompletions` with the double's verifier). */
   authenticate(req: IncomingMessage): Promise<Refusal | Authenticated>;
   readiness(): Promise<readonly IssuerReadiness[]>;
+  /**
+   * Answers an authenticated, valid completions request: typically `answerFromModel(modelUrl)`.
+   * Absent, a canned completion (a double that authenticates nothing never gets here).
+   */
+  complete?(request: CompletionsRequest): Promise<ModelOutcome>;
   /** Routes served before the gateway's own (the defect double's harness control API); resolves true when it answered. */
   extraRoute?(req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean>;
+}
+
+/** Completions answered by the fake model at `modelUrl` (POST <modelUrl>/v1/completions); 502 when it fails. */
+export const answerFromModel =
+  (modelUrl: string) =>
+  (request: CompletionsRequest): Promise<ModelOutcome> =>
+    completeWithModel(modelUrl, request);
+
+/**
+ * The completions request of a body, or the 422 `{"detail": ...}` (gateway-detail-error) for a
+ * body that is not JSON or breaks contracts/schemas/completions-request.schema.json, as FastAPI
+ * validates the body after the authentication middleware.
+ */
+function completionsRequestOf(text: string): { request: CompletionsRequest } | { status: 422; body: { detail: string } } {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return { status: 422, body: { detail: 'The request body is not valid JSON' } };
+  }
+  const valid = validateAgainst(SCHEMA.COMPLETIONS_REQUEST, body);
+  if (!valid.valid) return { status: 422, body: { detail: `The request body breaks the completions request schema: ${describeViolations(valid)}` } };
+  return { request: body as CompletionsRequest };
 }
 
 const COMPLETIONS_PATHS: ReadonlySet<string> = new Set([PATH.GATEWAY_COMPLETIONS, PATH.GATEWAY_COMPLETIONS_ALIAS]);
@@ -140,12 +180,15 @@ const COMPLETIONS_PATHS: ReadonlySet<string> = new Set([PATH.GATEWAY_COMPLETIONS
 /**
  * Serves the gateway contract on a free loopback port: GET /monitoring/healthz (200, no token),
  * GET /monitoring/ready, POST /v2/code/completions and its alias /v2/completions; 404
- * `{"detail":"Not Found"}` elsewhere. An exception escaping the behaviour is answered 500, so
- * a double that crashes (the defect double's `crash-on-malformed-token`) shows as one.
+ * `{"detail":"Not Found"}` elsewhere. A completions request is authenticated first, then its
+ * body validated (422), then answered by `behaviour.complete`. Each request is handled inside
+ * its W3C trace. An exception escaping the behaviour is answered 500, so a double that crashes
+ * (the defect double's `crash-on-malformed-token`) shows as one.
  */
 export function startGatewayDouble(behaviour: GatewayBehaviour): Promise<LoopbackServer> {
+  const complete = behaviour.complete ?? (async () => ({ status: 200 as const, body: cannedCompletion() }));
   return listenOnLoopback((req, res) => {
-    void (async () => {
+    void inTraceOf(req, async () => {
       const path = (req.url ?? '').split('?')[0] ?? '';
       if (behaviour.extraRoute && (await behaviour.extraRoute(req, res, path))) return;
       if (req.method === 'GET' && path === PATH.GATEWAY_HEALTHZ) return sendJson(res, 200, { status: 'ok' });
@@ -154,10 +197,13 @@ export function startGatewayDouble(behaviour: GatewayBehaviour): Promise<Loopbac
         return sendJson(res, ready.status, ready.body);
       }
       if (req.method !== 'POST' || !COMPLETIONS_PATHS.has(path)) return sendJson(res, 404, { detail: 'Not Found' });
-      await readBody(req);
+      const text = await readBody(req);
       const outcome = await behaviour.authenticate(req);
       if (isRefusal(outcome)) return sendJson(res, outcome.status, outcome.body);
-      sendJson(res, 200, cannedCompletion());
-    })().catch(() => sendJson(res, 500, { detail: 'Internal Server Error' }));
+      const parsed = completionsRequestOf(text);
+      if (!('request' in parsed)) return sendJson(res, parsed.status, parsed.body);
+      const answer = await complete(parsed.request);
+      sendJson(res, answer.status, answer.body);
+    }).catch(() => sendJson(res, 500, { detail: 'Internal Server Error' }));
   });
 }

@@ -5,14 +5,17 @@
  * use) and `jwtVerify`. Correct, yet unlike our gateway in its cache policy, so a suite that
  * passes only our own cache would fail here (issue 6 §2). No harness control API. Test-only.
  */
-import { createRemoteJWKSet, errors, jwtVerify, type CryptoKey, type JWTVerifyOptions, type JWTVerifyResult } from 'jose';
-import { authenticateCompletions, startGatewayDouble, type IssuerReadiness } from './gateway-contract.js';
+import { createRemoteJWKSet, customFetch, errors, jwtVerify, type CryptoKey, type FetchImplementation, type JWTVerifyOptions, type JWTVerifyResult } from 'jose';
+import { answerFromModel, authenticateCompletions, startGatewayDouble, type IssuerReadiness } from './gateway-contract.js';
 import type { LoopbackServer } from './loopback-server.js';
+import { outboundTraceHeaders } from './trace-context.js';
 import { claimedTrustedIssuer, discoverJwksUri, reasonOf, verifyOptions } from './trusted-issuers.js';
 
 export interface JoseRemoteGatewayOptions {
   /** Trusted issuer URLs, exactly as their tokens' `iss` and their discovery documents name them. */
   issuers: readonly string[];
+  /** The fake model's base URL: an authenticated keystroke is completed by POST <modelUrl>/v1/completions. */
+  modelUrl: string;
 }
 
 /** Leeway on `exp`/`nbf`: small, since GitLab already backdates `nbf` by 5 s (access_token.rb L7, L19). */
@@ -21,6 +24,17 @@ const CLOCK_TOLERANCE_SECONDS = 5;
 const DISCOVERY_RETRY_MS = 1000;
 
 type RemoteKeySet = ReturnType<typeof createRemoteJWKSet>;
+
+/**
+ * jose's fetch with the trace headers of the moment added, as OpenTelemetry's fetch
+ * instrumentation would (jose's `headers` option is fixed at creation); jose's own headers are
+ * copied, never changed, since it reuses them for every fetch.
+ */
+const tracedFetch: FetchImplementation = (url, init) => {
+  const headers = new Headers(init.headers);
+  for (const [name, value] of Object.entries(outboundTraceHeaders())) headers.set(name, value);
+  return fetch(url, { ...init, headers });
+};
 
 /** One issuer's remote key set, created from its discovery document at first use. */
 class IssuerKeySet {
@@ -36,7 +50,7 @@ class IssuerKeySet {
     if (this.keySet) return this.keySet;
     if (!this.discovering && Date.now() - this.failedAt < DISCOVERY_RETRY_MS) throw new Error(this.lastError ?? 'discovery failed');
     this.discovering ??= discoverJwksUri(this.issuer)
-      .then((jwksUri) => (this.keySet = createRemoteJWKSet(jwksUri)))
+      .then((jwksUri) => (this.keySet = createRemoteJWKSet(jwksUri, { [customFetch]: tracedFetch })))
       .catch((error: unknown) => {
         this.failedAt = Date.now();
         this.lastError = reasonOf(error);
@@ -96,6 +110,7 @@ export async function startJoseRemoteGateway(options: JoseRemoteGatewayOptions):
 
   return startGatewayDouble({
     authenticate: (req) => authenticateCompletions(req, verify),
+    complete: answerFromModel(options.modelUrl),
     readiness: () => Promise.all([...keySets.values()].map((k) => k.readiness())),
   });
 }

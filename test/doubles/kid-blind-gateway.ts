@@ -8,13 +8,16 @@
  */
 import { decodeProtectedHeader, errors, importJWK, jwtVerify, type CryptoKey, type JWK, type JWTVerifyOptions } from 'jose';
 import { AI_TOKEN } from '../../contracts/src/index.js';
-import { authenticateCompletions, startGatewayDouble, type IssuerReadiness } from './gateway-contract.js';
+import { answerFromModel, authenticateCompletions, startGatewayDouble, type IssuerReadiness } from './gateway-contract.js';
 import type { LoopbackServer } from './loopback-server.js';
+import { outboundTraceHeaders } from './trace-context.js';
 import { ISSUER_FETCH_TIMEOUT_MS, claimedTrustedIssuer, discoverJwksUri, reasonOf, verifyOptions } from './trusted-issuers.js';
 
 export interface KidBlindGatewayOptions {
   /** Trusted issuer URLs, exactly as their tokens' `iss` and their discovery documents name them. */
   issuers: readonly string[];
+  /** The fake model's base URL: an authenticated keystroke is completed by POST <modelUrl>/v1/completions. */
+  modelUrl: string;
   /** How long fetched keys are fresh (default 300 s). */
   ttlSeconds?: number;
   /** At most one re-fetch per issuer in this interval when no key verifies a signature (default 15 s). */
@@ -106,7 +109,7 @@ class IssuerKeys {
     this.attemptedAt = Date.now();
     try {
       const jwksUri = await discoverJwksUri(this.issuer);
-      const res = await fetch(jwksUri, { redirect: 'manual', signal: AbortSignal.timeout(ISSUER_FETCH_TIMEOUT_MS) });
+      const res = await fetch(jwksUri, { headers: outboundTraceHeaders(), redirect: 'manual', signal: AbortSignal.timeout(ISSUER_FETCH_TIMEOUT_MS) });
       if (res.status !== 200) throw new Error(`${jwksUri.href} answered ${res.status}`);
       const keys = await importVerificationKeys(await res.json().catch(() => undefined));
       if (keys.length === 0) throw new Error(`${jwksUri.href} lists no usable RS256 signing key`);
@@ -163,6 +166,7 @@ export async function startKidBlindGateway(options: KidBlindGatewayOptions): Pro
 
   return startGatewayDouble({
     authenticate: (req) => authenticateCompletions(req, verify),
+    complete: answerFromModel(options.modelUrl),
     readiness: () => Promise.all([...issuers.values()].map((k) => k.readiness())),
   });
 }

@@ -6,6 +6,7 @@
  */
 import { decodeJwt, type JWTVerifyOptions } from 'jose';
 import { AI_TOKEN, AUDIENCE, PATH } from '../../contracts/src/index.js';
+import { outboundTraceHeaders } from './trace-context.js';
 
 /** Bound on every fetch to an issuer, so a hanging issuer cannot hold a keystroke forever. */
 export const ISSUER_FETCH_TIMEOUT_MS = 5000;
@@ -24,7 +25,7 @@ export function discoveryUrl(issuer: string): string {
  */
 export async function discoverJwksUri(issuer: string): Promise<URL> {
   const url = discoveryUrl(issuer);
-  const res = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(ISSUER_FETCH_TIMEOUT_MS) });
+  const res = await fetch(url, { headers: outboundTraceHeaders(), redirect: 'manual', signal: AbortSignal.timeout(ISSUER_FETCH_TIMEOUT_MS) });
   if (res.status !== 200) throw new Error(`${url} answered ${res.status}`);
   const document = (await res.json().catch(() => undefined)) as { issuer?: unknown; jwks_uri?: unknown } | undefined;
   if (document?.issuer !== issuer) throw new Error(`${url} names the issuer ${JSON.stringify(document?.issuer)}, not ${JSON.stringify(issuer)}`);

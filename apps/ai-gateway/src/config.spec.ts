@@ -1,5 +1,5 @@
-import { ConfigError } from '../../common/src/index.js';
-import { loadAiGatewayConfig } from './config.js';
+import { ConfigError, flagsToSource } from '../../common/src/index.js';
+import { aiGatewaySettings, loadAiGatewayConfig } from './config.js';
 
 const REQUIRED = { AIGW_TRUSTED_ISSUERS: 'https://gitlab.example', AIGW_MODEL_URL: 'http://127.0.0.1:5053' };
 
@@ -14,25 +14,34 @@ function problems(source: Record<string, string>): string[] {
 }
 
 describe('ai-gateway config', () => {
+  it('reads the typed camelCase configuration from the documented variables and flags', () => {
+    const flags = flagsToSource(aiGatewaySettings, ['--trusted-issuers', 'https://gitlab.example', '--jwks-ttl-seconds', '60']);
+    expect(loadAiGatewayConfig({ AIGW_MODEL_URL: 'http://127.0.0.1:5053/', AIGW_JWKS_TTL_SECONDS: '5', ...flags })).toMatchObject({
+      trustedIssuers: ['https://gitlab.example'],
+      modelUrl: 'http://127.0.0.1:5053',
+      jwksTtlSeconds: 60,
+    });
+  });
+
   it('applies the documented defaults', () => {
     expect(loadAiGatewayConfig(REQUIRED)).toMatchObject({
-      PORT: 5052,
-      HOST: '127.0.0.1',
-      AIGW_TRUSTED_ISSUERS: ['https://gitlab.example'],
-      AIGW_AUDIENCE: 'gitlab-ai-gateway',
-      AIGW_LEGACY_AUDIENCE_WINDOW: 'open',
-      AIGW_ALGORITHMS: ['RS256'],
-      AIGW_CLOCK_SKEW_SECONDS: 30,
-      AIGW_JWKS_TTL_SECONDS: 86400,
-      AIGW_JWKS_REFETCH_INTERVAL_MS: 1000,
-      AIGW_JWKS_NEGATIVE_CACHE_SECONDS: 30,
-      AIGW_JWKS_COLD_RETRY_MS: 1000,
-      AIGW_JWKS_ERROR_BACKOFF_SECONDS: 10,
-      AIGW_JWKS_STALE_IF_ERROR_SECONDS: 3600,
-      AIGW_JWKS_FETCH_TIMEOUT_MS: 3000,
-      AIGW_JWKS_MAX_BYTES: 262144,
-      AIGW_MODEL_TIMEOUT_MS: 10000,
-      AIGW_MODEL_MAX_RESPONSE_BYTES: 1048576,
+      port: 5052,
+      host: '127.0.0.1',
+      trustedIssuers: ['https://gitlab.example'],
+      audience: 'gitlab-ai-gateway',
+      legacyAudienceWindow: 'open',
+      algorithms: ['RS256'],
+      clockSkewSeconds: 30,
+      jwksTtlSeconds: 86400,
+      jwksRefetchIntervalMs: 1000,
+      jwksNegativeCacheSeconds: 30,
+      jwksColdRetryMs: 1000,
+      jwksErrorBackoffSeconds: 10,
+      jwksStaleIfErrorSeconds: 3600,
+      jwksFetchTimeoutMs: 3000,
+      jwksMaxBytes: 262144,
+      modelTimeoutMs: 10000,
+      modelMaxResponseBytes: 1048576,
     });
   });
 
@@ -44,7 +53,7 @@ describe('ai-gateway config', () => {
 
   it('splits, trims and de-duplicates the trusted issuers, keeping each exactly as written', () => {
     const config = loadAiGatewayConfig({ ...REQUIRED, AIGW_TRUSTED_ISSUERS: ' https://gitlab.com , https://sm.example/gitlab/,https://gitlab.com' });
-    expect(config.AIGW_TRUSTED_ISSUERS).toEqual(['https://gitlab.com', 'https://sm.example/gitlab/']);
+    expect(config.trustedIssuers).toEqual(['https://gitlab.com', 'https://sm.example/gitlab/']);
   });
 
   it('refuses two spellings of one issuer that differ only by a trailing slash, naming both', () => {
@@ -67,7 +76,7 @@ describe('ai-gateway config', () => {
   });
 
   it('accepts asymmetric algorithm lists', () => {
-    expect(loadAiGatewayConfig({ ...REQUIRED, AIGW_ALGORITHMS: 'RS256, PS256,ES384' }).AIGW_ALGORITHMS).toEqual(['RS256', 'PS256', 'ES384']);
+    expect(loadAiGatewayConfig({ ...REQUIRED, AIGW_ALGORITHMS: 'RS256, PS256,ES384' }).algorithms).toEqual(['RS256', 'PS256', 'ES384']);
   });
 
   it.each([

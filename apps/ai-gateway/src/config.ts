@@ -1,15 +1,12 @@
 import { z } from 'zod';
 import { AUDIENCE, DEFAULT_PORT } from '../../../contracts/src/index.js';
-import { checkHttpTimeouts, configFields, HTTP_TIMEOUT_FLAGS, httpTimeoutFields, loadConfig, type ConfigSource } from '../../common/src/index.js';
+import { checkHttpTimeouts, type ConfigOf, type ConfigSource, configFields, defineConfig, loadConfig, serverSettings } from '../../common/src/index.js';
 
 /** Asymmetric JWS algorithms only: `none` and HMAC (HS*) can never be configured (RFC 8725 §3.1-3.2). */
 const ALGORITHM = /^(RS|PS|ES)(256|384|512)$/;
 
 /** An integer variable within [min, max] (the unit is in its name: _SECONDS, _MS, _BYTES). */
 const bounded = (fallback: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(fallback);
-
-/** A variable that no longer exists: setting it is an error that names its replacements, never silently ignored. */
-const removed = (replacement: string) => z.never({ error: `removed; use ${replacement}` }).optional();
 
 /** The issuer without one terminating '/', the form two spellings of the same issuer share. */
 export function issuerWithoutTrailingSlash(issuer: string): string {
@@ -59,58 +56,92 @@ const algorithmList = z
     return algorithms;
   });
 
-/** Environment variables of the AI gateway (main.ts maps the CLI flags onto them). */
-export const aiGatewayConfigSchema = z.object({
-  PORT: configFields.port(DEFAULT_PORT['ai-gateway']),
-  HOST: configFields.host(),
-  AIGW_TRUSTED_ISSUERS: issuerList,
-  AIGW_AUDIENCE: z.string().min(1).max(255).default(AUDIENCE.AI_GATEWAY),
-  AIGW_LEGACY_AUDIENCE_WINDOW: z.enum(['open', 'closed']).default('open'),
-  AIGW_ALGORITHMS: algorithmList,
-  AIGW_CLOCK_SKEW_SECONDS: bounded(30, 0, 300),
-  AIGW_JWKS_TTL_SECONDS: bounded(86_400, 1, 604_800),
-  AIGW_JWKS_REFETCH_INTERVAL_MS: bounded(1000, 0, 60_000),
-  AIGW_JWKS_NEGATIVE_CACHE_SECONDS: bounded(30, 0, 3600),
-  AIGW_JWKS_COLD_RETRY_MS: bounded(1000, 0, 60_000),
-  AIGW_JWKS_ERROR_BACKOFF_SECONDS: bounded(10, 0, 3600),
-  AIGW_JWKS_STALE_IF_ERROR_SECONDS: bounded(3600, 0, 604_800),
-  AIGW_JWKS_FETCH_TIMEOUT_MS: bounded(3000, 1, 60_000),
-  AIGW_JWKS_MAX_BYTES: bounded(256 * 1024, 1024, 16 * 1024 * 1024),
-  AIGW_JWKS_MIN_REFETCH_SECONDS: removed('AIGW_JWKS_REFETCH_INTERVAL_MS (unknown-kid re-fetches) and AIGW_JWKS_ERROR_BACKOFF_SECONDS (after a failed fetch)'),
-  AIGW_MODEL_URL: configFields.url(),
-  AIGW_MODEL_TIMEOUT_MS: bounded(10_000, 1, 600_000),
-  AIGW_MODEL_MAX_RESPONSE_BYTES: bounded(1024 * 1024, 1024, 64 * 1024 * 1024),
-  HARNESS_CONTROL_TOKEN: configFields.controlToken(),
-  LOG_LEVEL: configFields.logLevel(),
-  ...httpTimeoutFields(),
-}).superRefine(checkHttpTimeouts);
+/** The AI gateway's settings: the variables and flags users set, the camelCase keys the app reads. */
+export const aiGatewaySettings = defineConfig({
+  app: 'ai-gateway',
+  settings: {
+    trustedIssuers: {
+      env: 'AIGW_TRUSTED_ISSUERS',
+      flag: 'trusted-issuers',
+      doc: "comma-separated issuer URLs; each is read by OIDC discovery, whose `issuer` must name it (up to one trailing '/'); tokens' `iss` must be spelled as discovery spells it",
+      schema: issuerList,
+    },
+    audience: { env: 'AIGW_AUDIENCE', flag: 'audience', doc: "audience a token's aud must contain", schema: z.string().min(1).max(255).default(AUDIENCE.AI_GATEWAY) },
+    legacyAudienceWindow: {
+      env: 'AIGW_LEGACY_AUDIENCE_WINDOW',
+      flag: 'legacy-audience-window',
+      doc: 'open: gitlab-code-suggestions also accepted, and a scopes-less token of exactly the legacy claim shape counts as ["code_suggestions"] (seed 002); closed: refused',
+      schema: z.enum(['open', 'closed']).default('open'),
+    },
+    algorithms: { env: 'AIGW_ALGORITHMS', flag: 'algorithms', doc: 'comma-separated; only RS*, PS*, ES* (never none or HS*)', schema: algorithmList },
+    clockSkewSeconds: {
+      env: 'AIGW_CLOCK_SKEW_SECONDS',
+      flag: 'clock-skew-seconds',
+      doc: 'leeway for exp/nbf, 0..300 s (GitLab sets nbf = iat - 5 s)',
+      schema: bounded(30, 0, 300),
+    },
+    jwksTtlSeconds: { env: 'AIGW_JWKS_TTL_SECONDS', flag: 'jwks-ttl-seconds', doc: "keys are fresh this long (GitLab's JWKS max-age)", schema: bounded(86_400, 1, 604_800) },
+    jwksRefetchIntervalMs: {
+      env: 'AIGW_JWKS_REFETCH_INTERVAL_MS',
+      flag: 'jwks-refetch-interval-ms',
+      doc: 'unknown kid: its token waits for a JWKS re-fetch that starts after it arrived, shared by all such tokens, at most one per issuer per interval (a new key is accepted on its first token, at most one interval later; forged kids cannot use that up)',
+      schema: bounded(1000, 0, 60_000),
+    },
+    jwksNegativeCacheSeconds: {
+      env: 'AIGW_JWKS_NEGATIVE_CACHE_SECONDS',
+      flag: 'jwks-negative-cache-seconds',
+      doc: 'a kid a re-fetch found absent is refused at once, without fetch or wait, this long (1024 kids per issuer)',
+      schema: bounded(30, 0, 3600),
+    },
+    jwksColdRetryMs: {
+      env: 'AIGW_JWKS_COLD_RETRY_MS',
+      flag: 'jwks-cold-retry-ms',
+      doc: 'an issuer with no usable key is retried (by the next token or readiness probe) after this long: keystrokes recover at most this long after it is back',
+      schema: bounded(1000, 0, 60_000),
+    },
+    jwksErrorBackoffSeconds: {
+      env: 'AIGW_JWKS_ERROR_BACKOFF_SECONDS',
+      flag: 'jwks-error-backoff-seconds',
+      doc: 'no new attempt this long after a failed fetch while the last good keys still serve',
+      schema: bounded(10, 0, 3600),
+    },
+    jwksStaleIfErrorSeconds: {
+      env: 'AIGW_JWKS_STALE_IF_ERROR_SECONDS',
+      flag: 'jwks-stale-if-error-seconds',
+      doc: 'last good keys keep serving this long past the TTL while fetches fail (discovery naming another issuer included)',
+      schema: bounded(3600, 0, 604_800),
+    },
+    jwksFetchTimeoutMs: {
+      env: 'AIGW_JWKS_FETCH_TIMEOUT_MS',
+      flag: 'jwks-fetch-timeout-ms',
+      doc: 'timeout of each discovery/JWKS request, body included',
+      schema: bounded(3000, 1, 60_000),
+    },
+    jwksMaxBytes: {
+      env: 'AIGW_JWKS_MAX_BYTES',
+      flag: 'jwks-max-bytes',
+      doc: 'largest discovery or JWKS body read; a larger one is a failed fetch',
+      schema: bounded(256 * 1024, 1024, 16 * 1024 * 1024),
+    },
+    modelUrl: { env: 'AIGW_MODEL_URL', flag: 'model-url', doc: 'base URL of the model (POST <url>/v1/completions)', schema: configFields.url() },
+    modelTimeoutMs: { env: 'AIGW_MODEL_TIMEOUT_MS', flag: 'model-timeout-ms', doc: 'model call timeout -> 504', schema: bounded(10_000, 1, 600_000) },
+    modelMaxResponseBytes: {
+      env: 'AIGW_MODEL_MAX_RESPONSE_BYTES',
+      flag: 'model-max-response-bytes',
+      doc: 'largest model answer read -> else 502',
+      schema: bounded(1024 * 1024, 1024, 64 * 1024 * 1024),
+    },
+    ...serverSettings(DEFAULT_PORT['ai-gateway']),
+  },
+  removed: {
+    AIGW_JWKS_MIN_REFETCH_SECONDS:
+      'removed; use AIGW_JWKS_REFETCH_INTERVAL_MS (unknown-kid re-fetches) and AIGW_JWKS_ERROR_BACKOFF_SECONDS (after a failed fetch)',
+  },
+  refine: [checkHttpTimeouts],
+});
 
-export type AiGatewayConfig = z.infer<typeof aiGatewayConfigSchema>;
-
-/** CLI flag -> variable. The control token has no flag: secrets stay out of `ps` output. */
-export const AI_GATEWAY_FLAGS: Record<string, string> = {
-  port: 'PORT',
-  host: 'HOST',
-  'trusted-issuers': 'AIGW_TRUSTED_ISSUERS',
-  audience: 'AIGW_AUDIENCE',
-  'legacy-audience-window': 'AIGW_LEGACY_AUDIENCE_WINDOW',
-  algorithms: 'AIGW_ALGORITHMS',
-  'clock-skew-seconds': 'AIGW_CLOCK_SKEW_SECONDS',
-  'jwks-ttl-seconds': 'AIGW_JWKS_TTL_SECONDS',
-  'jwks-refetch-interval-ms': 'AIGW_JWKS_REFETCH_INTERVAL_MS',
-  'jwks-negative-cache-seconds': 'AIGW_JWKS_NEGATIVE_CACHE_SECONDS',
-  'jwks-cold-retry-ms': 'AIGW_JWKS_COLD_RETRY_MS',
-  'jwks-error-backoff-seconds': 'AIGW_JWKS_ERROR_BACKOFF_SECONDS',
-  'jwks-stale-if-error-seconds': 'AIGW_JWKS_STALE_IF_ERROR_SECONDS',
-  'jwks-fetch-timeout-ms': 'AIGW_JWKS_FETCH_TIMEOUT_MS',
-  'jwks-max-bytes': 'AIGW_JWKS_MAX_BYTES',
-  'model-url': 'AIGW_MODEL_URL',
-  'model-timeout-ms': 'AIGW_MODEL_TIMEOUT_MS',
-  'model-max-response-bytes': 'AIGW_MODEL_MAX_RESPONSE_BYTES',
-  'log-level': 'LOG_LEVEL',
-  ...HTTP_TIMEOUT_FLAGS,
-};
+export type AiGatewayConfig = ConfigOf<typeof aiGatewaySettings.settings>;
 
 export function loadAiGatewayConfig(source: ConfigSource): AiGatewayConfig {
-  return loadConfig('ai-gateway', aiGatewayConfigSchema, source);
+  return loadConfig(aiGatewaySettings, source);
 }

@@ -283,6 +283,17 @@ describe('ai-gateway (HTTP, in-test issuer and fake model)', () => {
       expect((await complete(headersFor(await token()))).status).toBe(200);
     });
 
+    it('POST /-/harness/reset restores AIGW_AUDIENCE and AIGW_LEGACY_AUDIENCE_WINDOW and keeps the cached keys', async () => {
+      expect((await complete(headersFor(await token()))).status).toBe(200);
+      const cached = async () => ((await (await control(gateway, 'GET', '/jwks-cache')).json()) as { issuers: Array<{ keys: unknown[] }> }).issuers[0]!.keys;
+      const keysBefore = await cached();
+      expect(keysBefore.length).toBeGreaterThan(0);
+      await control(gateway, 'PUT', '/auth', { audience: 'another-audience', legacyAudienceWindow: 'closed' });
+      expect((await control(gateway, 'POST', '/reset')).status).toBe(204);
+      expect(await (await control(gateway, 'GET', '/auth')).json()).toMatchObject({ audience: AUDIENCE.AI_GATEWAY, legacyAudienceWindow: 'open' });
+      expect(await cached()).toEqual(keysBefore);
+    });
+
     it('rejects bad settings', async () => {
       const res = await control(gateway, 'PUT', '/auth', { legacyAudienceWindow: 'ajar' });
       expect(res.status).toBe(400);
@@ -434,6 +445,7 @@ describe('ai-gateway without HARNESS_CONTROL_TOKEN', () => {
         ['POST', '/jwks-cache/clear'],
         ['PUT', '/auth'],
         ['GET', '/requests'],
+        ['POST', '/reset'],
       ] as const) {
         const res = await control(app, method, path, method === 'PUT' ? {} : undefined);
         expect([path, res.status]).toEqual([path, 404]);

@@ -1,6 +1,6 @@
 import { PATH } from '../../../contracts/src/index.js';
 import { itKeepsHttpHygiene } from '../../common/src/testing/http-hygiene-suite.js';
-import { gatewayErrorShape } from '../src/app.module.js';
+import { gatewayErrorShape } from '../src/app.js';
 
 describe('ai-gateway HTTP hygiene (compiled main, real sockets)', () => {
   itKeepsHttpHygiene({

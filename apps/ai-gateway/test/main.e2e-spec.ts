@@ -84,4 +84,16 @@ describe('compiled entry points', () => {
     expect(code).toBe(78);
     expect(stderr).toContain('FAKE_MODEL_LATENCY_MS');
   });
+
+  it.each([
+    [GATEWAY_MAIN, [/^ai-gateway: /, /AIGW_TRUSTED_ISSUERS, --trusted-issuers +\(default: \(required\)\)/, /AIGW_JWKS_COLD_RETRY_MS, --jwks-cold-retry-ms +\(default: 1000\)\n +an issuer with no usable key/, /AIGW_JWKS_MIN_REFETCH_SECONDS: removed; use/]],
+    [MODEL_MAIN, [/^fake-model: /, /FAKE_MODEL_LATENCY_MS, --latency-ms +\(default: 0\)\n +delay added to every completion/, /PORT, --port +\(default: 5053\)/]],
+  ])('%s --help lists the settings with their defaults and descriptions, and exits 0', async (main, expected) => {
+    const child = run(main, ['--help']);
+    let stdout = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    const { code, stderr } = await exitOf(child);
+    expect([code, stderr]).toEqual([0, '']);
+    for (const pattern of expected) expect(stdout).toMatch(pattern);
+  });
 });

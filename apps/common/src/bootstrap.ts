@@ -8,7 +8,8 @@ import { ConfigError } from './config.js';
 import { ERROR_SHAPE, type ErrorShape } from './exceptions.js';
 import { DEFAULT_HTTP_TIMEOUTS, type HttpTimeouts, httpHygieneOptions } from './http-server.js';
 import { PinoNestLogger } from './logger.js';
-import type { RequestLog } from './request-log.js';
+import { RequestLog } from './request-log.js';
+import { TRACEPARENT, TRACESTATE, parseTraceparent, runInTrace, senderOf } from './trace-context.js';
 
 export interface HttpAppOptions {
   module: Type<unknown> | DynamicModule;
@@ -17,8 +18,6 @@ export interface HttpAppOptions {
   port: number;
   /** Largest accepted request body; Fastify answers 413 above it. */
   bodyLimit?: number;
-  /** Records answered requests for the harness control API. */
-  requestLog?: RequestLog;
   /** Bounds on receiving a request (then 408 and the connection closed); DEFAULT_HTTP_TIMEOUTS when unset. */
   timeouts?: HttpTimeouts;
 }
@@ -54,25 +53,43 @@ export async function createHttpApp(options: Omit<HttpAppOptions, 'host' | 'port
     await app.close();
     throw new Error('the app module provides no ERROR_SHAPE: register errorHandlingProviders(shape, loggerToken)');
   }
-  if (options.requestLog) {
-    const log = options.requestLog;
-    app
-      .getHttpAdapter()
-      .getInstance()
-      .addHook('onResponse', async (req, reply) => {
-        if (req.url.startsWith(PATH.HARNESS_CONTROL_PREFIX)) return;
-        log.record({
-          at: new Date().toISOString(),
-          method: req.method,
-          path: req.url,
-          status: reply.statusCode,
-          durationMs: Math.round(reply.elapsedTime * 1000) / 1000,
-          userAgent: req.headers['user-agent'],
-        });
+  const fastify = app.getHttpAdapter().getInstance();
+  // W3C Trace Context: the rest of the request, and every call made for it, runs in its trace.
+  fastify.addHook('onRequest', (req, _reply, done) => {
+    const trace = parseTraceparent(req.headers[TRACEPARENT]);
+    if (trace) runInTrace(trace, done);
+    else done();
+  });
+  // Answered requests are recorded only while the control API, which provides the log, is on.
+  const log = optionalProvider(app, RequestLog);
+  if (log) {
+    fastify.addHook('onResponse', async (req, reply) => {
+      if (req.url.startsWith(PATH.HARNESS_CONTROL_PREFIX)) return;
+      const trace = parseTraceparent(req.headers[TRACEPARENT]);
+      const from = senderOf(req.headers[TRACESTATE]);
+      log.record({
+        at: new Date().toISOString(),
+        method: req.method,
+        path: req.url,
+        status: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime * 1000) / 1000,
+        userAgent: req.headers['user-agent'],
+        ...(trace ? { traceId: trace.traceId } : {}),
+        ...(from ? { from } : {}),
       });
+    });
   }
   app.enableShutdownHooks();
   return app;
+}
+
+/** A provider of the app's container, or undefined when no module provides it. */
+function optionalProvider<T>(app: NestFastifyApplication, token: Type<T>): T | undefined {
+  try {
+    return app.get(token, { strict: false });
+  } catch {
+    return undefined;
+  }
 }
 
 /** Creates the app and listens; resolves with the URL once the port is bound. */

@@ -17,10 +17,62 @@ export class ConfigError extends Error {
 export type ConfigSource = Record<string, string | undefined>;
 
 /**
- * Validates a configuration source (environment variables, overridden by command-line flags)
- * against a zod schema, once, at start-up. Nothing reads process.env anywhere else.
+ * One setting of an app: how a user sets it (an environment variable, and a flag unless it is a
+ * secret, which `ps` would show), what --help says about it, and its validation. The app reads
+ * it under its key in the spec (camelCase).
  */
-export function loadConfig<S extends z.ZodType>(app: string, schema: S, source: ConfigSource): z.infer<S> {
+export interface Setting<S extends z.ZodType = z.ZodType> {
+  /** The environment variable, e.g. AIGW_TRUSTED_ISSUERS. */
+  env: string;
+  /** The command-line flag without `--`, e.g. trusted-issuers. */
+  flag?: string;
+  /** One line for --help: what it does, its range and unit. */
+  doc: string;
+  schema: S;
+  /** The default as --help shows it, where the schema's own does not tell (it depends on another setting, or is computed). */
+  shownDefault?: string;
+}
+
+export type Settings = Record<string, Setting>;
+
+/** The typed configuration of a spec: each setting's key with its validated value. */
+export type ConfigOf<T extends Settings> = { -readonly [K in keyof T]: z.output<T[K]['schema']> };
+
+export interface ConfigSpec<T extends Settings> {
+  app: string;
+  settings: T;
+  /** Variables that no longer exist, with what replaced them: setting one is an error naming the replacement, never ignored. */
+  removed?: Record<string, string>;
+  /**
+   * Checks across settings; `problem(key, message)` reports one under the setting's variable.
+   * zod runs them also when a setting failed a range check (not when it failed to parse): a
+   * check compares only values it finds valid.
+   */
+  refine?: ReadonlyArray<(config: ConfigOf<T>, problem: (key: keyof T & string, message: string) => void) => void>;
+}
+
+/** What flags and --help read of a spec (any spec is one, whatever its settings). */
+export type SettingsDescription = Pick<ConfigSpec<Settings>, 'app' | 'settings' | 'removed'>;
+
+/** The spec as written (for type inference at the definition). */
+export const defineConfig = <T extends Settings>(spec: ConfigSpec<T>): ConfigSpec<T> => spec;
+
+/**
+ * Validates a configuration source (environment variables, overridden by command-line flags)
+ * against a spec, once, at start-up, and returns the typed configuration. Nothing reads
+ * process.env anywhere else. Throws ConfigError naming every bad variable.
+ */
+export function loadConfig<T extends Settings>(spec: ConfigSpec<T>, source: ConfigSource): ConfigOf<T> {
+  const keys = Object.keys(spec.settings) as Array<keyof T & string>;
+  const shape: Record<string, z.ZodType> = {};
+  for (const key of keys) shape[spec.settings[key]!.env] = spec.settings[key]!.schema;
+  for (const [variable, replacement] of Object.entries(spec.removed ?? {})) shape[variable] = z.undefined({ error: replacement }).optional();
+  const typed = (raw: Record<string, unknown>) => Object.fromEntries(keys.map((key) => [key, raw[spec.settings[key]!.env]])) as ConfigOf<T>;
+  const schema = z.object(shape).superRefine((raw, ctx) => {
+    for (const refine of spec.refine ?? []) {
+      refine(typed(raw), (key, message) => ctx.addIssue({ code: 'custom', path: [spec.settings[key]!.env], message }));
+    }
+  });
   // Empty strings mean "unset", as in most twelve-factor tools.
   const cleaned: ConfigSource = {};
   for (const [k, v] of Object.entries(source)) if (v !== undefined && v !== '') cleaned[k] = v;
@@ -32,9 +84,9 @@ export function loadConfig<S extends z.ZodType>(app: string, schema: S, source: 
       const given = variable ? shownValue(variable, cleaned[variable]) : undefined;
       return `${name}: ${issue.message}${given !== undefined ? ` (got '${given}')` : ''}`;
     });
-    throw new ConfigError(app, problems);
+    throw new ConfigError(spec.app, problems);
   }
-  return result.data;
+  return typed(result.data);
 }
 
 const SECRET_VARIABLE = /TOKEN|SECRET|PASSWORD|PASSPHRASE|KEY/i;
@@ -47,31 +99,62 @@ function shownValue(variable: string, value: string | undefined): string | undef
 }
 
 /**
- * Maps command-line flags onto the variable names of the config schema, e.g.
- * `--mode saas` -> GITLAB_MODE=saas. Unknown flags are a configuration error too.
+ * Maps command-line flags onto the variables of the spec, e.g. `--mode saas` -> GITLAB_MODE=saas.
+ * An unknown flag is a configuration error listing the known ones.
  */
-export function flagsToSource(app: string, argv: string[], flags: Record<string, string>): ConfigSource {
+export function flagsToSource(spec: SettingsDescription, argv: string[]): ConfigSource {
+  const flags = Object.values(spec.settings).filter((s): s is Setting & { flag: string } => s.flag !== undefined);
   try {
     const { values } = parseArgs({
       args: argv,
-      options: Object.fromEntries(Object.keys(flags).map((f) => [f, { type: 'string' as const }])),
+      options: Object.fromEntries(flags.map((s) => [s.flag, { type: 'string' as const }])),
       strict: true,
       allowPositionals: false,
     });
     const out: ConfigSource = {};
-    for (const [flag, variable] of Object.entries(flags)) {
-      const v = (values as Record<string, string | undefined>)[flag];
-      if (v !== undefined) out[variable] = v;
+    for (const s of flags) {
+      const v = (values as Record<string, string | undefined>)[s.flag];
+      if (v !== undefined) out[s.env] = v;
     }
     return out;
   } catch (e) {
-    throw new ConfigError(app, [`command line: ${(e as Error).message}; known flags: ${Object.keys(flags).map((f) => `--${f}`).join(', ')}`]);
+    throw new ConfigError(spec.app, [`command line: ${(e as Error).message}; known flags: ${flags.map((s) => `--${s.flag}`).join(', ')}, --help`]);
   }
 }
 
-/** Shared zod helpers for config schemas. */
+/** The default --help shows for a setting: its shownDefault, the schema's default, else unset or required. */
+export function shownDefault(setting: Setting): string {
+  if (setting.shownDefault !== undefined) return setting.shownDefault;
+  for (let schema = setting.schema as z.ZodType; ; ) {
+    const def = (schema as unknown as { def: { type: string; defaultValue?: unknown; in?: z.ZodType } }).def;
+    if (def.type === 'default') return String(def.defaultValue);
+    if (def.type === 'optional') return 'unset';
+    if (def.type !== 'pipe' || !def.in) return '(required)';
+    schema = def.in;
+  }
+}
+
+/** --help: the summary, then one entry per setting (variable, flag, default, doc) in the spec's order. */
+export function configHelp(spec: SettingsDescription, summary: string): string {
+  const rows = Object.values(spec.settings).map((s) => ({ names: s.flag ? `${s.env}, --${s.flag}` : s.env, fallback: shownDefault(s), doc: s.doc }));
+  const width = Math.max(...rows.map((r) => r.names.length));
+  const lines = rows.map((r) => `  ${r.names.padEnd(width)}  (default: ${r.fallback})\n  ${' '.repeat(width)}  ${r.doc}`);
+  const removed = Object.entries(spec.removed ?? {}).map(([variable, replacement]) => `  ${variable}: ${replacement}`);
+  return [
+    `${spec.app}: ${summary}`,
+    '',
+    'Configuration: environment variables, or the flags after them (a flag wins over its variable).',
+    'A bad value stops start-up with exit code 78, naming every bad variable.',
+    '',
+    ...lines,
+    ...(removed.length ? ['', 'Refused (removed):', ...removed] : []),
+    '',
+  ].join('\n');
+}
+
+/** Shared zod helpers for settings. */
 export const configFields = {
-  port: (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback),
+  port: () => z.coerce.number().int().min(0).max(65535),
   host: () => z.string().min(1).default('127.0.0.1'),
   url: () =>
     z
@@ -99,39 +182,47 @@ export const configFields = {
 };
 
 /**
- * HEADERS_TIMEOUT_MS and REQUEST_TIMEOUT_MS, the request bounds every app shares: spread them
- * into the app's schema and add checkHttpTimeouts to its refinements.
+ * The settings every app has (listen address, control API, logs, request bounds); spread them
+ * into the app's settings and add checkHttpTimeouts to its refinements.
  */
-export const httpTimeoutFields = () => ({
-  HEADERS_TIMEOUT_MS: configFields.requestBoundMs(DEFAULT_HTTP_TIMEOUTS.headersTimeoutMs),
-  REQUEST_TIMEOUT_MS: configFields.requestBoundMs(DEFAULT_HTTP_TIMEOUTS.requestTimeoutMs),
-});
-
-/** Their command-line flags, for each app's flag map. */
-export const HTTP_TIMEOUT_FLAGS: Record<string, string> = {
-  'headers-timeout-ms': 'HEADERS_TIMEOUT_MS',
-  'request-timeout-ms': 'REQUEST_TIMEOUT_MS',
-};
-
-interface HttpTimeoutVariables {
-  HEADERS_TIMEOUT_MS: number;
-  REQUEST_TIMEOUT_MS: number;
+export function serverSettings(defaultPort: number) {
+  return {
+    port: { env: 'PORT', flag: 'port', doc: 'listen port (0 = any free port)', schema: configFields.port().default(defaultPort) },
+    host: { env: 'HOST', flag: 'host', doc: 'listen address', schema: configFields.host() },
+    controlToken: {
+      env: 'HARNESS_CONTROL_TOKEN',
+      doc: 'enables the /-/harness control API and its request log (at least 16 characters); never in production. No flag: a secret stays out of `ps`',
+      schema: configFields.controlToken(),
+    },
+    logLevel: { env: 'LOG_LEVEL', flag: 'log-level', doc: 'fatal, error, warn, info, debug, trace or silent', schema: configFields.logLevel() },
+    headersTimeoutMs: {
+      env: 'HEADERS_TIMEOUT_MS',
+      flag: 'headers-timeout-ms',
+      doc: 'request headers must arrive within this, 100..600000 ms and at most REQUEST_TIMEOUT_MS; else 408 and the connection is closed',
+      schema: configFields.requestBoundMs(DEFAULT_HTTP_TIMEOUTS.headersTimeoutMs),
+    },
+    requestTimeoutMs: {
+      env: 'REQUEST_TIMEOUT_MS',
+      flag: 'request-timeout-ms',
+      doc: 'the whole request, body included, must arrive within this, 100..600000 ms; 408 comes at most 1 s after the bound',
+      schema: configFields.requestBoundMs(DEFAULT_HTTP_TIMEOUTS.requestTimeoutMs),
+    },
+  } satisfies Settings;
 }
 
+export type ServerSettings = ReturnType<typeof serverSettings>;
+export type ServerConfig = ConfigOf<ServerSettings>;
+
 /** Node refuses a headers bound above the whole-request bound: a configuration error naming both. */
-export function checkHttpTimeouts(c: HttpTimeoutVariables, ctx: z.RefinementCtx): void {
-  // zod runs refinements after a field's own check failed: compare only two valid bounds.
+export function checkHttpTimeouts(c: HttpTimeouts, problem: (key: 'headersTimeoutMs', message: string) => void): void {
+  // zod refines after a field's own range check failed: compare only two valid bounds.
   const valid = (ms: number) => configFields.requestBoundMs(0).safeParse(ms).success;
-  if (valid(c.HEADERS_TIMEOUT_MS) && valid(c.REQUEST_TIMEOUT_MS) && c.HEADERS_TIMEOUT_MS > c.REQUEST_TIMEOUT_MS) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['HEADERS_TIMEOUT_MS'],
-      message: `must not exceed REQUEST_TIMEOUT_MS (${c.REQUEST_TIMEOUT_MS}): the headers are part of the request`,
-    });
+  if (valid(c.headersTimeoutMs) && valid(c.requestTimeoutMs) && c.headersTimeoutMs > c.requestTimeoutMs) {
+    problem('headersTimeoutMs', `must not exceed REQUEST_TIMEOUT_MS (${c.requestTimeoutMs}): the headers are part of the request`);
   }
 }
 
-/** The validated variables as bootstrap's HttpTimeouts. */
-export function httpTimeoutsOf(c: HttpTimeoutVariables): HttpTimeouts {
-  return { headersTimeoutMs: c.HEADERS_TIMEOUT_MS, requestTimeoutMs: c.REQUEST_TIMEOUT_MS };
+/** The request bounds of a configuration as bootstrap's HttpTimeouts. */
+export function httpTimeoutsOf(c: HttpTimeouts): HttpTimeouts {
+  return { headersTimeoutMs: c.headersTimeoutMs, requestTimeoutMs: c.requestTimeoutMs };
 }

@@ -1,29 +1,23 @@
-import { z } from 'zod';
 import { DEFAULT_PORT } from '../../../contracts/src/index.js';
-import { checkHttpTimeouts, configFields, HTTP_TIMEOUT_FLAGS, httpTimeoutFields, loadConfig, type ConfigSource } from '../../common/src/index.js';
+import { type ConfigOf, type ConfigSource, checkHttpTimeouts, configFields, defineConfig, loadConfig, serverSettings } from '../../common/src/index.js';
 
-/** Environment variables of the fake model (main.ts maps the CLI flags onto them). */
-export const fakeModelConfigSchema = z.object({
-  PORT: configFields.port(DEFAULT_PORT['fake-model']),
-  HOST: configFields.host(),
-  /** Added to every completion; the control API can change it at run time. */
-  FAKE_MODEL_LATENCY_MS: configFields.milliseconds(0),
-  HARNESS_CONTROL_TOKEN: configFields.controlToken(),
-  LOG_LEVEL: configFields.logLevel(),
-  ...httpTimeoutFields(),
-}).superRefine(checkHttpTimeouts);
+/** The fake model's settings: the variables and flags users set, the camelCase keys the app reads. */
+export const fakeModelSettings = defineConfig({
+  app: 'fake-model',
+  settings: {
+    latencyMs: {
+      env: 'FAKE_MODEL_LATENCY_MS',
+      flag: 'latency-ms',
+      doc: 'delay added to every completion, in ms (the control API can change it at run time)',
+      schema: configFields.milliseconds(0),
+    },
+    ...serverSettings(DEFAULT_PORT['fake-model']),
+  },
+  refine: [checkHttpTimeouts],
+});
 
-export type FakeModelConfig = z.infer<typeof fakeModelConfigSchema>;
-
-/** CLI flag -> variable. The control token has no flag: secrets stay out of `ps` output. */
-export const FAKE_MODEL_FLAGS: Record<string, string> = {
-  port: 'PORT',
-  host: 'HOST',
-  'latency-ms': 'FAKE_MODEL_LATENCY_MS',
-  'log-level': 'LOG_LEVEL',
-  ...HTTP_TIMEOUT_FLAGS,
-};
+export type FakeModelConfig = ConfigOf<typeof fakeModelSettings.settings>;
 
 export function loadFakeModelConfig(source: ConfigSource): FakeModelConfig {
-  return loadConfig('fake-model', fakeModelConfigSchema, source);
+  return loadConfig(fakeModelSettings, source);
 }

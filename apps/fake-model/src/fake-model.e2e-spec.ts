@@ -1,7 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { compileValidator, HEADER, PATH, SCHEMA } from '../../../contracts/src/index.js';
-import { createLogger, RequestLog, startHttpApp } from '../../common/src/index.js';
-import { FakeModelModule } from './app.module.js';
+import { createLogger } from '../../common/src/index.js';
+import { fakeModel } from './app.js';
 import { loadFakeModelConfig } from './config.js';
 
 const CONTROL_TOKEN = 'fake-model-e2e-control-token';
@@ -9,16 +9,7 @@ const validResponse = compileValidator(SCHEMA.FAKE_MODEL_RESPONSE);
 
 async function start(env: Record<string, string> = {}): Promise<{ app: NestFastifyApplication; url: string }> {
   const config = loadFakeModelConfig({ PORT: '0', LOG_LEVEL: 'silent', ...env });
-  const logger = createLogger({ app: 'fake-model', level: 'silent' });
-  const requestLog = new RequestLog();
-  const { app, url } = await startHttpApp({
-    module: FakeModelModule.forRoot(config, { logger, requestLog }),
-    logger,
-    host: '127.0.0.1',
-    port: 0,
-    requestLog,
-  });
-  return { app, url };
+  return fakeModel.start(config, { logger: createLogger({ app: 'fake-model', level: 'silent' }) });
 }
 
 function complete(url: string, body: unknown, init: RequestInit = {}): Promise<Response> {
@@ -31,7 +22,7 @@ function complete(url: string, body: unknown, init: RequestInit = {}): Promise<R
 }
 
 function control(url: string, method: string, path: string, body?: unknown, token: string | null = CONTROL_TOKEN): Promise<Response> {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
   if (token) headers[HEADER.HARNESS_CONTROL] = token;
   return fetch(`${url}${PATH.HARNESS_CONTROL_PREFIX}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
 }
@@ -141,6 +132,13 @@ describe('fake-model (HTTP)', () => {
       },
     );
 
+    it('POST /-/harness/reset puts the faults back to start', async () => {
+      await control(url, 'PUT', '/faults', { latencyMs: 20, failNext: 3, failStatus: 503, hangNext: 1 });
+      expect((await control(url, 'POST', '/reset')).status).toBe(204);
+      expect(await (await control(url, 'GET', '/faults')).json()).toEqual({ latencyMs: 0, failNext: 0, failStatus: 500, hangNext: 0 });
+      expect((await complete(url, { prompt: 'x' })).status).toBe(200);
+    });
+
     it('lists answered requests, filtered by path prefix', async () => {
       const since = new Date().toISOString();
       await complete(url, { prompt: 'logged' });
@@ -159,6 +157,8 @@ describe('fake-model without HARNESS_CONTROL_TOKEN', () => {
       const res = await control(url, 'GET', '/faults');
       expect(res.status).toBe(404);
       expect((await control(url, 'PUT', '/faults', { failNext: 1 })).status).toBe(404);
+      expect((await control(url, 'GET', '/requests')).status).toBe(404);
+      expect((await control(url, 'POST', '/reset')).status).toBe(404);
       expect((await complete(url, { prompt: 'x' })).status).toBe(200);
     } finally {
       await app.close();

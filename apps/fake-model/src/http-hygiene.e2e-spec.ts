@@ -1,6 +1,6 @@
 import { PATH } from '../../../contracts/src/index.js';
 import { itKeepsHttpHygiene } from '../../common/src/testing/http-hygiene-suite.js';
-import { fakeModelErrorShape } from './app.module.js';
+import { fakeModelErrorShape } from './app.js';
 
 describe('fake-model HTTP hygiene (compiled main, real sockets)', () => {
   itKeepsHttpHygiene({

@@ -1,6 +1,6 @@
 import { contractPath } from '../../../contracts/src/index.js';
 import { ConfigError, flagsToSource } from '../../common/src/index.js';
-import { GITLAB_FLAGS, REPLACED_AUDIENCE_MESSAGE, loadGitlabConfig } from './config.js';
+import { REPLACED_AUDIENCE_MESSAGE, gitlabSettings, loadGitlabConfig } from './config.js';
 
 function problemsOf(source: Record<string, string>): string[] {
   try {
@@ -21,12 +21,14 @@ describe('gitlab config', () => {
       url: undefined,
       seedFile: contractPath('fixtures', 'demo-data.yaml'),
       signingKeyFile: undefined,
-      aiToken: { shape: 'cloud-connector' },
+      aiTokenShape: 'cloud-connector',
+      aiTokenIncludeKid: undefined,
       saasUrl: undefined,
       saasTimeoutMs: 10000,
       controlToken: undefined,
       logLevel: 'info',
-      http: { headersTimeoutMs: 10000, requestTimeoutMs: 30000 },
+      headersTimeoutMs: 10000,
+      requestTimeoutMs: 30000,
     });
   });
 
@@ -49,13 +51,13 @@ describe('gitlab config', () => {
   });
 
   it('maps command-line flags onto variables, flags winning over the environment', () => {
-    const flags = flagsToSource('gitlab', ['--mode', 'saas', '--port', '0', '--url', 'https://gitlab.example.test/'], GITLAB_FLAGS);
+    const flags = flagsToSource(gitlabSettings, ['--mode', 'saas', '--port', '0', '--url', 'https://gitlab.example.test/']);
     expect(loadGitlabConfig({ GITLAB_MODE: 'self-managed', ...flags })).toMatchObject({ mode: 'saas', port: 0, url: 'https://gitlab.example.test' });
-    expect(() => flagsToSource('gitlab', ['--nope', 'x'], GITLAB_FLAGS)).toThrow(ConfigError);
+    expect(() => flagsToSource(gitlabSettings, ['--nope', 'x'])).toThrow(ConfigError);
   });
 
   it('reads SAAS_TIMEOUT_MS (flag --saas-timeout-ms) and refuses useless values', () => {
-    const flags = flagsToSource('gitlab', ['--saas-timeout-ms', '300', '--saas-url', 'http://127.0.0.1:3001'], GITLAB_FLAGS);
+    const flags = flagsToSource(gitlabSettings, ['--saas-timeout-ms', '300', '--saas-url', 'http://127.0.0.1:3001']);
     expect(loadGitlabConfig({ GITLAB_MODE: 'self-managed', ...flags })).toMatchObject({ saasTimeoutMs: 300, saasUrl: 'http://127.0.0.1:3001' });
     for (const bad of ['0', '-5', '1.5', 'soon', '600001']) {
       expect(problemsOf({ SAAS_TIMEOUT_MS: bad })[0]).toMatch(/^SAAS_TIMEOUT_MS: must be /);
@@ -67,11 +69,11 @@ describe('gitlab config', () => {
   });
 
   it('reads the token shape (flag --ai-token-shape) and an optional kid override', () => {
-    expect(loadGitlabConfig({ AI_TOKEN_SHAPE: 'seed-000' }).aiToken).toEqual({ shape: 'seed-000' });
-    expect(loadGitlabConfig({ AI_TOKEN_SHAPE: 'seed-002', AI_TOKEN_INCLUDE_KID: 'true' }).aiToken).toEqual({ shape: 'seed-002', includeKid: true });
-    expect(loadGitlabConfig({ AI_TOKEN_INCLUDE_KID: 'no' }).aiToken).toEqual({ shape: 'cloud-connector', includeKid: false });
-    const flags = flagsToSource('gitlab', ['--ai-token-shape', 'seed-002'], GITLAB_FLAGS);
-    expect(loadGitlabConfig({ AI_TOKEN_SHAPE: 'seed-000', ...flags }).aiToken).toEqual({ shape: 'seed-002' });
+    expect(loadGitlabConfig({ AI_TOKEN_SHAPE: 'seed-000' })).toMatchObject({ aiTokenShape: 'seed-000', aiTokenIncludeKid: undefined });
+    expect(loadGitlabConfig({ AI_TOKEN_SHAPE: 'seed-002', AI_TOKEN_INCLUDE_KID: 'true' })).toMatchObject({ aiTokenShape: 'seed-002', aiTokenIncludeKid: true });
+    expect(loadGitlabConfig({ AI_TOKEN_INCLUDE_KID: 'no' })).toMatchObject({ aiTokenShape: 'cloud-connector', aiTokenIncludeKid: false });
+    const flags = flagsToSource(gitlabSettings, ['--ai-token-shape', 'seed-002']);
+    expect(loadGitlabConfig({ AI_TOKEN_SHAPE: 'seed-000', ...flags }).aiTokenShape).toBe('seed-002');
   });
 
   it('refuses an unknown token shape listing the allowed ones', () => {

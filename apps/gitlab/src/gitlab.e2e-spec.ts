@@ -17,7 +17,7 @@ import {
 } from '../../../contracts/src/index.js';
 import { ConfigError, createLogger } from '../../common/src/index.js';
 import { loadGitlabConfig } from './config.js';
-import { startGitlab } from './gitlab.app.js';
+import { startGitlab } from './app.js';
 import { closedPortUrl } from './test/fake-saas.js';
 import { CONTROL_TOKEN, DEMO, type TestGitlab, decodeJwt, signIn, startTestGitlab } from './test/helpers.js';
 

@@ -72,4 +72,23 @@ describe('compiled gitlab main', () => {
     expect(code).toBe(78);
     expect(stderr).toContain('--mode');
   });
+
+  it('prints every variable and flag with its default and description on --help, and exits 0 without listening', async () => {
+    const child = run(['--help']);
+    let stdout = '';
+    child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
+    const { code, stderr } = await exitOf(child);
+    expect([code, stderr]).toEqual([0, '']);
+    expect(stdout.split('\n')[0]).toMatch(/^gitlab: the emulated GitLab/);
+    for (const names of ['GITLAB_MODE, --mode', 'PORT, --port', 'HOST, --host', 'GITLAB_URL, --url', 'GITLAB_SEED_FILE, --seed', 'AI_TOKEN_SHAPE, --ai-token-shape', 'SAAS_URL, --saas-url', 'SAAS_TIMEOUT_MS, --saas-timeout-ms', 'LOG_LEVEL, --log-level', 'HEADERS_TIMEOUT_MS, --headers-timeout-ms', 'REQUEST_TIMEOUT_MS, --request-timeout-ms']) {
+      expect(stdout).toContain(`  ${names} `);
+    }
+    expect(stdout).toMatch(/GITLAB_MODE, --mode +\(default: saas\)/);
+    expect(stdout).toMatch(/PORT, --port +\(default: 3001 \(saas\), 3000 \(self-managed\)\)/);
+    expect(stdout).toMatch(/SAAS_TIMEOUT_MS, --saas-timeout-ms +\(default: 10000\)\n +bound on one relay to SaaS/);
+    // Secrets have a variable only: a flag would show them in `ps`.
+    expect(stdout).toMatch(/\n  HARNESS_CONTROL_TOKEN +\(default: unset\)/);
+    expect(stdout).toMatch(/\n  SIGNING_KEY_FILE +\(default: a fresh 2048-bit key per start\)/);
+    expect(stdout).toContain('AI_TOKEN_AUDIENCE: was replaced by AI_TOKEN_SHAPE');
+  });
 });

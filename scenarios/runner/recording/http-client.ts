@@ -5,7 +5,8 @@
  */
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { HEADER, type Role } from '../../../contracts/src/index.js';
+import { randomBytes } from 'node:crypto';
+import { HEADER, HarnessControlClient, TRACESTATE_KEY, type Role } from '../../../contracts/src/index.js';
 import { TransportError } from '../signals.js';
 import type { ControlClient, HttpClient, HttpRequest, HttpResponse, Participant, RecordedExchange } from '../types.js';
 import { harnessUserAgent } from '../version.js';
@@ -63,6 +64,7 @@ interface SendInput {
   label?: string;
   /** Header lines sent in addition, each on its own line even when the name repeats (fetch would merge them). */
   repeatedHeaders?: ReadonlyArray<readonly [string, string]>;
+  traceId?: string;
 }
 
 interface RawResponse {
@@ -141,6 +143,7 @@ async function send(input: SendInput): Promise<SendOutcome> {
     request: { headers: redactRecordedHeaders(requestHeaders) },
   };
   if (input.label) exchange.label = input.label;
+  if (input.traceId) exchange.traceId = input.traceId;
   if (input.body !== undefined) exchange.request.body = redactRecordedBody(input.body, input.headers.get('content-type') ?? undefined);
 
   let status: number | undefined;
@@ -197,6 +200,12 @@ export class RecordingHttpClient implements HttpClient {
     }
     const headers = new Headers(req.headers ?? {});
     if (!headers.has('user-agent')) headers.set('user-agent', harnessUserAgent());
+    // The check's trace (W3C Trace Context): roles that propagate it tie their own calls to this check.
+    const traceId = this.options.recorder.currentCheck()?.traceId;
+    if (traceId && !headers.has('traceparent')) {
+      headers.set('traceparent', `00-${traceId}-${randomBytes(8).toString('hex')}-01`);
+      headers.set('tracestate', `${TRACESTATE_KEY}=${this.options.from}`);
+    }
     let body: string | undefined;
     if (req.json !== undefined) {
       body = JSON.stringify(req.json);
@@ -220,6 +229,7 @@ export class RecordingHttpClient implements HttpClient {
     if (body !== undefined) input.body = body;
     if (req.label) input.label = req.label;
     if (req.repeatedHeaders) input.repeatedHeaders = req.repeatedHeaders;
+    if (traceId) input.traceId = traceId;
     const outcome = await send(input);
     if (!outcome.ok) {
       this.options.watch?.noResponse(this.options.to, `${req.method} ${outcome.exchange.url}: ${outcome.cause}`);
@@ -247,10 +257,11 @@ export interface ControlClientOptions {
  * (kept in the JSON, never drawn); a non-2xx answer throws an Error naming role, route,
  * status and body.
  */
-export class RecordingControlClient implements ControlClient {
+export class RecordingControlClient extends HarnessControlClient implements ControlClient {
   readonly role: Role;
 
   constructor(private readonly options: ControlClientOptions) {
+    super();
     this.role = options.role;
   }
 

@@ -9,6 +9,12 @@ import type { RecordedExchange } from '../types.js';
 export interface CheckFrame {
   checkId: string;
   exchangeIds: string[];
+  /** W3C trace id of the check: every request it makes carries it in traceparent. */
+  traceId?: string;
+  /** When the check started (ms since the epoch). */
+  startedAt?: number;
+  /** Texts the check attached to its result. */
+  attachments?: Record<string, string>;
 }
 
 export class ExchangeRecorder {

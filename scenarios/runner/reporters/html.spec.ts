@@ -18,6 +18,7 @@ describe('HTML reporter', () => {
           exchangeIds: ['x0001'],
         }),
         checkResult({ id: 'serves-jwks', status: 'PASSED', exchangeIds: ['x0002'] }),
+        checkResult({ id: 'follows-the-sequence-diagram', status: 'PASSED', attachments: { 'observed-diagram': 'sequenceDiagram\n  IDE->>GL: POST /tokens -> 201 <i>' } }),
         checkResult({ id: 'skipped-one', status: 'SKIPPED', skipReason: `needs ${HOSTILE}` }),
       ],
       exchanges: [
@@ -46,7 +47,7 @@ describe('HTML reporter', () => {
   });
 
   it('shows each check with status, severity, id, title, clauses and failure detail (expected, actual, where)', () => {
-    expect(html).toContain('<tr class="row-FAILED"><td><span class="badge FAILED">FAILED</span></td><td>MUST</td><td><code>rejects-expired-token</code></td>');
+    expect(html).toContain('<tr class="row-FAILED" id="check-custom-endpoint-jwt-rejects-expired-token"><td><span class="badge FAILED">FAILED</span></td><td>MUST</td><td><code>rejects-expired-token</code></td>');
     expect(html).toContain('<code>seed-000.o2.step-4</code>');
     expect(html).toContain('Web IDE FE calls Model Gateway API.');
     expect(html).toMatch(/<span class="label">expected<\/span><pre>\{\n {2}&quot;status&quot;: 401\n\}<\/pre>/);
@@ -58,11 +59,16 @@ describe('HTML reporter', () => {
     expect(html).toContain('<svg xmlns="http://www.w3.org/2000/svg" class="sequence"');
     expect(html).toMatch(/class="arrow request scenario failed" data-exchange="x0001"/);
     expect(html).toMatch(/class="arrow request scenario" data-exchange="x0002"/);
-    expect(html).toContain('<summary>Contract diagram (Mermaid source)</summary>');
+  });
+
+  it('shows the contract diagram beside the exchange a diagram check replayed, both escaped', () => {
+    expect(html).toMatch(/<div class="side-by-side"><div><div class="label">contract<\/div><pre>sequenceDiagram\n  IDE-&gt;&gt;GL: POST \/tokens &lt;b&gt;<\/pre>/);
+    expect(html).toContain('(check <a href="#check-custom-endpoint-jwt-follows-the-sequence-diagram">follows-the-sequence-diagram</a>)');
+    expect(html).toContain('IDE-&gt;&gt;GL: POST /tokens -&gt; 201 &lt;i&gt;');
   });
 
   it('states the verdict and the counts', () => {
     expect(html).toContain('<title>ai-auth-harness report: FAIL</title>');
-    expect(html).toContain('<td>3</td><td>1</td><td>1</td><td>0</td><td>1</td>');
+    expect(html).toContain('<td>4</td><td>2</td><td>1</td><td>0</td><td>1</td>');
   });
 });

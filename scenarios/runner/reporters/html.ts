@@ -8,6 +8,9 @@ import type { CheckResult, RecordedExchange, RunNote, RunResult, ScenarioResult 
 import { countStatuses, describeExchange, failureView } from './format.js';
 import { renderSequenceSvg, type Highlight } from './sequence-diagram.js';
 
+/** The attachment a diagram check leaves (scenarios/conditions/diagram.ts). */
+export const OBSERVED_DIAGRAM_ATTACHMENT = 'observed-diagram';
+
 export function esc(value: unknown): string {
   return String(value ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
@@ -25,7 +28,7 @@ th{background:#f0f3f6}.meta{color:#57606a}.badge{display:inline-block;padding:1p
 tr.row-FAILED td:first-child{border-left:4px solid var(--fail)}tr.row-WARNING td:first-child{border-left:4px solid var(--warn)}
 tr.row-SKIPPED td:first-child{border-left:4px solid var(--skip)}tr.row-BLOCKED td:first-child{border-left:4px solid var(--block)}tr.row-PASSED td:first-child{border-left:4px solid var(--pass)}
 .clauses{margin:0;padding-left:16px}.clauses li{margin:2px 0}.label{font-weight:600;color:#57606a}
-.note-WARNING{color:var(--warn)}.note-INFO{color:#57606a}.diagram{overflow:auto;background:#fff;border:1px solid var(--line);padding:6px}
+.side-by-side{display:grid;grid-template-columns:1fr 1fr;gap:12px}.note-WARNING{color:var(--warn)}.note-INFO{color:#57606a}.diagram{overflow:auto;background:#fff;border:1px solid var(--line);padding:6px}
 details.exchange{border:1px solid var(--line);background:#fff;margin:4px 0;padding:4px 8px}details.exchange.hl-failed{border-left:4px solid var(--fail)}
 details.exchange.hl-warning{border-left:4px solid var(--warn)}details.exchange.observed summary{font-style:italic}
 .error{color:var(--fail);font-weight:600}
@@ -83,7 +86,7 @@ function checkDetail(check: CheckResult, scenario: ScenarioResult): string {
 function checksTable(scenario: ScenarioResult): string {
   if (!scenario.checks.length) return '<p class="meta">no checks ran</p>';
   const rows = scenario.checks.map(
-    (c) => `<tr class="row-${esc(c.status)}"><td>${badge(c.status)}</td><td>${esc(c.severity)}</td><td><code>${esc(c.id)}</code></td><td>${esc(c.title)}</td>
+    (c) => `<tr class="row-${esc(c.status)}" id="check-${esc(scenario.id)}-${esc(c.id)}"><td>${badge(c.status)}</td><td>${esc(c.severity)}</td><td><code>${esc(c.id)}</code></td><td>${esc(c.title)}</td>
 <td><ul class="clauses">${c.clauses.map((cl) => `<li><code>${esc(cl.id)}</code> <span class="meta">${esc(cl.source)}</span><br>${esc(cl.text)}</li>`).join('')}</ul></td>
 <td>${checkDetail(c, scenario)}</td></tr>`,
   );
@@ -126,7 +129,12 @@ function scenarioHtml(s: ScenarioResult, index: number): string {
   parts.push(notesHtml(s.notes), checksTable(s));
   parts.push('<h3>Observed exchange</h3>', `<div class="diagram">${renderSequenceSvg(s.exchanges, { highlight: hl, idPrefix: `seq${index}` })}</div>`);
   if (s.contractDiagram !== undefined) {
-    parts.push(`<details><summary>Contract diagram (Mermaid source)</summary><pre>${esc(s.contractDiagram)}</pre></details>`);
+    const replay = replayedDiagram(s);
+    parts.push(
+      '<h3>The contract\'s diagram and the replayed exchange (Mermaid)</h3>',
+      `<div class="side-by-side"><div><div class="label">contract</div><pre>${esc(s.contractDiagram)}</pre></div>`,
+      `<div><div class="label">observed${replay ? ` (check <a href="#check-${esc(s.id)}-${esc(replay.check)}">${esc(replay.check)}</a>)` : ''}</div><pre>${esc(replay?.mermaid ?? 'no replay of the diagram ran in this scenario')}</pre></div></div>`,
+    );
   }
   parts.push(
     `<details><summary>Exchanges (${s.exchanges.length}, credentials redacted)</summary>${s.exchanges.map((x) => exchangeHtml(x, hl.get(x.id))).join('\n')}</details>`,
@@ -178,4 +186,13 @@ ${result.scenarios.map(scenarioHtml).join('\n')}
 
 export function writeHtmlReport(result: RunResult, file: string): void {
   writeFileSync(file, renderHtml(result));
+}
+
+/** The observed exchange a diagram check of the scenario attached, as Mermaid. */
+export function replayedDiagram(s: ScenarioResult): { check: string; mermaid: string } | undefined {
+  for (const c of s.checks) {
+    const mermaid = c.attachments?.[OBSERVED_DIAGRAM_ATTACHMENT];
+    if (mermaid !== undefined) return { check: c.id, mermaid };
+  }
+  return undefined;
 }

@@ -1,8 +1,8 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { RunResult } from '../types.js';
 import type { ReportPaths } from './console.js';
-import { writeHtmlReport } from './html.js';
+import { replayedDiagram, writeHtmlReport } from './html.js';
 import { writeJsonReport } from './json.js';
 import { writeJunitReport } from './junit.js';
 
@@ -21,5 +21,17 @@ export function writeReports(result: RunResult, dir: string): ReportPaths {
   writeJsonReport(result, paths.json);
   writeJunitReport(result, paths.junit);
   writeHtmlReport(result, paths.html);
+  writeDiagrams(result, join(root, 'diagrams'));
   return paths;
+}
+
+/** diagrams/<scenario>.contract.mmd and, where a replay ran, <scenario>.observed.mmd beside it. */
+function writeDiagrams(result: RunResult, dir: string): void {
+  for (const s of result.scenarios) {
+    if (s.contractDiagram === undefined) continue;
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${s.id}.contract.mmd`), s.contractDiagram);
+    const replay = replayedDiagram(s);
+    if (replay) writeFileSync(join(dir, `${s.id}.observed.mmd`), replay.mermaid);
+  }
 }

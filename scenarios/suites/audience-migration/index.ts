@@ -4,6 +4,7 @@
  * tokens. Replayed phase by phase for SaaS tokens and for tokens a self-managed instance
  * relays. A gateway without a control API is checked in the phase it is fixed in (probed).
  */
+import { FollowsTheSequenceDiagram } from '../../conditions/diagram.js';
 import * as migration from '../../conditions/migration.js';
 import type { ScenarioDefinition } from '../../runner/types.js';
 
@@ -44,5 +45,12 @@ export const audienceMigration: ScenarioDefinition = {
       ['seed-002.window-closed', 'seed-002.new-issuer'],
     );
     await s.must('phase-4-refuses-new-tokens-without-the-scope', migration.RefusesNewTokensWithoutTheScope, ['seed-002.new-issuer', 'aigw.auth.scope']);
+    await s.must('follows-the-sequence-diagram', FollowsTheSequenceDiagram('audience-migration.mmd', migration.MigrationReplay), [
+      'seed-002.legacy-issuer',
+      'seed-002.compatibility',
+      'seed-002.new-issuer',
+      'seed-002.window-closed',
+      'seed-002.self-managed',
+    ]);
   },
 };

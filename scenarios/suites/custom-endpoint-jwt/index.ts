@@ -23,6 +23,7 @@ import {
   ciJobIdTokenClaims,
   claimVariants,
   forgeries,
+  keystroke,
 } from '../../conditions/gateway.js';
 import {
   AnswersTokenRequestWith201,
@@ -50,9 +51,28 @@ import {
   LimitsRefetchesForUnknownKids,
   ServesKeystrokesFromTheKeyCache,
 } from '../../conditions/jwks.js';
+import { gatewayHeaders } from '../../clients/code-suggestions.js';
+import type { BrowserSession } from '../../clients/gitlab-session.js';
+import { FollowsTheSequenceDiagram, type DiagramReplay } from '../../conditions/diagram.js';
+import { browserSessionOf, requestAiToken } from '../../conditions/needs.js';
 import type { ScenarioDefinition } from '../../runner/types.js';
 
 const SAAS = 'gitlab-saas';
+
+/** Seed 000 option 2 end to end: a token through the browser session, then one keystroke with a cold key cache where the harness can empty it. */
+const webIdeFlow: DiagramReplay = {
+  flow: "a token through the browser session, then one keystroke with the gateway's key cache cold where the harness can empty it",
+  async prepare(env) {
+    const browser = await env.need(browserSessionOf(SAAS));
+    await env.target('ai-gateway').control?.clearJwksCache();
+    return browser;
+  },
+  async run(env, prepared) {
+    const browser = prepared as BrowserSession;
+    const token = await requestAiToken(env, SAAS, { Cookie: browser.cookie, [HEADER.CSRF_TOKEN]: browser.csrfToken }, 'IDE: POST tokens (browser session)');
+    await keystroke(env, gatewayHeaders(token.token, token.decoded.claims), 'IDE: keystroke');
+  },
+};
 const NO_HEADER = { status: 401, body: { error: GATEWAY_AUTH_ERROR.NO_HEADER } };
 const INVALID_HEADER = { status: 401, body: { error: GATEWAY_AUTH_ERROR.INVALID_HEADER } };
 const INVALID_TYPE = { status: 401, body: { error: GATEWAY_AUTH_ERROR.INVALID_TYPE } };
@@ -171,5 +191,14 @@ export const customEndpointJwt: ScenarioDefinition = {
       await s.must(`rejects-${header.toLowerCase()}-mismatch`, RejectsBoundHeaderMismatch(SAAS, header), ['aigw.auth.header-binding']);
     }
     await s.must('never-echoes-the-token', NeverEchoesTheToken(SAAS), ['checklist.gateway-auth.18']);
+
+    // The whole flow once more, compared with the contract's sequence diagram.
+    await s.must('follows-the-sequence-diagram', FollowsTheSequenceDiagram('custom-endpoint-jwt.mmd', webIdeFlow), [
+      'seed-000.o2.step-1',
+      'seed-000.o2.step-4',
+      'seed-000.o2.step-5',
+      'seed-000.o2.step-6',
+      'seed-000.o2.step-8',
+    ]);
   },
 };

@@ -13,7 +13,6 @@ export const jwksLifecycle: ScenarioDefinition = {
   id: 'jwks-lifecycle',
   title: "The gateway's keys over time: issuer outages, recovery without a restart, withdrawn keys",
   seeds: ['000', '002'],
-  diagram: 'custom-endpoint-jwt.mmd',
   roles: ['gitlab-saas', 'ai-gateway', 'fake-model'],
   async run(s) {
     await s.should('keeps-serving-cached-keys-while-the-issuer-is-down', jwks.KeepsServingCachedKeysWhileTheIssuerIsDown(SAAS), ['checklist.gateway-auth.15']);

@@ -5,6 +5,7 @@
  * fails when SaaS does.
  */
 import { SignsJwtWithAPublishedKey } from '../../conditions/issuer.js';
+import { FollowsTheSequenceDiagram } from '../../conditions/diagram.js';
 import * as relay from '../../conditions/relay.js';
 import type { ScenarioDefinition } from '../../runner/types.js';
 
@@ -51,6 +52,8 @@ export const smRelay: ScenarioDefinition = {
     await s.must('answers-502-for-a-malformed-saas-answer', relay.AnswersForAMalformedSaasAnswer, ['gitlab.relay.failure', 'gitlab.tokens.response']);
     await s.must('passes-extra-token-response-members-through', relay.PassesExtraTokenResponseMembersThrough, ['seed-001.sm.proxy', 'seed-001.step-10']);
     await s.must('keeps-the-stored-token-out-of-passed-answers', relay.KeepsTheStoredTokenOutOfPassedAnswers, ['gitlab.relay.secrecy']);
+
+    await s.must('follows-the-sequence-diagram', FollowsTheSequenceDiagram('sm-relay.mmd', relay.FirstKeystrokeReplay), ['seed-001.loop', 'seed-001.step-8', 'seed-001.step-9', 'seed-001.step-12']);
 
     await s.must('keeps-credentials-out-of-logs', relay.KeepsCredentialsOutOfLogs, ['gitlab.relay.secrecy', 'checklist.gateway-auth.18']);
   },

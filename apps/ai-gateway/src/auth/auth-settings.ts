@@ -1,24 +1,21 @@
-import { AUDIENCE } from '../../../../contracts/src/index.js';
+import { Inject, Injectable } from '@nestjs/common';
+import { AUDIENCE, type GatewayAuthSettings, type GatewayAuthSettingsUpdate, type LegacyAudienceWindow } from '../../../../contracts/src/index.js';
+import { APP_CONFIG, type HarnessResettable } from '../../../common/src/index.js';
 import { issuerWithoutTrailingSlash, type AiGatewayConfig } from '../config.js';
 
-export type LegacyAudienceWindow = 'open' | 'closed';
+export type { LegacyAudienceWindow } from '../../../../contracts/src/index.js';
 
-export interface AuthSettingsSnapshot {
-  audience: string;
-  legacyAudience: string;
-  legacyAudienceWindow: LegacyAudienceWindow;
-  acceptedAudiences: readonly string[];
-  trustedIssuers: readonly string[];
-  algorithms: readonly string[];
-  clockSkewSeconds: number;
-}
+/** GET /-/harness/auth (contracts `authSettings`). */
+export type AuthSettingsSnapshot = GatewayAuthSettings;
 
 /**
  * The verifier's policy in one place. The audience and the legacy-audience window change at
- * run time (the audience-migration scenario flips them through the control API); the derived
- * lists are recomputed on change so the per-request path only reads them.
+ * run time (the audience-migration scenario flips them through the control API, whose reset
+ * restores AIGW_AUDIENCE and AIGW_LEGACY_AUDIENCE_WINDOW); the derived lists are recomputed on
+ * change so the per-request path only reads them.
  */
-export class AuthSettings {
+@Injectable()
+export class AuthSettings implements HarnessResettable {
   readonly trustedIssuers: readonly string[];
   /** Token `iss` -> configured issuer: each issuer as written and with or without one terminating '/'. */
   private readonly issuerByClaim: ReadonlyMap<string, string>;
@@ -31,13 +28,7 @@ export class AuthSettings {
   private window: LegacyAudienceWindow;
   private accepted: readonly string[] = [];
 
-  constructor(options: {
-    trustedIssuers: readonly string[];
-    algorithms: readonly string[];
-    clockSkewSeconds: number;
-    audience: string;
-    legacyAudienceWindow: LegacyAudienceWindow;
-  }) {
+  constructor(@Inject(APP_CONFIG) private readonly options: Pick<AiGatewayConfig, 'trustedIssuers' | 'algorithms' | 'clockSkewSeconds' | 'audience' | 'legacyAudienceWindow'>) {
     this.trustedIssuers = [...options.trustedIssuers];
     const byClaim = new Map<string, string>();
     for (const issuer of this.trustedIssuers) {
@@ -51,16 +42,6 @@ export class AuthSettings {
     this.currentAudience = options.audience;
     this.window = options.legacyAudienceWindow;
     this.derive();
-  }
-
-  static fromConfig(config: AiGatewayConfig): AuthSettings {
-    return new AuthSettings({
-      trustedIssuers: config.AIGW_TRUSTED_ISSUERS,
-      algorithms: config.AIGW_ALGORITHMS,
-      clockSkewSeconds: config.AIGW_CLOCK_SKEW_SECONDS,
-      audience: config.AIGW_AUDIENCE,
-      legacyAudienceWindow: config.AIGW_LEGACY_AUDIENCE_WINDOW,
-    });
   }
 
   /**
@@ -90,11 +71,16 @@ export class AuthSettings {
     return this.window === 'open';
   }
 
-  update(change: { audience?: string | undefined; legacyAudienceWindow?: LegacyAudienceWindow | undefined }): AuthSettingsSnapshot {
+  update(change: GatewayAuthSettingsUpdate): AuthSettingsSnapshot {
     if (change.audience !== undefined) this.currentAudience = change.audience;
     if (change.legacyAudienceWindow !== undefined) this.window = change.legacyAudienceWindow;
     this.derive();
     return this.snapshot();
+  }
+
+  /** Back to AIGW_AUDIENCE and AIGW_LEGACY_AUDIENCE_WINDOW. */
+  reset(): void {
+    this.update({ audience: this.options.audience, legacyAudienceWindow: this.options.legacyAudienceWindow });
   }
 
   snapshot(): AuthSettingsSnapshot {

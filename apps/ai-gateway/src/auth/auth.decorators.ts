@@ -1,13 +1,11 @@
-import { SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { GATEWAY_CODE_COMPLETIONS_FORBIDDEN, UNIT_PRIMITIVE } from '../../../../contracts/src/index.js';
 
 /** The unit primitive a route requires in the token's `scopes` (ai_gateway's per-endpoint authorization). */
 export const RequiresUnitPrimitive = Reflector.createDecorator<string>();
 
-/** Routes that skip token authentication (monitoring, the harness control API). */
-export const PUBLIC_ROUTE = 'aigw:public-route';
-export const PublicRoute = () => SetMetadata(PUBLIC_ROUTE, true);
+/** Routes that skip token authentication (monitoring; the harness control API, which has its own guard). */
+export { PUBLIC_ROUTE, PublicRoute } from '../../../common/src/index.js';
 
 /** The 403 `detail` for a missing unit primitive, as the production gateway words it. */
 export function unitPrimitiveForbiddenDetail(primitive: string): string {

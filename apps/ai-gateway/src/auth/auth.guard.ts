@@ -12,8 +12,7 @@ import {
   claimBinds,
   type HeaderBinding,
 } from '../../../../contracts/src/index.js';
-import { ContractHttpException, type Logger } from '../../../common/src/index.js';
-import { AIGW_LOGGER } from '../tokens.js';
+import { APP_LOGGER, ContractHttpException, type Logger } from '../../../common/src/index.js';
 import { PUBLIC_ROUTE, RequiresUnitPrimitive, unitPrimitiveForbiddenDetail } from './auth.decorators.js';
 import { bearerCredentials, INVALID_CREDENTIALS, NO_CREDENTIALS } from './bearer-credentials.js';
 import { TokenVerifier, type VerifiedToken } from './token-verifier.js';
@@ -46,7 +45,7 @@ export class AuthGuard implements CanActivate {
   constructor(
     @Inject(Reflector) private readonly reflector: Reflector,
     @Inject(TokenVerifier) private readonly verifier: TokenVerifier,
-    @Inject(AIGW_LOGGER) private readonly logger: Logger,
+    @Inject(APP_LOGGER) private readonly logger: Logger,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {

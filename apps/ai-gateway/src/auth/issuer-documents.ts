@@ -1,7 +1,7 @@
 import { USER_AGENT } from '../../../../contracts/src/index.js';
-import { BodyTooLargeError, jsonBoundsViolation, readBoundedText, UNTRUSTED_JSON_BOUNDS } from '../../../common/src/index.js';
+import { BodyTooLargeError, jsonBoundsViolation, outboundTraceHeaders, readBoundedText, UNTRUSTED_JSON_BOUNDS } from '../../../common/src/index.js';
 import { issuerWithoutTrailingSlash } from '../config.js';
-import type { FetchFn } from '../tokens.js';
+import type { FetchFn } from '../di.js';
 
 /**
  * Why a discovery or JWKS fetch failed. `misconfigured` is the issuer's answer being wrong
@@ -105,7 +105,7 @@ export class IssuerDocuments {
         : new IssuerFetchError('unreachable', `${url} unreachable: ${messageOf(e)}`);
     let response: Response;
     try {
-      response = await this.options.fetch(url, { headers, signal });
+      response = await this.options.fetch(url, { headers: { ...headers, ...outboundTraceHeaders('ai-gateway') }, signal });
     } catch (e) {
       throw transportError(e);
     }

@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { PATH } from '../../../../contracts/src/index.js';
 import type { Logger } from '../../../common/src/index.js';
-import type { Clock, FetchFn } from '../tokens.js';
+import type { Clock, FetchFn } from '../di.js';
 import { IssuerDocuments, IssuerFetchError, type Discovery, type Validators } from './issuer-documents.js';
 import { importTrustedKeys, type TrustedKey } from './trusted-keys.js';
 

@@ -1,6 +1,6 @@
 import { errors, jwtVerify, type JWTPayload } from 'jose';
 import { hasLegacyTokenShape, LEGACY_AUDIENCE_IMPLIED_SCOPES } from '../../../../contracts/src/index.js';
-import type { Clock } from '../tokens.js';
+import type { Clock } from '../di.js';
 import type { AuthSettings } from './auth-settings.js';
 import type { JwksCache } from './jwks-cache.js';
 import type { TrustedKey } from './trusted-keys.js';

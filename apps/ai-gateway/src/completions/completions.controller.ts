@@ -8,10 +8,9 @@ import {
   UNIT_PRIMITIVE,
   type CompletionsRequest,
 } from '../../../../contracts/src/index.js';
-import { ContractHttpException, type Logger } from '../../../common/src/index.js';
+import { APP_LOGGER, ContractHttpException, type Logger } from '../../../common/src/index.js';
 import { RequiresUnitPrimitive } from '../auth/auth.decorators.js';
 import { UnparsableBody } from '../http/lenient-body-parsing.js';
-import { AIGW_LOGGER } from '../tokens.js';
 import { CompletionsService } from './completions.service.js';
 import { ModelError } from './model-client.js';
 import { toFastApiErrors, unparsableBodyErrors } from './request-validation.js';
@@ -33,7 +32,7 @@ export class CompletionsController {
 
   constructor(
     @Inject(CompletionsService) private readonly completions: CompletionsService,
-    @Inject(AIGW_LOGGER) private readonly logger: Logger,
+    @Inject(APP_LOGGER) private readonly logger: Logger,
   ) {}
 
   /**

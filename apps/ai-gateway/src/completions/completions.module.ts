@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import type { AiGatewayConfig } from '../config.js';
-import { AIGW_CONFIG, AIGW_FETCH, type FetchFn } from '../tokens.js';
+import { APP_CONFIG } from '../../../common/src/index.js';
+import { AIGW_FETCH, type FetchFn } from '../di.js';
 import { CompletionsController } from './completions.controller.js';
 import { CompletionsService } from './completions.service.js';
 import { ModelClient } from './model-client.js';
@@ -10,12 +11,12 @@ import { ModelClient } from './model-client.js';
   providers: [
     {
       provide: ModelClient,
-      inject: [AIGW_CONFIG, AIGW_FETCH],
+      inject: [APP_CONFIG, AIGW_FETCH],
       useFactory: (config: AiGatewayConfig, fetch: FetchFn) =>
         new ModelClient({
-          baseUrl: config.AIGW_MODEL_URL,
-          timeoutMs: config.AIGW_MODEL_TIMEOUT_MS,
-          maxResponseBytes: config.AIGW_MODEL_MAX_RESPONSE_BYTES,
+          baseUrl: config.modelUrl,
+          timeoutMs: config.modelTimeoutMs,
+          maxResponseBytes: config.modelMaxResponseBytes,
           fetch,
         }),
     },

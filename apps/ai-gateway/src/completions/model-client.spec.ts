@@ -1,5 +1,5 @@
 import { PATH } from '../../../../contracts/src/index.js';
-import type { FetchFn } from '../tokens.js';
+import type { FetchFn } from '../di.js';
 import { ModelClient, ModelError } from './model-client.js';
 
 const ANSWER = { id: 'cmpl-1', model: 'fake-code-model', created: 1, choices: [{ text: 'x', index: 0, finish_reason: 'stop' }] };

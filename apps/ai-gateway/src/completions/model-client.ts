@@ -6,8 +6,8 @@ import {
   type FakeModelRequest,
   type FakeModelResponse,
 } from '../../../../contracts/src/index.js';
-import { BodyTooLargeError, readBoundedText } from '../../../common/src/index.js';
-import type { FetchFn } from '../tokens.js';
+import { BodyTooLargeError, outboundTraceHeaders, readBoundedText } from '../../../common/src/index.js';
+import type { FetchFn } from '../di.js';
 
 export type ModelFailure = 'timeout' | 'unreachable' | 'bad-status' | 'bad-response' | 'cancelled';
 
@@ -63,7 +63,7 @@ export class ModelClient {
       throw new ModelError('unreachable', 'Model unreachable');
     };
     try {
-      const response = await this.fetch(this.url, { method: 'POST', headers: HEADERS, body: JSON.stringify(request), signal });
+      const response = await this.fetch(this.url, { method: 'POST', headers: { ...HEADERS, ...outboundTraceHeaders('ai-gateway') }, body: JSON.stringify(request), signal });
       if (response.status !== 200) {
         await response.body?.cancel().catch(() => undefined);
         throw new ModelError('bad-status', `Model answered HTTP ${response.status}`);

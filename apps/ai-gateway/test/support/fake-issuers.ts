@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { PATH } from '../../../../contracts/src/index.js';
-import type { FetchFn } from '../../src/tokens.js';
+import type { FetchFn } from '../../src/di.js';
 
 /** What one in-memory issuer serves; tests change these fields between calls. */
 export interface FakeIssuer {

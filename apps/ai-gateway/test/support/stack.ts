@@ -1,9 +1,9 @@
-import { createLogger, RequestLog, startHttpApp } from '../../../common/src/index.js';
+import { createLogger } from '../../../common/src/index.js';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PATH, projectRoot } from '../../../../contracts/src/index.js';
-import { AiGatewayModule } from '../../src/app.module.js';
+import { aiGateway } from '../../src/app.js';
 import { loadAiGatewayConfig } from '../../src/config.js';
 
 export const CONTROL_TOKEN = 'ai-gateway-e2e-control-token';
@@ -22,14 +22,7 @@ export async function startGateway(env: Record<string, string>, logLines?: strin
   const logger = logLines
     ? createLogger({ app: 'ai-gateway', level: 'trace', destination: { write: (line: string) => void logLines.push(line) } })
     : createLogger({ app: 'ai-gateway', level: 'silent' });
-  const requestLog = new RequestLog();
-  const { app, url } = await startHttpApp({
-    module: AiGatewayModule.forRoot(config, { logger, requestLog }),
-    logger,
-    host: '127.0.0.1',
-    port: 0,
-    requestLog,
-  });
+  const { app, url } = await aiGateway.start(config, { logger });
   return { url, close: () => app.close() };
 }
 

@@ -62,6 +62,14 @@ export function refsIn(node: unknown, out: string[] = []): string[] {
   return out;
 }
 
+/** The value a JSON pointer (RFC 6901, e.g. `/$defs/faults`) names in a document, or undefined. */
+function pointed(document: unknown, pointer: string): unknown {
+  return pointer
+    .slice(1)
+    .split('/')
+    .reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key.replace(/~1/g, '/').replace(/~0/g, '~')], document);
+}
+
 /** Registers the shared tests for one app's document (call inside a spec file). */
 export function describeOpenApiContract(file: string, controllers: Type[]): void {
   const { path, doc } = loadOpenApi(file);
@@ -80,15 +88,15 @@ export function describeOpenApiContract(file: string, controllers: Type[]): void
       const external = refs.filter((r) => !r.startsWith('#'));
       expect(external.length).toBeGreaterThan(0);
       for (const ref of external) {
-        expect(ref).toMatch(/^\.\.\/schemas\/[a-z-]+\.schema\.json$/);
-        expect([ref, existsSync(resolve(dirname(path), ref))]).toEqual([ref, true]);
+        // A contract schema file, or one of its definitions (harness-control.schema.json#/$defs/<name>).
+        expect(ref).toMatch(/^\.\.\/schemas\/[a-z-]+\.schema\.json(#\/\$defs\/[A-Za-z]+)?$/);
+        const [file, pointer] = ref.split('#') as [string, string | undefined];
+        const target = resolve(dirname(path), file);
+        expect([ref, existsSync(target)]).toEqual([ref, true]);
+        if (pointer) expect([ref, pointed(JSON.parse(readFileSync(target, 'utf8')), pointer) !== undefined]).toEqual([ref, true]);
       }
       for (const ref of refs.filter((r) => r.startsWith('#/'))) {
-        const target = ref
-          .slice(2)
-          .split('/')
-          .reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key.replace(/~1/g, '/').replace(/~0/g, '~')], doc);
-        expect([ref, target !== undefined]).toEqual([ref, true]);
+        expect([ref, pointed(doc, ref.slice(1)) !== undefined]).toEqual([ref, true]);
       }
     });
 

@@ -6,6 +6,6 @@ import { CompletionsService } from './completions.service.js';
 @Module({
   imports: [FaultsModule],
   controllers: [CompletionsController],
-  providers: [{ provide: CompletionsService, useFactory: () => new CompletionsService() }],
+  providers: [CompletionsService],
 })
 export class CompletionsModule {}

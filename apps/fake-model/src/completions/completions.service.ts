@@ -7,8 +7,6 @@ export const FAKE_MODEL_NAME = 'fake-code-model';
 
 @Injectable()
 export class CompletionsService {
-  constructor(private readonly now: () => number = Date.now) {}
-
   complete(request: FakeModelRequest): FakeModelResponse {
     const completion = generateCompletion({
       prompt: request.prompt,
@@ -19,7 +17,7 @@ export class CompletionsService {
     return {
       id: `cmpl-${randomUUID()}`,
       model: FAKE_MODEL_NAME,
-      created: Math.floor(this.now() / 1000),
+      created: Math.floor(Date.now() / 1000),
       choices: [{ text: completion.text, index: 0, finish_reason: completion.finishReason }],
     };
   }

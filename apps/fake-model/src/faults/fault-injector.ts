@@ -1,31 +1,41 @@
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { setTimeout as delay } from 'node:timers/promises';
+import type { ModelFaults, ModelFaultsUpdate } from '../../../../contracts/src/index.js';
+import { APP_CONFIG, type HarnessResettable } from '../../../common/src/index.js';
+import type { FakeModelConfig } from '../config.js';
 
-export interface Faults {
-  /** Added before every completion answer. */
-  latencyMs: number;
-  /** The next N completions answer `failStatus` with {"error":"injected fault"}. */
-  failNext: number;
-  failStatus: number;
-  /** The next N completions never answer; the client has to give up. */
-  hangNext: number;
-}
+/**
+ * The failure modes in force (contracts `faults`): `latencyMs` added before every completion
+ * answer; the next `failNext` completions answer `failStatus` with {"error":"injected fault"};
+ * the next `hangNext` completions never answer, the client has to give up.
+ */
+export type Faults = ModelFaults;
 
-export type FaultPatch = Partial<Faults>;
+export type FaultPatch = ModelFaultsUpdate;
 
 /** What happens to one completion request. */
 export type Fate = { kind: 'answer' } | { kind: 'fail'; status: number } | { kind: 'hang' };
 
 /**
- * Failure modes of the fake model, changed at run time by the control API. Hanging requests
- * and latency waits hold no timer beyond their own and end when the client disconnects or the
- * app closes (`close()`), so a test run never leaks handles.
+ * Failure modes of the fake model (the one instance of the process), changed at run time by
+ * the control API and restored by its reset. Hanging requests and latency waits hold no timer
+ * beyond their own and end when the client disconnects or the app closes (`close()`, which
+ * Nest runs before it closes the HTTP server), so a test run never leaks handles.
  */
-export class FaultInjector {
-  private faults: Faults;
+@Injectable()
+export class FaultInjector implements HarnessResettable, OnModuleDestroy {
+  private faults!: Faults;
   private readonly closing = new AbortController();
+  private readonly initialLatencyMs: number;
 
-  constructor(initialLatencyMs: number) {
-    this.faults = { latencyMs: initialLatencyMs, failNext: 0, failStatus: 500, hangNext: 0 };
+  constructor(@Inject(APP_CONFIG) config: Pick<FakeModelConfig, 'latencyMs'>) {
+    this.initialLatencyMs = config.latencyMs;
+    this.reset();
+  }
+
+  /** Back to FAKE_MODEL_LATENCY_MS and no failures. */
+  reset(): void {
+    this.faults = { latencyMs: this.initialLatencyMs, failNext: 0, failStatus: 500, hangNext: 0 };
   }
 
   current(): Faults {
@@ -77,5 +87,9 @@ export class FaultInjector {
   /** Releases every waiting request (app shutdown). */
   close(): void {
     this.closing.abort();
+  }
+
+  onModuleDestroy(): void {
+    this.close();
   }
 }

@@ -30,7 +30,7 @@ describe('AccessTokenFactory', () => {
   });
 
   const factoryWith = (shape: AiTokenShape = 'cloud-connector', includeKid?: boolean) =>
-    new AccessTokenFactory(instance, new AiTokenSettings(includeKid === undefined ? { shape } : { shape, includeKid }), keys, clock);
+    new AccessTokenFactory(instance, new AiTokenSettings({ aiTokenShape: shape, aiTokenIncludeKid: includeKid }), keys, clock);
 
   const times = { iat: IAT, nbf: IAT - 5, exp: IAT + 3600 };
 
@@ -103,7 +103,7 @@ describe('AccessTokenFactory', () => {
 
   it('takes the sub of a cloud-connector token from the issuing instance', () => {
     const selfManaged = new InstanceInfo('self-managed', '8c3d2e1f-0a9b-4c7d-8e6f-5a4b3c2d1e0f', 'https://sm.example.test');
-    const f = new AccessTokenFactory(selfManaged, new AiTokenSettings({ shape: 'cloud-connector' }), keys, clock);
+    const f = new AccessTokenFactory(selfManaged, new AiTokenSettings({ aiTokenShape: 'cloud-connector' }), keys, clock);
     expect(f.mint('self-managed').claims).toMatchObject({ sub: '8c3d2e1f-0a9b-4c7d-8e6f-5a4b3c2d1e0f', iss: 'https://sm.example.test' });
   });
 
@@ -115,7 +115,7 @@ describe('AccessTokenFactory', () => {
   });
 
   it('follows issuer settings changed at runtime', () => {
-    const settings = new AiTokenSettings({ shape: 'seed-000' });
+    const settings = new AiTokenSettings({ aiTokenShape: 'seed-000' });
     const f = new AccessTokenFactory(instance, settings, keys, clock);
     settings.update({ shape: 'cloud-connector' });
     expect(f.mint('saas').claims).toMatchObject({ aud: 'gitlab-ai-gateway', sub: INSTANCE_ID, scopes: ['code_suggestions'] });

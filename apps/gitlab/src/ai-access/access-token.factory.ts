@@ -1,3 +1,4 @@
+import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import {
   AI_TOKEN,
@@ -7,10 +8,10 @@ import {
   type GitlabRealm,
   UNIT_PRIMITIVE,
 } from '../../../../contracts/src/index.js';
-import type { InstanceInfo } from '../instance/instance-info.js';
-import type { Clock } from '../instance/tokens.js';
-import type { SigningKeys } from '../signing/signing-keys.service.js';
-import type { AiTokenSettings } from './ai-token-settings.service.js';
+import { InstanceInfo } from '../instance/instance-info.js';
+import { CLOCK, type Clock } from '../instance/di.js';
+import { SigningKeys } from '../signing/signing-keys.service.js';
+import { AiTokenSettings } from './ai-token-settings.service.js';
 
 export interface MintedAccessToken {
   token: string;
@@ -43,12 +44,13 @@ export interface TokenOverrides {
  * gitlab_instance_id (only the gateway's own user tokens carry it). The header's kid follows
  * the shape unless the settings override it.
  */
+@Injectable()
 export class AccessTokenFactory {
   constructor(
-    private readonly instance: InstanceInfo,
-    private readonly settings: AiTokenSettings,
-    private readonly keys: SigningKeys,
-    private readonly clock: Clock,
+    @Inject(InstanceInfo) private readonly instance: InstanceInfo,
+    @Inject(AiTokenSettings) private readonly settings: AiTokenSettings,
+    @Inject(SigningKeys) private readonly keys: SigningKeys,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   /**

@@ -1,4 +1,6 @@
-import { AI_TOKEN_SHAPES, AI_TOKEN_SHAPE_INFO, type AiTokenShape } from '../../../../contracts/src/index.js';
+import { Inject, Injectable } from '@nestjs/common';
+import { AI_TOKEN_SHAPES, AI_TOKEN_SHAPE_INFO, type AiTokenSettingsState, type AiTokenSettingsUpdate, type AiTokenShape } from '../../../../contracts/src/index.js';
+import { APP_CONFIG, type HarnessResettable } from '../../../common/src/index.js';
 
 /** "'seed-000', 'seed-002', 'cloud-connector'": for messages that list the allowed shapes. */
 export const AI_TOKEN_SHAPE_LIST = AI_TOKEN_SHAPES.map((shape) => `'${shape}'`).join(', ');
@@ -14,25 +16,17 @@ export interface AiTokenIssuerConfig {
   includeKid?: boolean;
 }
 
-/** The settings in force, as GET /-/harness/ai-token shows them. */
-export interface AiTokenIssuerSettings {
-  shape: AiTokenShape;
-  /** `aud` of minted tokens, fixed by the shape. */
-  audience: string;
-  /** Whether minted headers carry `kid` (the shape's default unless overridden). */
-  includeKid: boolean;
-}
+/** The settings in force, as GET /-/harness/ai-token shows them (contracts `aiTokenSettings`); includeKid as it applies now. */
+export type AiTokenIssuerSettings = AiTokenSettingsState;
 
 /**
- * A change from PUT /-/harness/ai-token. `includeKid`: a boolean overrides the kid choice of
- * the shape in force after the change; null returns to that shape's default; absent keeps the
- * current choice, except that switching `shape` starts from the new shape's default (so a PUT
- * of a shape alone always gives that generation exactly as GitLab minted it).
+ * A change from PUT /-/harness/ai-token (contracts `aiTokenSettingsUpdate`). `includeKid`: a
+ * boolean overrides the kid choice of the shape in force after the change; null returns to that
+ * shape's default; absent keeps the current choice, except that switching `shape` starts from
+ * the new shape's default (so a PUT of a shape alone always gives that generation exactly as
+ * GitLab minted it).
  */
-export interface AiTokenSettingsChange {
-  shape?: AiTokenShape;
-  includeKid?: boolean | null;
-}
+export type AiTokenSettingsChange = AiTokenSettingsUpdate;
 
 /**
  * The AI access token issuer's settings: from config at start (AI_TOKEN_SHAPE,
@@ -40,11 +34,14 @@ export interface AiTokenSettingsChange {
  * scenario moves an issuer from one generation to the next without a restart), restored by
  * reset().
  */
-export class AiTokenSettings {
+@Injectable()
+export class AiTokenSettings implements HarnessResettable {
+  private readonly initial: AiTokenIssuerConfig;
   private current: AiTokenIssuerConfig;
 
-  constructor(private readonly initial: AiTokenIssuerConfig) {
-    this.current = { ...initial };
+  constructor(@Inject(APP_CONFIG) config: { aiTokenShape: AiTokenShape; aiTokenIncludeKid?: boolean | undefined }) {
+    this.initial = config.aiTokenIncludeKid === undefined ? { shape: config.aiTokenShape } : { shape: config.aiTokenShape, includeKid: config.aiTokenIncludeKid };
+    this.current = { ...this.initial };
   }
 
   get(): AiTokenIssuerSettings {

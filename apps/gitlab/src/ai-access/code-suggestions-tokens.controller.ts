@@ -1,4 +1,4 @@
-import { Controller, Headers, HttpCode, Inject, Post, Res, UseGuards } from '@nestjs/common';
+import { Controller, Headers, HttpCode, Inject, Optional, Post, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import {
   type CodeSuggestionsTokenResponse,
@@ -11,23 +11,21 @@ import { AllowAccessWithScope, CurrentActor } from '../auth/allow-access-with-sc
 import type { Actor } from '../auth/api-auth.service.js';
 import { ApiGuard } from '../auth/api.guard.js';
 import { FeatureFlagsService } from '../feature-flags/feature-flags.service.js';
-import { InstanceInfo } from '../instance/instance-info.js';
 import { SaasTokenIssuer } from './saas-token-issuer.service.js';
-import { TokenRelay } from './token-relay.js';
+import { SaasTokenRelay } from '../relay/saas-token-relay.service.js';
 
 /**
  * POST /api/v4/code_suggestions/tokens in API::CodeSuggestions' order: authenticate (ApiGuard:
  * ai_features or api) -> 404 when code_suggestions_tokens_api is off -> SaaS mints the token,
- * self-managed relays it (TokenRelay).
+ * self-managed relays it (SaasTokenRelay, which only a self-managed instance has).
  */
 @Controller()
 @UseGuards(ApiGuard)
 export class CodeSuggestionsTokensController {
   constructor(
-    @Inject(InstanceInfo) private readonly instance: InstanceInfo,
     @Inject(FeatureFlagsService) private readonly flags: FeatureFlagsService,
     @Inject(SaasTokenIssuer) private readonly issuer: SaasTokenIssuer,
-    @Inject(TokenRelay) private readonly relay: TokenRelay,
+    @Optional() @Inject(SaasTokenRelay) private readonly relay: SaasTokenRelay | undefined,
   ) {}
 
   @Post(PATH.GITLAB_CODE_SUGGESTIONS_TOKENS)
@@ -41,7 +39,7 @@ export class CodeSuggestionsTokensController {
     if (!this.flags.isEnabled(FEATURE_FLAG.CODE_SUGGESTIONS_TOKENS_API, actor.user)) {
       throw new ContractHttpException(GITLAB_ERROR.NOT_FOUND, 404);
     }
-    if (this.instance.mode === 'self-managed') {
+    if (this.relay) {
       const result = await this.relay.relay({ actor, userAgent });
       void reply.status(result.status).headers(result.headers ?? {});
       if (result.bodyText === undefined) return result.body;

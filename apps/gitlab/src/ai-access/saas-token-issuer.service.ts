@@ -1,3 +1,4 @@
+import { Inject, Injectable } from '@nestjs/common';
 import {
   AI_TOKEN,
   type CodeSuggestionsTokenResponse,
@@ -7,9 +8,9 @@ import {
   USER_AGENT,
 } from '../../../../contracts/src/index.js';
 import { ContractHttpException } from '../../../common/src/index.js';
-import type { FeatureFlagsService } from '../feature-flags/feature-flags.service.js';
-import type { GitlabUser, IdentityService } from '../identity/identity.service.js';
-import type { AccessTokenFactory } from './access-token.factory.js';
+import { FeatureFlagsService } from '../feature-flags/feature-flags.service.js';
+import { type GitlabUser, IdentityService } from '../identity/identity.service.js';
+import { AccessTokenFactory } from './access-token.factory.js';
 
 /** SaaS recognises a request relayed by a self-managed instance by Workhorse's User-Agent (seed 001). */
 export function isRelayedFromSelfManaged(userAgent: string | undefined): boolean {
@@ -24,11 +25,12 @@ export function isRelayedFromSelfManaged(userAgent: string | undefined): boolean
  * Independent of the instance's mode, so a self-managed emulator never reaches it by accident
  * and SaaS keeps it whatever the relay becomes.
  */
+@Injectable()
 export class SaasTokenIssuer {
   constructor(
-    private readonly identity: IdentityService,
-    private readonly flags: FeatureFlagsService,
-    private readonly factory: AccessTokenFactory,
+    @Inject(IdentityService) private readonly identity: IdentityService,
+    @Inject(FeatureFlagsService) private readonly flags: FeatureFlagsService,
+    @Inject(AccessTokenFactory) private readonly factory: AccessTokenFactory,
   ) {}
 
   issue(user: GitlabUser, request: { userAgent: string | undefined }): CodeSuggestionsTokenResponse {

@@ -1,3 +1,4 @@
+import { Inject, Injectable } from '@nestjs/common';
 import {
   GITLAB_ERROR,
   GITLAB_INVALID_TOKEN_DESCRIPTION,
@@ -6,8 +7,8 @@ import {
   gitlabInvalidTokenError,
   insufficientScopeError,
 } from '../../../../contracts/src/index.js';
-import type { GitlabUser, IdentityService } from '../identity/identity.service.js';
-import { type SessionsService, csrfTokenMatches } from '../sessions/sessions.service.js';
+import { type GitlabUser, IdentityService } from '../identity/identity.service.js';
+import { SessionsService, csrfTokenMatches } from '../sessions/sessions.service.js';
 
 /** Who a request acts for, and how it proved it. */
 export type Actor =
@@ -50,10 +51,11 @@ export function allowedScopes(method: string, endpointScopes: readonly string[])
  * A session grants every scope, but a non-GET request must carry the session's CSRF token in
  * X-CSRF-Token; without it the session is ignored (-> 401), as GitLab's AuthFinders do.
  */
+@Injectable()
 export class ApiAuthService {
   constructor(
-    private readonly identity: IdentityService,
-    private readonly sessions: SessionsService,
+    @Inject(IdentityService) private readonly identity: IdentityService,
+    @Inject(SessionsService) private readonly sessions: SessionsService,
   ) {}
 
   authenticate(req: AuthRequest, endpointScopes: readonly string[]): AuthDecision {

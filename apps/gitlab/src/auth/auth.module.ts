@@ -1,8 +1,6 @@
 import { Module } from '@nestjs/common';
 import { IdentityModule } from '../identity/identity.module.js';
-import { IdentityService } from '../identity/identity.service.js';
 import { SessionsCoreModule } from '../sessions/sessions-core.module.js';
-import { SessionsService } from '../sessions/sessions.service.js';
 import { ApiAuthService } from './api-auth.service.js';
 import { AdminGuard } from './admin.guard.js';
 import { ApiGuard } from './api.guard.js';
@@ -10,15 +8,7 @@ import { ApiGuard } from './api.guard.js';
 /** API authentication (personal access tokens, browser sessions) for controllers using ApiGuard (and AdminGuard). */
 @Module({
   imports: [IdentityModule, SessionsCoreModule],
-  providers: [
-    {
-      provide: ApiAuthService,
-      useFactory: (identity: IdentityService, sessions: SessionsService) => new ApiAuthService(identity, sessions),
-      inject: [IdentityService, SessionsService],
-    },
-    ApiGuard,
-    AdminGuard,
-  ],
+  providers: [ApiAuthService, ApiGuard, AdminGuard],
   exports: [ApiAuthService, ApiGuard, AdminGuard],
 })
 export class AuthModule {}

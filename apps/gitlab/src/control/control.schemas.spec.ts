@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { contractPath } from '../../../../contracts/src/index.js';
 import { loadOpenApi } from '../../../common/src/testing/openapi-contract.js';
 import { ContractHttpException } from '../../../common/src/index.js';
 import { SAAS_ORIGIN_PATTERN, groupBody, parseBody, parseOptionalBody, relayBody } from './control.schemas.js';
@@ -43,12 +45,15 @@ describe('relayBody saas_url', () => {
     }
   });
 
-  it('is the pattern gitlab.yaml documents', () => {
-    const { doc } = loadOpenApi('gitlab.yaml');
-    const put = doc.paths['/-/harness/relay']!.put as unknown as {
-      requestBody: { content: { 'application/json': { schema: { properties: { saas_url: { pattern: string } } } } } };
+  it('is the pattern the contract documents (harness-control.schema.json relayTargetUpdate, which gitlab.yaml references)', () => {
+    const contract = JSON.parse(readFileSync(contractPath('schemas', 'harness-control.schema.json'), 'utf8')) as {
+      $defs: { relayTargetUpdate: { properties: { saas_url: { pattern: string } } } };
     };
-    expect(put.requestBody.content['application/json'].schema.properties.saas_url.pattern).toBe(SAAS_ORIGIN_PATTERN);
+    expect(contract.$defs.relayTargetUpdate.properties.saas_url.pattern).toBe(SAAS_ORIGIN_PATTERN);
+    const put = loadOpenApi('gitlab.yaml').doc.paths['/-/harness/relay']!.put as unknown as {
+      requestBody: { content: { 'application/json': { schema: { $ref: string } } } };
+    };
+    expect(put.requestBody.content['application/json'].schema.$ref).toBe('../schemas/harness-control.schema.json#/$defs/relayTargetUpdate');
   });
 });
 

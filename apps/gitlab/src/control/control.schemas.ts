@@ -60,9 +60,9 @@ const PORT = '([0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][
 /**
  * An http(s) origin the relay can be pointed at: a dotted-quad IPv4 address or a DNS name whose
  * last label starts with a letter (URL parsers read a numeric last label as IPv4), an optional
- * port up to 65535 and an optional `/`; no credentials, path, query or fragment. gitlab.yaml
- * states the same pattern for PUT /-/harness/relay `saas_url` (control.schemas.spec.ts holds
- * them equal).
+ * port up to 65535 and an optional `/`; no credentials, path, query or fragment. The contract
+ * (harness-control.schema.json `relayTargetUpdate`) states the same pattern for PUT
+ * /-/harness/relay `saas_url` (control.schemas.spec.ts holds them equal).
  */
 export const SAAS_ORIGIN_PATTERN = `^https?://(${OCTET}(\\.${OCTET}){3}|(${LABEL}\\.)*[A-Za-z]([A-Za-z0-9-]*[A-Za-z0-9])?)(:${PORT})?/?$`;
 const SAAS_ORIGIN = new RegExp(SAAS_ORIGIN_PATTERN);

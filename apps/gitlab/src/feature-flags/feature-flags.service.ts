@@ -1,4 +1,7 @@
-import { type DemoInstance, FEATURE_FLAG } from '../../../../contracts/src/index.js';
+import { Inject, Injectable } from '@nestjs/common';
+import { type DemoInstance, FEATURE_FLAG, type FeatureFlagState } from '../../../../contracts/src/index.js';
+import type { HarnessResettable } from '../../../common/src/index.js';
+import { INSTANCE_FIXTURE } from '../instance/di.js';
 
 /** Defaults of flags the fixture does not set (GitLab's feature flag definitions). */
 export const FEATURE_FLAG_DEFAULTS: Readonly<Record<string, boolean>> = {
@@ -6,13 +9,8 @@ export const FEATURE_FLAG_DEFAULTS: Readonly<Record<string, boolean>> = {
   [FEATURE_FLAG.INSTANCE_ADMIN_ENABLED]: false,
 };
 
-export interface FeatureFlagState {
-  name: string;
-  /** Enabled for everyone (Flipper's boolean gate). */
-  enabled: boolean;
-  /** Usernames it is enabled for when not enabled for everyone (actor gates). */
-  actors: string[];
-}
+/** A flag's gates (contracts `featureFlag`): `enabled` for everyone (Flipper's boolean gate), else for `actors` (usernames). */
+export type { FeatureFlagState } from '../../../../contracts/src/index.js';
 
 interface Gates {
   enabled: boolean;
@@ -25,10 +23,11 @@ interface Gates {
  * from each user's feature_flags; the control API changes them at runtime and reset()
  * restores the fixture's.
  */
-export class FeatureFlagsService {
+@Injectable()
+export class FeatureFlagsService implements HarnessResettable {
   private flags = new Map<string, Gates>();
 
-  constructor(private readonly instance: DemoInstance) {
+  constructor(@Inject(INSTANCE_FIXTURE) private readonly instance: DemoInstance) {
     this.reset();
   }
 

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import type { DemoInstance } from '../../../../contracts/src/index.js';
-import { CLOCK, type Clock, INSTANCE_FIXTURE } from '../instance/tokens.js';
+import { CLOCK, type Clock, INSTANCE_FIXTURE } from '../instance/di.js';
 import { IdentityService } from './identity.service.js';
 
 /** Users, groups and personal access tokens of the instance. */

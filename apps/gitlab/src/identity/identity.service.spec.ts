@@ -1,5 +1,5 @@
 import type { DemoInstance } from '../../../../contracts/src/index.js';
-import type { Clock } from '../instance/tokens.js';
+import type { Clock } from '../instance/di.js';
 import { globalUserId } from './global-user-id.js';
 import { IdentityService, tokenDigest } from './identity.service.js';
 

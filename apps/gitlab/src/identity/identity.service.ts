@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { DemoInstance, PatScope } from '../../../../contracts/src/index.js';
-import type { Clock } from '../instance/tokens.js';
+import type { Clock } from '../instance/di.js';
 import { globalUserId } from './global-user-id.js';
 import { type PasswordHash, hashPassword, verifyPassword } from './passwords.js';
 

@@ -1,4 +1,6 @@
 import { fastifyCookie } from '@fastify/cookie';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 
 /**
@@ -28,4 +30,14 @@ export function applyGitlabFastifySetup(fastify: FastifyInstance): void {
     }
     parseJson(req, text, done);
   });
+}
+
+/** Applies applyGitlabFastifySetup while Nest initialises the app. */
+@Injectable()
+export class GitlabFastifySetup implements OnModuleInit {
+  constructor(@Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost) {}
+
+  onModuleInit(): void {
+    applyGitlabFastifySetup(this.adapterHost.httpAdapter.getInstance<FastifyInstance>());
+  }
 }

@@ -1,33 +1,29 @@
-import { Module } from '@nestjs/common';
-import type { Logger } from '../../../common/src/index.js';
-import { NoTokenRelay, TokenRelay } from '../ai-access/token-relay.js';
+import { Global, Module } from '@nestjs/common';
+import { APP_CONFIG, APP_LOGGER, type Logger } from '../../../common/src/index.js';
 import type { GitlabConfig } from '../config.js';
-import { GITLAB_CONFIG, LOGGER } from '../instance/tokens.js';
 import { InstanceSettings } from '../settings/instance-settings.service.js';
 import { SettingsCoreModule } from '../settings/settings-core.module.js';
 import { SaasRelayClient } from './saas-relay-client.js';
 import { SaasTokenRelay } from './saas-token-relay.service.js';
 
-/** The relay's HTTP client on self-managed; null on SaaS, which relays nothing. */
-export const RELAY_CLIENT = Symbol('RELAY_CLIENT');
-
-/** The TokenRelay of this instance: the relay to SAAS_URL on self-managed, none on SaaS. */
+/**
+ * The self-managed relay of seed 001 (to SAAS_URL). Only a self-managed instance imports this
+ * module; SaaS mints tokens itself and has no SaasTokenRelay, so whoever may meet either mode
+ * injects it @Optional().
+ */
+@Global()
 @Module({
   imports: [SettingsCoreModule],
   providers: [
     {
-      provide: RELAY_CLIENT,
-      useFactory: (config: GitlabConfig): SaasRelayClient | null =>
-        config.mode === 'self-managed' && config.saasUrl ? new SaasRelayClient({ saasUrl: config.saasUrl, timeoutMs: config.saasTimeoutMs }) : null,
-      inject: [GITLAB_CONFIG],
-    },
-    {
-      provide: TokenRelay,
-      useFactory: (client: SaasRelayClient | null, settings: InstanceSettings, logger: Logger): TokenRelay =>
-        client ? new SaasTokenRelay(settings, client, logger) : new NoTokenRelay(),
-      inject: [RELAY_CLIENT, InstanceSettings, LOGGER],
+      provide: SaasTokenRelay,
+      inject: [APP_CONFIG, InstanceSettings, APP_LOGGER],
+      useFactory: (config: GitlabConfig, settings: InstanceSettings, logger: Logger) => {
+        if (config.saasUrl === undefined) throw new Error('a self-managed instance without SAAS_URL (the configuration requires it)');
+        return new SaasTokenRelay(settings, new SaasRelayClient({ saasUrl: config.saasUrl, timeoutMs: config.saasTimeoutMs }), logger);
+      },
     },
   ],
-  exports: [TokenRelay, RELAY_CLIENT],
+  exports: [SaasTokenRelay],
 })
 export class RelayModule {}

@@ -1,5 +1,5 @@
 import { UNTRUSTED_JSON_BOUNDS, jsonBoundsViolation } from '../../../common/src/index.js';
-import type { RelayResult } from '../ai-access/token-relay.js';
+import type { RelayResult } from './relay.js';
 import { BODY_PROBLEM, RELAY_ERROR, relayStatusFor } from './relay-errors.js';
 import { withoutSecret } from './secret-scrub.js';
 import { compileUpstreamTokenCheck } from './upstream-token-response.js';

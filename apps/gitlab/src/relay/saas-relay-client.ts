@@ -1,5 +1,5 @@
 import { PATH, USER_AGENT } from '../../../../contracts/src/index.js';
-import { BodyTooLargeError, readBoundedText } from '../../../common/src/index.js';
+import { BodyTooLargeError, outboundTraceHeaders, readBoundedText } from '../../../common/src/index.js';
 import { RELAY_ERROR } from './relay-errors.js';
 import { MAX_SAAS_BODY_BYTES, type RelayExchange, type SaasBody, mapSaasAnswer } from './saas-answer.js';
 
@@ -78,6 +78,8 @@ export class SaasRelayClient {
           'User-Agent': RELAY_USER_AGENT,
           'Content-Type': 'application/json',
           Accept: 'application/json',
+          // The IDE's trace goes on to SaaS (W3C Trace Context), as Workhorse forwards it.
+          ...outboundTraceHeaders('gitlab-sm'),
         },
         redirect: 'manual',
         signal,

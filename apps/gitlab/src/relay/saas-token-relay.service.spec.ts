@@ -98,4 +98,14 @@ describe('SaasTokenRelay', () => {
     expect((await relay.relay({ actor, userAgent: undefined })).status).toBe(502);
     expect(JSON.parse(lines[0]!)).toMatchObject({ level: 40, relay: { outcome: 'malformed', problem: 'not-json', saasStatus: 200, status: 502 } });
   });
+
+  it('relays to where the control API points it until reset, then to SAAS_URL again', async () => {
+    const { relay, calls } = setUp({ code_suggestions_enabled: true, ai_access_token: STORED }, json(201, VALID));
+    expect(relay.retarget({ saas_url: 'http://127.0.0.1:9' })).toEqual({ saas_url: 'http://127.0.0.1:9', timeout_ms: 500 });
+    await relay.relay({ actor, userAgent: undefined });
+    relay.reset();
+    expect(relay.target).toEqual({ saas_url: 'https://saas.example.test', timeout_ms: 500 });
+    await relay.relay({ actor, userAgent: undefined });
+    expect(calls.map((c) => c.url)).toEqual(['http://127.0.0.1:9/api/v4/code_suggestions/tokens', 'https://saas.example.test/api/v4/code_suggestions/tokens']);
+  });
 });

@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
-import { GITLAB_ERROR } from '../../../../contracts/src/index.js';
-import { ContractHttpException, type Logger } from '../../../common/src/index.js';
-import { type RelayRequest, type RelayResult, TokenRelay } from '../ai-access/token-relay.js';
+import { GITLAB_ERROR, type RelayTarget, type RelayTargetUpdate } from '../../../../contracts/src/index.js';
+import { ContractHttpException, type HarnessResettable, type Logger } from '../../../common/src/index.js';
 import type { InstanceSettings } from '../settings/instance-settings.service.js';
+import type { RelayRequest, RelayResult } from './relay.js';
 import type { RelayExchange } from './saas-answer.js';
 import type { SaasRelayClient } from './saas-relay-client.js';
 
@@ -13,15 +13,33 @@ export const RELAY_LOG_MESSAGE = 'relayed code suggestions token request to GitL
  * Seed 001 on the self-managed instance, after authentication and the endpoint's flag (the
  * controller): 404 when code suggestions are disabled on the instance, 404 when no service
  * access token is stored (both `{"message":"404 Not Found"}`, as GitLab's not_found!), else
- * the relay to SaaS (SaasRelayClient) whose answer or failure is returned and logged.
+ * the relay to SaaS (SaasRelayClient) whose answer or failure is returned and logged. The
+ * harness control API points it elsewhere (`retarget`) until its reset.
  */
-export class SaasTokenRelay extends TokenRelay {
+export class SaasTokenRelay implements HarnessResettable {
   constructor(
     private readonly settings: InstanceSettings,
     private readonly client: SaasRelayClient,
     private readonly logger: Logger,
-  ) {
-    super();
+  ) {}
+
+  /** Where the relay goes now (contracts `relayTarget`). */
+  get target(): RelayTarget {
+    return { saas_url: this.client.saasUrl, timeout_ms: this.client.timeoutMs };
+  }
+
+  /** Harness control API only: relay to another SaaS URL or with another timeout until reset. */
+  retarget(change: RelayTargetUpdate): RelayTarget {
+    this.client.retarget({
+      ...(change.saas_url !== undefined ? { saasUrl: change.saas_url } : {}),
+      ...(change.timeout_ms !== undefined ? { timeoutMs: change.timeout_ms } : {}),
+    });
+    return this.target;
+  }
+
+  /** Back to SAAS_URL and SAAS_TIMEOUT_MS. */
+  reset(): void {
+    this.client.resetTarget();
   }
 
   async relay(request: RelayRequest): Promise<RelayResult> {

@@ -1,5 +1,5 @@
 import { REDACTED } from '../../../../contracts/src/index.js';
-import type { RelayResult } from '../ai-access/token-relay.js';
+import type { RelayResult } from './relay.js';
 
 /**
  * Keeps the stored service access token out of everything the relay passes on: a SaaS (or

@@ -26,7 +26,7 @@ describe('SessionsService', () => {
   it('clears every session', () => {
     const sessions = new SessionsService({ now: () => 0 });
     const { id } = sessions.create(1);
-    sessions.clear();
+    sessions.reset();
     expect(sessions.get(id)).toBeUndefined();
   });
 

@@ -1,5 +1,7 @@
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Clock } from '../instance/tokens.js';
+import type { HarnessResettable } from '../../../common/src/index.js';
+import { CLOCK, type Clock } from '../instance/di.js';
 
 /** GitLab's default session lifetime (session_expire_delay: 10080 minutes = one week). */
 export const SESSION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
@@ -17,12 +19,14 @@ const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex
  * Browser sessions in memory, keyed by the digest of the cookie value (a leaked session table
  * would not yield usable cookies). Expired sessions are forgotten when next looked up.
  */
-export class SessionsService {
+@Injectable()
+export class SessionsService implements HarnessResettable {
   private readonly sessions = new Map<string, BrowserSession>();
 
   constructor(
-    private readonly clock: Clock,
-    private readonly ttlMs = SESSION_TTL_MS,
+    @Inject(CLOCK) private readonly clock: Clock,
+    // Tests pass a short lifetime; the app never provides one.
+    @Optional() private readonly ttlMs: number = SESSION_TTL_MS,
   ) {}
 
   /** Starts a session; the returned id is the cookie value, shown to the browser only. */
@@ -50,7 +54,8 @@ export class SessionsService {
     if (id) this.sessions.delete(digest(id));
   }
 
-  clear(): void {
+  /** Every session ends (the control API's reset). */
+  reset(): void {
     this.sessions.clear();
   }
 

@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
 import type { DemoInstance } from '../../../../contracts/src/index.js';
-import { ConfigError } from '../../../common/src/index.js';
+import { APP_CONFIG, ConfigError } from '../../../common/src/index.js';
 import { APP_NAME, type GitlabConfig } from '../config.js';
-import { GITLAB_CONFIG, INSTANCE_FIXTURE } from '../instance/tokens.js';
+import { INSTANCE_FIXTURE } from '../instance/di.js';
 import { InstanceSettings, InvalidSettingError } from './instance-settings.service.js';
 
 /** The settings store alone (the relay and the control API read it; SettingsModule adds the admin API). */
@@ -21,7 +21,7 @@ import { InstanceSettings, InvalidSettingError } from './instance-settings.servi
           throw e;
         }
       },
-      inject: [INSTANCE_FIXTURE, GITLAB_CONFIG],
+      inject: [INSTANCE_FIXTURE, APP_CONFIG],
     },
   ],
   exports: [InstanceSettings],

@@ -1,7 +1,7 @@
 import { type KeyObject, createPrivateKey, createPublicKey, generateKeyPair, sign as rsaSign } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK } from 'jose';
 import { AI_TOKEN, type Jwks, type RsaPublicJwk } from '../../../../contracts/src/index.js';
-import type { Clock } from '../instance/tokens.js';
+import type { Clock } from '../instance/di.js';
 
 const MIN_MODULUS_BITS = 2048;
 

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Module } from '@nestjs/common';
-import { ConfigError } from '../../../common/src/index.js';
+import { APP_CONFIG, ConfigError } from '../../../common/src/index.js';
 import { APP_NAME, type GitlabConfig } from '../config.js';
-import { CLOCK, type Clock, GITLAB_CONFIG } from '../instance/tokens.js';
+import { CLOCK, type Clock } from '../instance/di.js';
 import { SigningKeyFileError, SigningKeys } from './signing-keys.service.js';
 
 /** Reads SIGNING_KEY_FILE (if set) into the first signing key; a bad file stops start-up naming it. */
@@ -24,7 +24,7 @@ async function createSigningKeys(config: GitlabConfig, clock: Clock): Promise<Si
 }
 
 @Module({
-  providers: [{ provide: SigningKeys, useFactory: createSigningKeys, inject: [GITLAB_CONFIG, CLOCK] }],
+  providers: [{ provide: SigningKeys, useFactory: createSigningKeys, inject: [APP_CONFIG, CLOCK] }],
   exports: [SigningKeys],
 })
 export class SigningModule {}

@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { HEADER, type Jwks } from '../../../../contracts/src/index.js';
 import { type ConfigSource, type Logger, createLogger } from '../../../common/src/index.js';
 import { loadGitlabConfig } from '../config.js';
-import { type RunningGitlab, startGitlab } from '../gitlab.app.js';
+import { type RunningGitlab, startGitlab } from '../app.js';
 
 export const CONTROL_TOKEN = 'e2e-control-token-0123456789';
 

@@ -1,8 +1,8 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { HEADER } from '../../../contracts/src/index.js';
-import { ContractHttpException } from './exceptions.js';
+import { HEADER } from '../../../../contracts/src/index.js';
+import { ContractHttpException } from '../exceptions.js';
 
 export const HARNESS_CONTROL_TOKEN = Symbol('HARNESS_CONTROL_TOKEN');
 

@@ -1,7 +1,5 @@
-/** DI tokens of the AI gateway. */
-export const AIGW_CONFIG = Symbol('AIGW_CONFIG');
-export const AIGW_LOGGER = Symbol('AIGW_LOGGER');
-export const AIGW_REQUEST_LOG = Symbol('AIGW_REQUEST_LOG');
+/** Injection symbols of the AI gateway (APP_CONFIG and APP_LOGGER come from apps/common). */
+
 /** The fetch used for every outbound call (discovery, JWKS, model); tests inject their own. */
 export const AIGW_FETCH = Symbol('AIGW_FETCH');
 /** Milliseconds since the epoch; tests inject a manual clock. */

@@ -1,0 +1,95 @@
+import { type AppDeps, type RunningHttpApp, defineApp } from '../../common/src/index.js';
+import { AiAccessControlController } from './ai-access/ai-access-control.controller.js';
+import { AiAccessModule } from './ai-access/ai-access.module.js';
+import { AiTokenSettings } from './ai-access/ai-token-settings.service.js';
+import { APP_NAME, type GitlabConfig, gitlabSettings, loadGitlabConfig } from './config.js';
+import { gitlabErrorShape } from './errors.js';
+import { FeatureFlagsControlController } from './feature-flags/feature-flags-control.controller.js';
+import { FeatureFlagsModule } from './feature-flags/feature-flags.module.js';
+import { FeatureFlagsService } from './feature-flags/feature-flags.service.js';
+import { HealthModule } from './health/health.module.js';
+import { IdentityControlController } from './identity/identity-control.controller.js';
+import { IdentityModule } from './identity/identity.module.js';
+import { IdentityService } from './identity/identity.service.js';
+import type { Clock } from './instance/di.js';
+import { InstanceInfo } from './instance/instance-info.js';
+import { instanceProviders } from './instance/instance-providers.js';
+import { OidcControlController } from './oidc/oidc-control.controller.js';
+import { OidcModule } from './oidc/oidc.module.js';
+import { RelayControlController } from './relay/relay-control.controller.js';
+import { RelayModule } from './relay/relay.module.js';
+import { SaasTokenRelay } from './relay/saas-token-relay.service.js';
+import { SessionsCoreModule } from './sessions/sessions-core.module.js';
+import { SessionsModule } from './sessions/sessions.module.js';
+import { SessionsService } from './sessions/sessions.service.js';
+import { InstanceSettings } from './settings/instance-settings.service.js';
+import { SettingsControlController } from './settings/settings-control.controller.js';
+import { SettingsCoreModule } from './settings/settings-core.module.js';
+import { SettingsModule } from './settings/settings.module.js';
+import { SigningControlController } from './signing/signing-control.controller.js';
+import { SigningModule } from './signing/signing.module.js';
+import { UsersModule } from './users/users.module.js';
+
+export interface GitlabDeps extends AppDeps {
+  clock?: Clock;
+}
+
+/**
+ * The emulated GitLab, one codebase for both deployments (`--mode saas | self-managed`):
+ * identity, personal access tokens, browser sessions, OIDC discovery + JWKS, POST
+ * /api/v4/code_suggestions/tokens (minted on SaaS, relayed to SAAS_URL with the stored service
+ * access token on self-managed, seed 001) and the admin API GET/PUT /api/v4/application/settings.
+ */
+export const gitlab = defineApp<GitlabConfig, GitlabDeps>({
+  name: APP_NAME,
+  summary: 'the emulated GitLab (SaaS or self-managed): identity, OIDC discovery + JWKS, POST /api/v4/code_suggestions/tokens (minted, or relayed to SaaS)',
+  config: gitlabSettings,
+  load: loadGitlabConfig,
+  errorShape: gitlabErrorShape,
+  /** Largest request body GitLab's API accepts here; above it Fastify answers 413. */
+  bodyLimitBytes: 1024 * 1024,
+  imports: (config) => [
+    IdentityModule,
+    FeatureFlagsModule,
+    SigningModule,
+    SessionsModule,
+    OidcModule,
+    AiAccessModule,
+    UsersModule,
+    // The admin API exists in both modes, as in GitLab; only self-managed reads the settings.
+    SettingsModule,
+    HealthModule,
+    // Only a self-managed instance relays (seed 001); SaaS mints its tokens itself.
+    ...(config.mode === 'self-managed' ? [RelayModule] : []),
+  ],
+  providers: (config, deps) => instanceProviders(config, deps.clock),
+  control: (config) => ({
+    imports: [IdentityModule, FeatureFlagsModule, SigningModule, AiAccessModule, SessionsCoreModule, SettingsCoreModule, OidcModule],
+    controllers: [
+      AiAccessControlController,
+      SigningControlController,
+      FeatureFlagsControlController,
+      IdentityControlController,
+      SettingsControlController,
+      RelayControlController,
+      OidcControlController,
+    ],
+    // Fixture state (tokens, groups, application settings), flags, issuer and relay settings and
+    // sessions back to start; signing keys and OIDC availability stay.
+    resets: [...(config.mode === 'self-managed' ? [SaasTokenRelay] : []), IdentityService, FeatureFlagsService, AiTokenSettings, InstanceSettings, SessionsService],
+  }),
+  // PORT=0 is only known after listen: without GITLAB_URL, the bound URL is the instance URL (the issuer).
+  afterListen: (app, url) => app.get(InstanceInfo).bindListeningUrl(url),
+  listening: (config, app) => ({ issuer: app.get(InstanceInfo).url, mode: config.mode }),
+});
+
+export interface RunningGitlab extends RunningHttpApp {
+  /** The external URL (GITLAB_URL, or the bound loopback URL): the OIDC issuer. */
+  issuer: string;
+}
+
+/** Starts a gitlab app (tests) and says its issuer. */
+export async function startGitlab(config: GitlabConfig, deps: GitlabDeps): Promise<RunningGitlab> {
+  const running = await gitlab.start(config, deps);
+  return { ...running, issuer: running.app.get(InstanceInfo).url };
+}
