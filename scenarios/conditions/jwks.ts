@@ -276,3 +276,24 @@ export const StopsAcceptingAWithdrawnKey = (issuer: GitlabRole) =>
       expectThat(still.status === 200, 'a token of the key still published was refused', { expected: { status: 200 }, actual: { status: still.status, body: shownBody(still) }, res: still });
     },
   });
+
+/** jwks-lifecycle's diagram once: the first keystroke with the issuer down and no key, then keystrokes until the gateway is back. */
+export const OutageReplay = {
+  flow: 'the first keystroke while every trusted issuer is down and the gateway holds no key, then keystrokes until it completes again',
+  async prepare(env: ConditionEnv) {
+    const token = await env.need(aiTokenOf('gitlab-saas'));
+    const gateway = await env.need(controlOf('ai-gateway'));
+    const t = { token: token.token, claims: token.decoded.claims };
+    await gatewayAccepts(env, t);
+    const issuers = await everyTrustedIssuer(env);
+    await takeIssuersDown(env, issuers, t);
+    await coldGateway(gateway);
+    return { t, issuers };
+  },
+  async run(env: ConditionEnv, prepared: unknown) {
+    const { t, issuers } = prepared as { t: Held; issuers: ControlClient[] };
+    await keystroke(env, gatewayHeaders(t.token, t.claims), 'first keystroke, issuer down');
+    for (const control of issuers) await control.oidc.set({ available: true });
+    await expectAcceptedWithinBound(env, t, 'keystroke, issuer back', 'keystrokes were not completed after the issuer came back');
+  },
+};

@@ -4,6 +4,7 @@
  * through their control APIs (and put both back); against a gateway without one they are not
  * applicable.
  */
+import { FollowsTheSequenceDiagram } from '../../conditions/diagram.js';
 import * as jwks from '../../conditions/jwks.js';
 import type { ScenarioDefinition } from '../../runner/types.js';
 
@@ -13,6 +14,7 @@ export const jwksLifecycle: ScenarioDefinition = {
   id: 'jwks-lifecycle',
   title: "The gateway's keys over time: issuer outages, recovery without a restart, withdrawn keys",
   seeds: ['000', '002'],
+  diagram: 'jwks-lifecycle.mmd',
   roles: ['gitlab-saas', 'ai-gateway', 'fake-model'],
   async run(s) {
     await s.should('keeps-serving-cached-keys-while-the-issuer-is-down', jwks.KeepsServingCachedKeysWhileTheIssuerIsDown(SAAS), ['checklist.gateway-auth.15']);
@@ -20,5 +22,6 @@ export const jwksLifecycle: ScenarioDefinition = {
     await s.must('recovers-when-the-issuer-comes-back', jwks.RecoversWhenTheIssuerComesBack(SAAS), ['checklist.gateway-auth.21', 'seed-000.o2.step-6']);
     await s.must('reports-whether-tokens-can-be-verified', jwks.ReportsWhetherTokensCanBeVerified(SAAS), ['checklist.gateway-auth.21', 'checklist.gateway-auth.15']);
     await s.must('stops-accepting-a-withdrawn-key', jwks.StopsAcceptingAWithdrawnKey(SAAS), ['checklist.gateway-auth.16']);
+    await s.must('follows-the-sequence-diagram', FollowsTheSequenceDiagram('jwks-lifecycle.mmd', jwks.OutageReplay), ['checklist.gateway-auth.21', 'seed-000.o2.step-6']);
   },
 };
