@@ -8,41 +8,23 @@ import { runConformance } from '../scenarios/runner/run.js';
 import type { RunResult } from '../scenarios/runner/types.js';
 import { SCENARIOS } from '../scenarios/suites/index.js';
 import { startDoubleGateway, type GatewayDefect } from './doubles/double-gateway.js';
-import { emulators, tempDir, type Started } from './support.js';
+import type { RunningStack } from '../scenarios/runner/stack/launcher.js';
+import { roleUrl, startEmbedded, targetsOf, tempDir } from './support.js';
 
-const CONTROL_TOKEN = 'audience-e2e-control-token-0123456789';
-let saas: Started;
-let sm: Started;
-let model: Started;
+let stack: RunningStack;
 
 beforeAll(async () => {
-  const env = { HARNESS_CONTROL_TOKEN: CONTROL_TOKEN };
-  saas = await emulators.saas(env);
-  sm = await emulators.selfManaged(saas.url, env);
-  model = await emulators.model(env);
+  stack = await startEmbedded(['gitlab-saas', 'gitlab-sm', 'fake-model']);
 }, 60_000);
-afterAll(async () => {
-  await sm?.stop();
-  await saas?.stop();
-  await model?.stop();
-});
+afterAll(() => stack?.stop());
 
 async function migrate(defects: GatewayDefect[]): Promise<RunResult> {
-  const gateway = await startDoubleGateway({ issuer: saas.url, modelUrl: model.url, defects, controlToken: CONTROL_TOKEN });
-  const embedded = readEmbeddedProfile();
-  const credentials = (role: 'gitlab-saas' | 'gitlab-sm') => embedded.roles![role]!.credentials!;
+  const gateway = await startDoubleGateway({ issuer: roleUrl(stack, 'gitlab-saas'), modelUrl: roleUrl(stack, 'fake-model'), defects, controlToken: stack.controlToken });
   try {
     return await runConformance({
       scenarios: SCENARIOS,
       selected: ['audience-migration'],
-      profile: mergeProfiles(embedded, {
-        roles: {
-          'gitlab-saas': { url: saas.url, control_token: CONTROL_TOKEN, credentials: credentials('gitlab-saas') },
-          'gitlab-sm': { url: sm.url, control_token: CONTROL_TOKEN, credentials: credentials('gitlab-sm') },
-          'ai-gateway': { url: gateway.url, control_token: CONTROL_TOKEN },
-          'fake-model': { url: model.url, control_token: CONTROL_TOKEN },
-        },
-      }),
+      profile: mergeProfiles(readEmbeddedProfile(), { roles: { ...targetsOf(stack), 'ai-gateway': { url: gateway.url, control_token: stack.controlToken } } }),
       reportsDir: tempDir('audience'),
       ports: 'auto',
       quiet: true,

@@ -8,34 +8,23 @@ import { runConformance } from '../scenarios/runner/run.js';
 import type { RunResult } from '../scenarios/runner/types.js';
 import { SCENARIOS } from '../scenarios/suites/index.js';
 import { startDoubleGateway, type GatewayDefect } from './doubles/double-gateway.js';
-import { emulators, tempDir, type Started } from './support.js';
+import type { RunningStack } from '../scenarios/runner/stack/launcher.js';
+import { roleUrl, startEmbedded, targetsOf, tempDir } from './support.js';
 
-const CONTROL_TOKEN = 'defects-e2e-control-token-0123456789';
-let saas: Started;
-let model: Started;
+/** SaaS and the model (whose request log shows the gateway's model call, diagram step 10). */
+let stack: RunningStack;
 
 beforeAll(async () => {
-  const env = { HARNESS_CONTROL_TOKEN: CONTROL_TOKEN };
-  saas = await emulators.saas(env);
-  model = await emulators.model(env);
+  stack = await startEmbedded(['gitlab-saas', 'fake-model']);
 }, 60_000);
-afterAll(async () => {
-  await saas?.stop();
-  await model?.stop();
-});
+afterAll(() => stack?.stop());
 
 /** Runs custom-endpoint-jwt against a double with the given defects; every other role is the shared emulator. */
 async function certify(defects: GatewayDefect[]): Promise<{ result: RunResult; console: string }> {
-  const gateway = await startDoubleGateway({ issuer: saas.url, modelUrl: model.url, defects });
-  const embedded = readEmbeddedProfile();
-  const profile = mergeProfiles(embedded, {
-    roles: {
-      'gitlab-saas': { url: saas.url, control_token: CONTROL_TOKEN, credentials: embedded.roles!['gitlab-saas']!.credentials! },
-      // Its request log shows the gateway's model call (diagram step 10).
-      'fake-model': { url: model.url, control_token: CONTROL_TOKEN },
-      // The double re-fetches for an unknown kid at most every 10 s: its documented cooldown.
-      'ai-gateway': { url: gateway.url, jwks_refetch_cooldown_seconds: 10 },
-    },
+  const gateway = await startDoubleGateway({ issuer: roleUrl(stack, 'gitlab-saas'), modelUrl: roleUrl(stack, 'fake-model'), defects });
+  const profile = mergeProfiles(readEmbeddedProfile(), {
+    // The double re-fetches for an unknown kid at most every 10 s: its documented cooldown.
+    roles: { ...targetsOf(stack), 'ai-gateway': { url: gateway.url, jwks_refetch_cooldown_seconds: 10 } },
   });
   let console = '';
   try {

@@ -6,10 +6,10 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PATH } from '../contracts/src/index.js';
 import { freePort } from '../scenarios/runner/stack/ports.js';
+import type { RunningStack } from '../scenarios/runner/stack/launcher.js';
 import type { RunResult } from '../scenarios/runner/types.js';
-import { runCli, startApp, tempDir, type Started } from './support.js';
+import { demoCredentials, roleUrl, runCli, startEmbedded, tempDir } from './support.js';
 
 function readResults(dir: string): RunResult {
   return JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as RunResult;
@@ -45,7 +45,9 @@ describe('ai-auth-harness run (compiled CLI)', () => {
     for (const id of ['custom-endpoint-jwt', 'sm-relay', 'audience-migration', 'jwks-lifecycle']) expect(html).toContain(id);
     // The report shows what a token said, never a usable token or a credential.
     expect(html).not.toMatch(/eyJ[\w-]+\.eyJ[\w-]+\.[\w-]{20,}/);
-    for (const secret of ['glpat-saas-dev-ai-features', 'glpat-saas-sm-service', 'glpat-sm-dev-api', 'duo-demo-password']) expect(html).not.toContain(secret);
+    const { user, personal_access_tokens: saasPats } = demoCredentials('gitlab-saas');
+    const { personal_access_tokens: smPats, service_access_token: stored } = demoCredentials('gitlab-sm');
+    for (const secret of [user!.password, stored!, ...Object.values(saasPats!), ...Object.values(smPats!)]) expect(html).not.toContain(secret);
   }, 180_000);
 
   it('exits 2 with a clear message for an unknown scenario or role', async () => {
@@ -59,20 +61,22 @@ describe('ai-auth-harness run (compiled CLI)', () => {
 });
 
 describe('certifying an external gateway with --target', () => {
-  let gateway: Started;
+  let gateway: RunningStack;
   let saasPort: number;
   let modelPort: number;
 
   beforeAll(async () => {
     [saasPort, modelPort] = [await freePort(), await freePort()];
-    const gatewayPort = await freePort();
     // Started before the harness's issuer exists, as a team's gateway would be.
-    gateway = await startApp(
-      'ai-gateway',
-      ['--port', String(gatewayPort), '--host', '127.0.0.1'],
-      { AIGW_TRUSTED_ISSUERS: `http://127.0.0.1:${saasPort}`, AIGW_MODEL_URL: `http://127.0.0.1:${modelPort}` },
-      PATH.GATEWAY_HEALTHZ,
-    );
+    gateway = await startEmbedded(['ai-gateway'], {
+      profile: {
+        roles: {
+          'gitlab-saas': { url: `http://127.0.0.1:${saasPort}` },
+          'fake-model': { url: `http://127.0.0.1:${modelPort}` },
+          'ai-gateway': { trusted_issuers: ['gitlab-saas'] },
+        },
+      },
+    });
   }, 30_000);
   afterAll(() => gateway?.stop());
 
@@ -83,14 +87,14 @@ describe('certifying an external gateway with --target', () => {
     const { code, stdout, stderr } = await runCli([
       'run',
       '--profile', profile,
-      '--target', `ai-gateway=${gateway.url}`,
+      '--target', `ai-gateway=${roleUrl(gateway, 'ai-gateway')}`,
       '--ports', 'auto',
       '--reports', reports,
       '--quiet',
     ]);
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
     const results = readResults(reports);
-    expect(results.targets).toEqual(expect.arrayContaining([{ role: 'ai-gateway', url: gateway.url, embedded: false }]));
+    expect(results.targets).toEqual(expect.arrayContaining([{ role: 'ai-gateway', url: roleUrl(gateway, 'ai-gateway'), embedded: false }]));
     const checks = results.scenarios[0]!.checks;
     expect(checks.filter((c) => c.status === 'FAILED')).toEqual([]);
     expect(stdout).toMatch(/0 failed/);

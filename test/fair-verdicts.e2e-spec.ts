@@ -13,42 +13,28 @@ import type { CheckResult, RunResult, ScenarioResult } from '../scenarios/runner
 import { SCENARIOS } from '../scenarios/suites/index.js';
 import { startJoseRemoteGateway } from './doubles/jose-remote-gateway.js';
 import { startKidBlindGateway } from './doubles/kid-blind-gateway.js';
-import type { LoopbackServer } from './doubles/loopback-server.js';
+import type { LoopbackServer } from '../apps/common/src/testing/loopback.js';
 import { startRefuseAllGateway } from './doubles/refuse-all-gateway.js';
-import { emulators, tempDir, type Started } from './support.js';
+import type { RunningStack } from '../scenarios/runner/stack/launcher.js';
+import { roleUrl, startEmbedded, targetsOf, tempDir } from './support.js';
 
-const CONTROL_TOKEN = 'fair-verdicts-e2e-control-token-0123456789';
-let saas: Started;
-let sm: Started;
-let model: Started;
+let stack: RunningStack;
+let saasUrl: string;
+let smUrl: string;
+let modelUrl: string;
 
 beforeAll(async () => {
-  const env = { HARNESS_CONTROL_TOKEN: CONTROL_TOKEN };
-  saas = await emulators.saas(env);
-  sm = await emulators.selfManaged(saas.url, env);
-  model = await emulators.model(env);
+  stack = await startEmbedded(['gitlab-saas', 'gitlab-sm', 'fake-model']);
+  [saasUrl, smUrl, modelUrl] = [roleUrl(stack, 'gitlab-saas'), roleUrl(stack, 'gitlab-sm'), roleUrl(stack, 'fake-model')];
 }, 60_000);
-afterAll(async () => {
-  await sm?.stop();
-  await saas?.stop();
-  await model?.stop();
-});
+afterAll(() => stack?.stop());
 
 /** Every scenario against `gateway`; the GitLab instances and the model are the emulators above. */
 async function certify(gateway: LoopbackServer, settings: Pick<RoleProfile, 'trusted_issuers' | 'jwks_refetch_cooldown_seconds'>): Promise<RunResult> {
-  const embedded = readEmbeddedProfile();
-  const credentials = (role: 'gitlab-saas' | 'gitlab-sm') => embedded.roles![role]!.credentials!;
   try {
     return await runConformance({
       scenarios: SCENARIOS,
-      profile: mergeProfiles(embedded, {
-        roles: {
-          'gitlab-saas': { url: saas.url, control_token: CONTROL_TOKEN, credentials: credentials('gitlab-saas') },
-          'gitlab-sm': { url: sm.url, control_token: CONTROL_TOKEN, credentials: credentials('gitlab-sm') },
-          'ai-gateway': { url: gateway.url, ...settings },
-          'fake-model': { url: model.url, control_token: CONTROL_TOKEN },
-        },
-      }),
+      profile: mergeProfiles(readEmbeddedProfile(), { roles: { ...targetsOf(stack), 'ai-gateway': { url: gateway.url, ...settings } } }),
       reportsDir: tempDir('fair'),
       ports: 'auto',
       quiet: true,
@@ -73,7 +59,7 @@ const DIAGRAMS_FOLLOWED = { 'custom-endpoint-jwt': 'PASSED', 'sm-relay': 'PASSED
 const bothIssuers = { trusted_issuers: ['gitlab-saas', 'gitlab-sm'] as Array<'gitlab-saas' | 'gitlab-sm'> };
 
 it('passes every MUST of a gateway built on jose createRemoteJWKSet defaults (30 s cooldown, 10 min max age)', async () => {
-  const gateway = await startJoseRemoteGateway({ issuers: [saas.url, sm.url], modelUrl: model.url });
+  const gateway = await startJoseRemoteGateway({ issuers: [saasUrl, smUrl], modelUrl });
   const result = await certify(gateway, { ...bothIssuers, jwks_refetch_cooldown_seconds: 30 });
   expect(failedMust(result)).toEqual([]);
   expect(result.exitCode).toBe(0);
@@ -86,7 +72,7 @@ it('passes every MUST of a gateway built on jose createRemoteJWKSet defaults (30
 }, 180_000);
 
 it('passes every MUST of a gateway that ignores kid and tries every trusted key', async () => {
-  const gateway = await startKidBlindGateway({ issuers: [saas.url, sm.url], modelUrl: model.url });
+  const gateway = await startKidBlindGateway({ issuers: [saasUrl, smUrl], modelUrl });
   const result = await certify(gateway, { ...bothIssuers, jwks_refetch_cooldown_seconds: 15 });
   expect(failedMust(result)).toEqual([]);
   expect(result.exitCode).toBe(0);
@@ -111,6 +97,6 @@ it('passes no check against a gateway that refuses everything, and says what the
   }
   const valid = checks(result).find(({ check }) => check.id === 'completes-code-for-a-valid-jwt')!.check;
   expect(valid.status).toBe('FAILED');
-  expect(valid.failure?.message).toContain(`must trust the issuer ${saas.url}`);
+  expect(valid.failure?.message).toContain(`must trust the issuer ${saasUrl}`);
   expect(valid.failure?.message).toContain('X-Gitlab-Instance-Id');
 }, 180_000);

@@ -21,42 +21,40 @@ import {
   validateAgainst,
   type LoggedRequest,
 } from '../contracts/src/index.js';
-import { ForeignKey, decodeJwt, withCorruptedSignature } from '../scenarios/checks/jwt.js';
+import { decodeJwt, makeRsaKey, signToken, withCorruptedSignature } from '../apps/common/src/testing/jwt.js';
+import type { LoopbackServer } from '../apps/common/src/testing/loopback.js';
+import type { RunningStack } from '../scenarios/runner/stack/launcher.js';
 import { startJoseRemoteGateway } from './doubles/jose-remote-gateway.js';
 import { startKidBlindGateway } from './doubles/kid-blind-gateway.js';
-import type { LoopbackServer } from './doubles/loopback-server.js';
 import { startRefuseAllGateway } from './doubles/refuse-all-gateway.js';
-import { emulators, type Started } from './support.js';
+import { demoCredentials, roleUrl, startEmbedded } from './support.js';
 
-const CONTROL_TOKEN = 'gateway-doubles-e2e-control-token-0123456789';
-const DEMO_PAT = 'glpat-saas-dev-ai-features';
 const FORBIDDEN = { error: GATEWAY_AUTH_ERROR.FORBIDDEN };
 
-let saas: Started;
-/** The fake model behind the correct doubles; its request log shows their calls. */
-let model: Started;
-/** A token the SaaS emulator issued to the demo PAT, and its claims. */
+/** SaaS, and the fake model behind the correct doubles (its request log shows their calls). */
+let stack: RunningStack;
+let saasUrl: string;
+let modelUrl: string;
+/** A token the SaaS emulator issued to the demo ai_features PAT, and its claims. */
 let token: string;
 let claims: Record<string, unknown>;
 
 beforeAll(async () => {
-  saas = await emulators.saas({ HARNESS_CONTROL_TOKEN: CONTROL_TOKEN });
-  model = await emulators.model({ HARNESS_CONTROL_TOKEN: CONTROL_TOKEN });
-  const res = await fetch(`${saas.url}${PATH.GITLAB_CODE_SUGGESTIONS_TOKENS}`, { method: 'POST', headers: { authorization: `Bearer ${DEMO_PAT}` } });
+  stack = await startEmbedded(['gitlab-saas', 'fake-model']);
+  [saasUrl, modelUrl] = [roleUrl(stack, 'gitlab-saas'), roleUrl(stack, 'fake-model')];
+  const pat = demoCredentials('gitlab-saas').personal_access_tokens!.ai_features!;
+  const res = await fetch(`${saasUrl}${PATH.GITLAB_CODE_SUGGESTIONS_TOKENS}`, { method: 'POST', headers: { authorization: `Bearer ${pat}` } });
   expect(res.status).toBe(201);
   token = ((await res.json()) as { access_token: string }).access_token;
   claims = decodeJwt(token).claims;
 }, 60_000);
-afterAll(async () => {
-  await saas?.stop();
-  await model?.stop();
-});
+afterAll(() => stack?.stop());
 
 /** A token the SaaS emulator signs with its own published key, with the claims and header changed. */
 async function mint(change: { claims?: Record<string, unknown>; header?: Record<string, unknown> }): Promise<{ token: string; claims: Record<string, unknown> }> {
-  const res = await fetch(`${saas.url}/-/harness/tokens`, {
+  const res = await fetch(`${saasUrl}/-/harness/tokens`, {
     method: 'POST',
-    headers: { [HEADER.HARNESS_CONTROL]: CONTROL_TOKEN, 'content-type': 'application/json' },
+    headers: { [HEADER.HARNESS_CONTROL]: stack.controlToken, 'content-type': 'application/json' },
     body: JSON.stringify(change),
   });
   expect(res.status).toBe(201);
@@ -91,8 +89,8 @@ async function keystroke(gateway: LoopbackServer, headers: Record<string, string
 }
 
 /** What an emulator logged since `since` (ISO 8601), read through its harness control API. */
-async function loggedSince(emulator: Started, since: string): Promise<LoggedRequest[]> {
-  const res = await fetch(`${emulator.url}${PATH.HARNESS_CONTROL_PREFIX}/requests?since=${encodeURIComponent(since)}`, { headers: { [HEADER.HARNESS_CONTROL]: CONTROL_TOKEN } });
+async function loggedSince(emulatorUrl: string, since: string): Promise<LoggedRequest[]> {
+  const res = await fetch(`${emulatorUrl}${PATH.HARNESS_CONTROL_PREFIX}/requests?since=${encodeURIComponent(since)}`, { headers: { [HEADER.HARNESS_CONTROL]: stack.controlToken } });
   expect(res.status).toBe(200);
   return ((await res.json()) as { requests: LoggedRequest[] }).requests;
 }
@@ -109,12 +107,12 @@ const getJson = async (gateway: LoopbackServer, path: string) => {
 };
 
 describe.each([
-  ['jose-remote', (issuer: string, modelUrl = model.url) => startJoseRemoteGateway({ issuers: [issuer], modelUrl })],
-  ['kid-blind', (issuer: string, modelUrl = model.url) => startKidBlindGateway({ issuers: [issuer], modelUrl })],
+  ['jose-remote', (issuer: string, model = modelUrl) => startJoseRemoteGateway({ issuers: [issuer], modelUrl: model })],
+  ['kid-blind', (issuer: string, model = modelUrl) => startKidBlindGateway({ issuers: [issuer], modelUrl: model })],
 ])('the %s gateway double', (_name, start) => {
   let gateway: LoopbackServer;
   beforeAll(async () => {
-    gateway = await start(saas.url);
+    gateway = await start(saasUrl);
   });
   afterAll(async () => {
     await gateway?.close();
@@ -124,7 +122,7 @@ describe.each([
     expect(await getJson(gateway, PATH.GATEWAY_HEALTHZ)).toEqual({ status: 200, json: { status: 'ok' } });
     const ready = await getJson(gateway, PATH.GATEWAY_READY);
     expect(ready.status).toBe(200);
-    expect(ready.json).toMatchObject({ status: 'ok', checks: { jwks: { issuers: [{ issuer: saas.url, lastError: null }] } } });
+    expect(ready.json).toMatchObject({ status: 'ok', checks: { jwks: { issuers: [{ issuer: saasUrl, lastError: null }] } } });
   });
 
   it.each([PATH.GATEWAY_COMPLETIONS, PATH.GATEWAY_COMPLETIONS_ALIAS])('completes code on %s for the issued token with its bound headers', async (path) => {
@@ -139,18 +137,18 @@ describe.each([
     const res = await keystroke(gateway, { ...headersFor(token, claims), [TRACE_HEADER.TRACEPARENT]: traceparent });
     expect(res.status).toBe(200);
     expect(res.json).toMatchObject({ model: { engine: 'fake-model' } });
-    const calls = (await loggedSince(model, since)).filter((r) => r.path === PATH.MODEL_COMPLETIONS);
+    const calls = (await loggedSince(modelUrl, since)).filter((r) => r.path === PATH.MODEL_COMPLETIONS);
     // `from` is the sender our tracestate member names (ai-auth-harness=ai-gateway).
     expect(calls).toEqual([expect.objectContaining({ method: 'POST', status: 200, traceId, from: 'ai-gateway' })]);
   });
 
   it("fetches the issuer's keys within the trace of the keystroke that needed them", async () => {
-    const cold = await start(saas.url);
+    const cold = await start(saasUrl);
     try {
       const { traceId, traceparent } = newTrace();
       const since = new Date().toISOString();
       expect((await keystroke(cold, { ...headersFor(token, claims), [TRACE_HEADER.TRACEPARENT]: traceparent })).status).toBe(200);
-      const fetched = (await loggedSince(saas, since)).filter((r) => r.traceId === traceId).map((r) => ({ path: r.path, from: r.from }));
+      const fetched = (await loggedSince(saasUrl, since)).filter((r) => r.traceId === traceId).map((r) => ({ path: r.path, from: r.from }));
       expect(fetched).toEqual([
         { path: PATH.OPENID_CONFIGURATION, from: 'ai-gateway' },
         { path: PATH.JWKS, from: 'ai-gateway' },
@@ -161,7 +159,7 @@ describe.each([
   });
 
   it('answers 502 with a detail when the model is unreachable', async () => {
-    const modelless = await start(saas.url, 'http://127.0.0.1:9');
+    const modelless = await start(saasUrl, 'http://127.0.0.1:9');
     try {
       const res = await keystroke(modelless, headersFor(token, claims));
       expect(res.status).toBe(502);
@@ -179,8 +177,8 @@ describe.each([
   });
 
   it('refuses a token signed by a key the issuer never published, even under a published kid', async () => {
-    const attacker = new ForeignKey(decodeJwt(token).header.kid ?? 'attacker-key');
-    expect(await keystroke(gateway, headersFor(attacker.sign(claims, { kid: attacker.kid }), claims))).toMatchObject({ status: 401, json: FORBIDDEN });
+    const attacker = await makeRsaKey(String(decodeJwt(token).header.kid ?? 'attacker-key'));
+    expect(await keystroke(gateway, headersFor(await signToken(attacker, claims), claims))).toMatchObject({ status: 401, json: FORBIDDEN });
   });
 
   it.each([
@@ -231,7 +229,7 @@ describe.each([
 describe('the kid-blind double ignores kid', () => {
   let gateway: LoopbackServer;
   beforeAll(async () => {
-    gateway = await startKidBlindGateway({ issuers: [saas.url], modelUrl: model.url });
+    gateway = await startKidBlindGateway({ issuers: [saasUrl], modelUrl });
   });
   afterAll(async () => {
     await gateway?.close();

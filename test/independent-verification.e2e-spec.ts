@@ -8,21 +8,22 @@ import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HEADER, PATH, SCHEMA, describeViolations, validateAgainst, type Jwks } from '../contracts/src/index.js';
-import { freePort } from '../scenarios/runner/stack/ports.js';
-import { startApp, tempDir, type Started } from './support.js';
+import type { RunningStack } from '../scenarios/runner/stack/launcher.js';
+import { demoCredentials, roleUrl, startEmbedded, tempDir } from './support.js';
 
-let saas: Started;
+let stack: RunningStack;
+let saasUrl: string;
 
 beforeAll(async () => {
-  const port = await freePort();
-  saas = await startApp('gitlab', ['--mode', 'saas', '--port', String(port), '--host', '127.0.0.1'], {}, PATH.GITLAB_HEALTH);
+  stack = await startEmbedded(['gitlab-saas']);
+  saasUrl = roleUrl(stack, 'gitlab-saas');
 }, 30_000);
-afterAll(() => saas?.stop());
+afterAll(() => stack?.stop());
 
 it('verifies with openssl against the published JWKS, and the claims match the contract', async () => {
-  const res = await fetch(`${saas.url}${PATH.GITLAB_CODE_SUGGESTIONS_TOKENS}`, {
+  const res = await fetch(`${saasUrl}${PATH.GITLAB_CODE_SUGGESTIONS_TOKENS}`, {
     method: 'POST',
-    headers: { [HEADER.AUTHORIZATION]: 'Bearer glpat-saas-dev-ai-features' },
+    headers: { [HEADER.AUTHORIZATION]: `Bearer ${demoCredentials('gitlab-saas').personal_access_tokens!.ai_features!}` },
   });
   expect(res.status).toBe(201);
   const { access_token: token } = (await res.json()) as { access_token: string };
@@ -30,7 +31,7 @@ it('verifies with openssl against the published JWKS, and the claims match the c
   const header = JSON.parse(Buffer.from(encodedHeader, 'base64url').toString()) as { kid: string; alg: string };
   expect(header.alg).toBe('RS256');
 
-  const jwks = (await (await fetch(`${saas.url}${PATH.JWKS}`)).json()) as Jwks;
+  const jwks = (await (await fetch(`${saasUrl}${PATH.JWKS}`)).json()) as Jwks;
   const jwk = jwks.keys.find((k) => k.kid === header.kid);
   expect(jwk).toBeDefined();
 

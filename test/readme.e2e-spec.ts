@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { DEFAULT_PORT, type Role } from '../contracts/src/index.js';
+import { DEFAULT_PORT, readDemoFixture, type Role } from '../contracts/src/index.js';
 import { loadTargetProfile } from '../scenarios/runner/profile.js';
 import { freePort } from '../scenarios/runner/stack/ports.js';
 import { startStack, type RunningStack } from '../scenarios/runner/stack/launcher.js';
@@ -62,7 +62,7 @@ it('seed 000: the session flow, the PAT flow, a keystroke and the refusals answe
   expect(out).toContain('"access_token":"eyJ');
   expect(out).toContain("aud: 'gitlab-ai-gateway'");
   // The cloud connector shape: sub is the instance UUID, and no GitLab token class sets gitlab_instance_id.
-  expect(out).toContain("sub: '5a0b6c1e-6d2f-4c1b-9f3e-0e2a5b7c9d11'");
+  expect(out).toContain(`sub: '${readDemoFixture().saas.instance_id}'`);
   expect(out).not.toContain('gitlab_instance_id');
   expect(out).toContain('"object":"text_completion"');
   expect(out).toContain('cache-control: max-age=86400, public');

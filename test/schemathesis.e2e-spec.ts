@@ -13,29 +13,28 @@
 import { rmSync } from 'node:fs';
 import { type SchemeCredential, type SchemathesisOutcome, installSchemathesis, runSchemathesis } from './tools/schemathesis/schemathesis.js';
 import { HEADER, PATH, SESSION_COOKIE, boundHeaderValues } from '../contracts/src/index.js';
-import { readEmbeddedProfile } from '../scenarios/runner/profile.js';
-import { decodeJwt } from '../scenarios/checks/jwt.js';
-import { emulators, tempDir, type Started } from './support.js';
+import type { Role } from '../contracts/src/index.js';
+import { decodeJwt } from '../apps/common/src/testing/jwt.js';
+import type { TargetProfileFile } from '../scenarios/runner/profile.js';
+import type { RunningStack } from '../scenarios/runner/stack/launcher.js';
+import { demoCredentials as credentials, roleUrl, startEmbedded, tempDir } from './support.js';
 
 const CONTROL_TOKEN = 'schemathesis-e2e-control-token-0123456789';
-const env = { HARNESS_CONTROL_TOKEN: CONTROL_TOKEN };
 const CONTROL_API = `^${PATH.HARNESS_CONTROL_PREFIX}/`;
 /** Console output printed per failing pass, in characters. */
 const MAX_PRINTED = 50_000;
 const control: Record<string, SchemeCredential> = { harnessControl: { api_key: CONTROL_TOKEN } };
 
-const credentials = (role: 'gitlab-saas' | 'gitlab-sm') => readEmbeddedProfile().roles![role]!.credentials!;
-
 let executable: string;
 let generation: { maxExamples: number; seed: number };
-const running: Started[] = [];
+const running: RunningStack[] = [];
 
 beforeAll(() => {
   generation = generationSettings();
   executable = installSchemathesis();
 }, 300_000);
 afterEach(async () => {
-  await Promise.all(running.splice(0).map((app) => app.stop()));
+  await Promise.all(running.splice(0).map((stack) => stack.stop()));
 });
 
 /**
@@ -54,15 +53,17 @@ function generationSettings(): { maxExamples: number; seed: number } {
   return { maxExamples: read('SCHEMATHESIS_MAX_EXAMPLES', 25), seed: read('SCHEMATHESIS_SEED', 20_240_501) };
 }
 
-async function start(app: Promise<Started>): Promise<Started> {
-  const started = await app;
-  running.push(started);
-  return started;
+/** The embedded `roles` (stopped after the test), with the control token the control API pass uses. */
+async function start(roles: Role[], profile?: TargetProfileFile): Promise<RunningStack> {
+  const stack = await startEmbedded(roles, { controlToken: CONTROL_TOKEN, ...(profile ? { profile } : {}) });
+  running.push(stack);
+  return stack;
 }
 
 interface Target {
   document: string;
-  app: Started;
+  /** The app's base URL. */
+  url: string;
   /** Credentials of the data plane, by securityScheme. */
   auth: Record<string, SchemeCredential>;
   /** Fixed parameter values of the data plane (`<location>.<name>`). */
@@ -77,7 +78,7 @@ interface Target {
 
 /** Every pass of a target; none may find anything. */
 async function verify(label: string, target: Target): Promise<void> {
-  const common = { executable, document: target.document, baseUrl: target.app.url, ...generation };
+  const common = { executable, document: target.document, baseUrl: target.url, ...generation };
   const dataPlane = { ...common, auth: target.auth, parameters: target.parameters };
   const passes = {
     api: { ...dataPlane, excludePathRegex: target.writes ? `${CONTROL_API}|${target.writes}` : CONTROL_API },
@@ -129,25 +130,23 @@ function findingsOf(label: string, workDir: string, { exitCode, output, report }
 
 describe('the OpenAPI documents match the apps (Schemathesis, every check)', () => {
   it('fake-model.yaml: the fake model', async () => {
-    const model = await start(emulators.model(env));
-    await verify('fake model', { document: 'fake-model.yaml', app: model, auth: {} });
+    const stack = await start(['fake-model']);
+    await verify('fake model', { document: 'fake-model.yaml', url: roleUrl(stack, 'fake-model'), auth: {} });
   }, 300_000);
 
   it('ai-gateway.yaml: the AI gateway, with a token SaaS issued', async () => {
-    const model = await start(emulators.model(env));
-    const saas = await start(emulators.saas(env));
-    const gateway = await start(emulators.gateway(saas.url, model.url, env));
+    const stack = await start(['fake-model', 'gitlab-saas', 'ai-gateway'], { roles: { 'ai-gateway': { trusted_issuers: ['gitlab-saas'] } } });
     const pat = credentials('gitlab-saas').personal_access_tokens!.ai_features!;
-    const res = await fetch(`${saas.url}${PATH.GITLAB_CODE_SUGGESTIONS_TOKENS}`, { method: 'POST', headers: { [HEADER.AUTHORIZATION]: `Bearer ${pat}` } });
+    const res = await fetch(`${roleUrl(stack, 'gitlab-saas')}${PATH.GITLAB_CODE_SUGGESTIONS_TOKENS}`, { method: 'POST', headers: { [HEADER.AUTHORIZATION]: `Bearer ${pat}` } });
     expect(res.status).toBe(201);
     const token = ((await res.json()) as { access_token: string }).access_token;
     // The headers bound to the token's claims are fixed; Schemathesis generates every other input.
     const bound = Object.fromEntries(Object.entries(boundHeaderValues(decodeJwt(token).claims)).map(([name, value]) => [`header.${name}`, value]));
-    await verify('AI gateway', { document: 'ai-gateway.yaml', app: gateway, auth: { aiAccessToken: { bearer: token } }, parameters: bound });
+    await verify('AI gateway', { document: 'ai-gateway.yaml', url: roleUrl(stack, 'ai-gateway'), auth: { aiAccessToken: { bearer: token } }, parameters: bound });
   }, 300_000);
 
   it('gitlab.yaml: GitLab SaaS, with a personal access token and a browser session', async () => {
-    const saas = await start(emulators.saas(env));
+    const saas = roleUrl(await start(['gitlab-saas']), 'gitlab-saas');
     const { personal_access_tokens: pats, user } = credentials('gitlab-saas');
     await verify('GitLab SaaS', {
       ...gitlab(saas, pats!.api!, await signIn(saas, user!)),
@@ -162,8 +161,7 @@ describe('the OpenAPI documents match the apps (Schemathesis, every check)', () 
   }, 300_000);
 
   it('gitlab.yaml: self-managed GitLab relaying to SaaS, with an administrator token', async () => {
-    const saas = await start(emulators.saas(env));
-    const sm = await start(emulators.selfManaged(saas.url, env));
+    const sm = roleUrl(await start(['gitlab-saas', 'gitlab-sm']), 'gitlab-sm');
     const { personal_access_tokens: pats, user } = credentials('gitlab-sm');
     await verify('self-managed GitLab', {
       ...gitlab(sm, pats!.admin!, await signIn(sm, user!)),
@@ -184,10 +182,10 @@ const SIGN_IN_REFUSED = 'generated logins and passwords are wrong (401); the doc
  * session with its CSRF token. The application settings change whether self-managed relays
  * (seed 001), so they run after the rest; the control API's group operations use a demo group.
  */
-function gitlab(app: Started, pat: string, browser: BrowserSession): Omit<Target, 'unreachable'> {
+function gitlab(url: string, pat: string, browser: BrowserSession): Omit<Target, 'unreachable'> {
   return {
     document: 'gitlab.yaml',
-    app,
+    url,
     auth: {
       bearerPat: { bearer: pat },
       privateTokenHeader: { api_key: pat },
@@ -208,8 +206,8 @@ interface BrowserSession {
 }
 
 /** Signs in as a browser does: the session cookie, then the CSRF token from the signed-in page. */
-async function signIn(app: Started, user: { username: string; password: string }): Promise<BrowserSession> {
-  const res = await fetch(`${app.url}${PATH.GITLAB_SIGN_IN}`, {
+async function signIn(url: string, user: { username: string; password: string }): Promise<BrowserSession> {
+  const res = await fetch(`${url}${PATH.GITLAB_SIGN_IN}`, {
     method: 'POST',
     redirect: 'manual',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -219,7 +217,7 @@ async function signIn(app: Started, user: { username: string; password: string }
   const cookie = res.headers.getSetCookie().find((c) => c.startsWith(`${SESSION_COOKIE}=`));
   if (!cookie) throw new Error(`sign-in set no ${SESSION_COOKIE} cookie`);
   const session = cookie.slice(SESSION_COOKIE.length + 1).split(';')[0]!;
-  const page = await (await fetch(`${app.url}/`, { headers: { cookie: `${SESSION_COOKIE}=${session}` } })).text();
+  const page = await (await fetch(`${url}/`, { headers: { cookie: `${SESSION_COOKIE}=${session}` } })).text();
   const csrfToken = /<meta\s+name="csrf-token"\s+content="([^"]+)"/.exec(page)?.[1];
   if (!csrfToken) throw new Error('the signed-in page has no <meta name="csrf-token">');
   return { session, csrfToken };

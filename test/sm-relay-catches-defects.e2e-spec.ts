@@ -11,31 +11,17 @@ import { runConformance } from '../scenarios/runner/run.js';
 import type { CheckResult, RunResult } from '../scenarios/runner/types.js';
 import { SCENARIOS } from '../scenarios/suites/index.js';
 import { startDoubleSelfManaged, type SelfManagedDefect } from './doubles/double-self-managed.js';
-import { emulators, tempDir, type Started } from './support.js';
+import type { RunningStack } from '../scenarios/runner/stack/launcher.js';
+import { demoCredentials, roleUrl, startEmbedded, targetsOf, tempDir } from './support.js';
 
-const CONTROL_TOKEN = 'sm-relay-defects-e2e-control-token-0123';
-
-interface Upstream {
-  saas: Started;
-  gateway: Started;
-}
-
-let model: Started;
-/** The SaaS and gateway every run shares: the scenario restores what it changes there. */
-let shared: Upstream;
-
-const env = { HARNESS_CONTROL_TOKEN: CONTROL_TOKEN };
+/** The SaaS, gateway and model every run shares: the scenario restores what it changes there. */
+let shared: RunningStack;
 
 beforeAll(async () => {
-  model = await emulators.model(env);
-  const saas = await emulators.saas(env);
-  shared = { saas, gateway: await emulators.gateway(saas.url, model.url, env) };
+  // The gateway trusts SaaS only: the self-managed instance is the double, which issues no token.
+  shared = await startEmbedded(['fake-model', 'gitlab-saas', 'ai-gateway'], { profile: { roles: { 'ai-gateway': { trusted_issuers: ['gitlab-saas'] } } } });
 }, 60_000);
-afterAll(async () => {
-  await shared?.gateway.stop();
-  await shared?.saas.stop();
-  await model?.stop();
-});
+afterAll(() => shared?.stop());
 
 interface Certified {
   result: RunResult;
@@ -46,24 +32,27 @@ interface Certified {
 
 /** Runs sm-relay with the double as gitlab-sm; every role is external to the run. */
 async function certify(defects: SelfManagedDefect[], environment: { inContainer?: boolean } = {}): Promise<Certified> {
-  const { saas, gateway } = shared;
   const reportsDir = tempDir('sm-relay-defect');
   const logFile = join(reportsDir, 'double-self-managed.log');
   appendFileSync(logFile, '');
-  const sm = await startDoubleSelfManaged({ saasUrl: saas.url, controlToken: CONTROL_TOKEN, defects, ...environment, log: (line) => appendFileSync(logFile, `${line}\n`) });
-  const embedded = readEmbeddedProfile();
-  const credentials = (role: 'gitlab-saas' | 'gitlab-sm') => embedded.roles![role]!.credentials!;
+  const sm = await startDoubleSelfManaged({
+    saasUrl: roleUrl(shared, 'gitlab-saas'),
+    controlToken: shared.controlToken,
+    defects,
+    ...environment,
+    log: (line) => appendFileSync(logFile, `${line}\n`),
+  });
+  const targets = targetsOf(shared);
   let console = '';
   try {
     const result = await runConformance({
       scenarios: SCENARIOS,
       selected: ['sm-relay'],
-      profile: mergeProfiles(embedded, {
+      profile: mergeProfiles(readEmbeddedProfile(), {
         roles: {
-          'gitlab-saas': { url: saas.url, control_token: CONTROL_TOKEN, credentials: credentials('gitlab-saas') },
-          'gitlab-sm': { url: sm.url, control_token: CONTROL_TOKEN, credentials: credentials('gitlab-sm'), log_file: logFile },
-          'ai-gateway': { url: gateway.url, control_token: CONTROL_TOKEN },
-          'fake-model': { url: model.url },
+          ...targets,
+          'gitlab-sm': { url: sm.url, control_token: shared.controlToken, credentials: demoCredentials('gitlab-sm'), log_file: logFile },
+          'fake-model': { url: roleUrl(shared, 'fake-model') },
         },
       }),
       reportsDir,

@@ -1,10 +1,16 @@
-/** Helpers of the end-to-end tests in test/: compiled entry points, free ports, processes. */
-import { spawn, type ChildProcess } from 'node:child_process';
+/**
+ * Helpers of the end-to-end tests in test/: compiled entry points run to completion, the
+ * embedded stack started through the runner's own launcher, the demo credentials of the
+ * embedded profile. Loopback stand-ins and JWT helpers are the apps' shared test support
+ * (apps/common/src/testing).
+ */
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PATH, projectRoot } from '../contracts/src/index.js';
-import { freePort } from '../scenarios/runner/stack/ports.js';
+import { projectRoot, type Role } from '../contracts/src/index.js';
+import { mergeProfiles, readEmbeddedProfile, type ProfileCredentials, type TargetProfileFile } from '../scenarios/runner/profile.js';
+import { startStack, type RunningStack } from '../scenarios/runner/stack/launcher.js';
 
 export const root = projectRoot();
 
@@ -20,87 +26,63 @@ export function tempDir(prefix: string): string {
 
 export interface Finished {
   code: number | null;
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
 
-/** Runs the compiled CLI to completion, as a user would from a shell. */
-export function runCli(args: string[], env: Record<string, string> = {}): Promise<Finished> {
+/** Runs a compiled script (`dist/<relative>`) to its exit with only PATH and `env` in its environment, as from a clean shell. */
+export function runToExit(relative: string, args: string[], env: Record<string, string> = {}): Promise<Finished> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [compiled('scenarios/runner/cli.js'), ...args], {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? '', ...env },
-    });
+    const child = spawn(process.execPath, [compiled(relative), ...args], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+    child.once('exit', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
 }
 
-export interface Started {
-  url: string;
-  stop(): Promise<void>;
+/** Runs the compiled CLI to completion, as a user would from a shell. */
+export function runCli(args: string[], env: Record<string, string> = {}): Promise<Finished> {
+  return runToExit('scenarios/runner/cli.js', args, env);
 }
 
-/** Starts a compiled app and waits until its health URL answers 2xx. */
-export async function startApp(app: string, args: string[], env: Record<string, string>, health: string): Promise<Started> {
-  const port = Number(args[args.indexOf('--port') + 1]);
-  const child: ChildProcess = spawn(process.execPath, [compiled(`apps/${app}/src/main.js`), ...args], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+/**
+ * The embedded `roles` on free loopback ports, started by the runner's launcher exactly as a
+ * run starts them, every one with `controlToken` (random otherwise). `profile`, merged over the
+ * embedded profile, names roles already running elsewhere (`url`) and the gateway's settings.
+ */
+export function startEmbedded(roles: readonly Role[], options: { controlToken?: string; profile?: TargetProfileFile } = {}): Promise<RunningStack> {
+  return startStack({
+    roles,
+    profile: mergeProfiles(readEmbeddedProfile(), options.profile),
+    ports: 'auto',
+    logsDir: tempDir('stack-logs'),
+    ...(options.controlToken ? { controlToken: options.controlToken } : {}),
   });
-  let stderr = '';
-  child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${app} exited with ${child.exitCode}: ${stderr}`);
-    try {
-      if ((await fetch(`${url}${health}`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`${app} did not answer ${health} within 20 s: ${stderr}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
+}
+
+/** The URL of a role the stack started; throws when it did not start it. */
+export function roleUrl(stack: RunningStack, role: Role): string {
+  const url = stack.roles.find((r) => r.role === role)?.url;
+  if (!url) throw new Error(`the stack did not start ${role} (it started ${stack.roles.map((r) => r.role).join(', ')})`);
+  return url;
+}
+
+/** The stack's roles as external targets of a run: URL, control token and, for a GitLab role, the demo credentials. */
+export function targetsOf(stack: RunningStack): NonNullable<TargetProfileFile['roles']> {
+  const roles: NonNullable<TargetProfileFile['roles']> = {};
+  for (const { role, url } of stack.roles) {
+    roles[role] = { url, control_token: stack.controlToken, ...(role === 'gitlab-saas' || role === 'gitlab-sm' ? { credentials: demoCredentials(role) } : {}) };
   }
-  return {
-    url,
-    stop: async () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
+  return roles;
 }
 
-/** The compiled emulators on free loopback ports, as tests start them outside the runner. */
-export const emulators = {
-  async saas(env: Record<string, string> = {}): Promise<Started> {
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    return startApp('gitlab', ['--mode', 'saas', '--port', String(port), '--host', '127.0.0.1', '--url', url], env, PATH.GITLAB_HEALTH);
-  },
-  async selfManaged(saasUrl: string, env: Record<string, string> = {}): Promise<Started> {
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    return startApp('gitlab', ['--mode', 'self-managed', '--port', String(port), '--host', '127.0.0.1', '--url', url], { ...env, SAAS_URL: saasUrl }, PATH.GITLAB_HEALTH);
-  },
-  async model(env: Record<string, string> = {}): Promise<Started> {
-    return startApp('fake-model', ['--port', String(await freePort()), '--host', '127.0.0.1'], env, PATH.MODEL_HEALTHZ);
-  },
-  async gateway(issuerUrl: string, modelUrl: string, env: Record<string, string> = {}): Promise<Started> {
-    return startApp(
-      'ai-gateway',
-      ['--port', String(await freePort()), '--host', '127.0.0.1'],
-      { ...env, AIGW_TRUSTED_ISSUERS: issuerUrl, AIGW_MODEL_URL: modelUrl },
-      PATH.GATEWAY_HEALTHZ,
-    );
-  },
-};
+/** The credentials the embedded profile gives a GitLab role: names of contracts/fixtures/demo-data.yaml, resolved to their values. */
+export function demoCredentials(role: 'gitlab-saas' | 'gitlab-sm'): ProfileCredentials {
+  const credentials = mergeProfiles(readEmbeddedProfile()).roles[role].credentials;
+  if (!credentials) throw new Error(`the embedded profile gives ${role} no credentials`);
+  return credentials;
+}

@@ -8,3 +8,4 @@ export * from './ci-job-id-token.js';
 export * from './sequence-diagram.js';
 export * from './harness-control.js';
 export * from './control-client.js';
+export * from './demo-fixture.js';

@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { demoFixturePath, demoToken, readDemoFixture } from '../../contracts/src/index.js';
 import { join } from 'node:path';
 import { UsageError } from './errors.js';
 import { credentialsFor, loadTargetProfile, mergeProfiles, parseTargetOverride, readEmbeddedProfile, readProfileFile } from './profile.js';
@@ -103,13 +104,27 @@ describe('target profiles', () => {
 
   it('reads JSON profiles and resolves seed_file against the profile folder', () => {
     const dir = tempDir('aah-seed-');
-    writeFileSync(join(dir, 'seed.yaml'), 'saas: {}\n');
+    writeFileSync(join(dir, 'seed.yaml'), readFileSync(demoFixturePath(), 'utf8'));
     const file = join(dir, 'p.json');
     writeFileSync(file, JSON.stringify({ name: 'mine', options: { seed_file: 'seed.yaml', timeout_ms: 2500 } }));
     const profile = loadTargetProfile({ profileFile: file });
     expect(profile.name).toBe('mine');
     expect(profile.options).toEqual({ timeoutMs: 2500, seedFile: join(dir, 'seed.yaml') });
     expect(profile.source).toBe(file);
+  });
+
+  it('reads the demo credentials it names from the seed it is given, and names what the seed lacks', () => {
+    const dir = tempDir('aah-seed-');
+    writeFileSync(join(dir, 'seed.yaml'), readFileSync(demoFixturePath(), 'utf8').replace('glpat-saas-dev-ai-features', 'glpat-my-own-ai-features-token'));
+    writeFileSync(join(dir, 'p.yaml'), 'options: { seed_file: seed.yaml }\n');
+    const profile = loadTargetProfile({ profileFile: join(dir, 'p.yaml') });
+    expect(credentialsFor(profile, 'gitlab-saas').personalAccessTokens.ai_features).toBe('glpat-my-own-ai-features-token');
+    expect(credentialsFor(profile, 'gitlab-sm').serviceAccessToken).toBe(demoToken(readDemoFixture(), 'sm-service-account/sm-relay'));
+
+    writeFileSync(join(dir, 'lacking.yaml'), 'roles:\n  gitlab-sm:\n    demo_credentials: { user: sm-nobody }\n');
+    expect(usageMessage(() => loadTargetProfile({ profileFile: join(dir, 'lacking.yaml') }))).toMatch(
+      /^profile: \/roles\/gitlab-sm\/demo_credentials\/user: the demo data has no user 'sm-nobody' .*give the role's credentials in your profile instead$/,
+    );
   });
 
   it('resolves an external role\'s log_file against the profile folder, and ignores it for an embedded role', () => {

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import { parse as parseYaml } from 'yaml';
-import { ROLES, projectRoot, type Role } from '../../contracts/src/index.js';
+import { ROLES, demoFixturePath, demoToken, demoUser, projectRoot, readDemoFixture, type Role } from '../../contracts/src/index.js';
 import { UsageError } from './errors.js';
 import type { GitlabCredentials } from './types.js';
 
@@ -16,6 +16,18 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 export interface ProfileCredentials {
   user?: { username: string; password: string };
   personal_access_tokens?: GitlabCredentials['personalAccessTokens'];
+  service_access_token?: string;
+}
+
+/**
+ * Credentials named in the demo data the GitLab instances are seeded with (options.seed_file, or
+ * contracts/fixtures/demo-data.yaml): a user by username (its password is read from there), a
+ * token as `<username>/<token name>`. The profile is resolved to ProfileCredentials at merge time,
+ * so a demo token is written once, in the fixture.
+ */
+export interface DemoCredentialNames {
+  user?: string;
+  personal_access_tokens?: Partial<Record<keyof NonNullable<ProfileCredentials['personal_access_tokens']>, string>>;
   service_access_token?: string;
 }
 
@@ -37,6 +49,8 @@ export interface RoleProfile {
    */
   log_file?: string;
   credentials?: ProfileCredentials;
+  /** Credentials named in the demo data instead of written out; `credentials` wins when both are given. */
+  demo_credentials?: DemoCredentialNames;
   /** ai-gateway: the GitLab roles whose tokens it trusts (default [gitlab-saas]). */
   trusted_issuers?: Array<'gitlab-saas' | 'gitlab-sm'>;
   /** ai-gateway: its documented JWKS re-fetch cooldown, in seconds (default 30, jose's). */
@@ -175,6 +189,34 @@ function normaliseUrl(url: string): string {
 }
 
 /**
+ * The credentials `names` give, read from the demo data file `seed`. Throws UsageError naming
+ * the role's profile key and what the demo data lacks.
+ */
+export function resolveDemoCredentials(role: Role, names: DemoCredentialNames, seed: string = demoFixturePath()): ProfileCredentials {
+  const at = (key: string) => `/roles/${role}/demo_credentials${key ? `/${key}` : ''}`;
+  const read = <T>(key: string, get: () => T): T => {
+    try {
+      return get();
+    } catch (e) {
+      throw new UsageError(`profile: ${at(key)}: ${(e as Error).message} (demo data: ${seed}); give the role's credentials in your profile instead`);
+    }
+  };
+  const fixture = read('', () => readDemoFixture(seed));
+  const out: ProfileCredentials = {};
+  if (names.user) {
+    const user = read('user', () => demoUser(fixture, names.user!));
+    out.user = { username: user.username, password: user.password };
+  }
+  if (names.personal_access_tokens) {
+    out.personal_access_tokens = Object.fromEntries(
+      Object.entries(names.personal_access_tokens).map(([purpose, ref]) => [purpose, read(`personal_access_tokens/${purpose}`, () => demoToken(fixture, ref!))]),
+    );
+  }
+  if (names.service_access_token) out.service_access_token = read('service_access_token', () => demoToken(fixture, names.service_access_token!));
+  return out;
+}
+
+/**
  * Merges the user's profile over the base (embedded) profile, then applies --target overrides.
  * A role that ends up with a URL takes its credentials and control token ONLY from the user's
  * profile: the demo tokens of the embedded profile mean nothing to a foreign GitLab. An
@@ -187,6 +229,10 @@ export function mergeProfiles(
   source?: string,
 ): TargetProfile {
   const roles = {} as Record<Role, RoleProfile>;
+  const seed = user?.options?.seed_file ?? base.options?.seed_file;
+  // A role's credentials as one profile gives them: written out, or named in the demo data.
+  const credentialsOf = (role: Role, p: RoleProfile): ProfileCredentials | undefined =>
+    p.credentials ?? (p.demo_credentials ? resolveDemoCredentials(role, p.demo_credentials, seed) : undefined);
   for (const role of ROLES) {
     const b = base.roles?.[role] ?? {};
     const u = user?.roles?.[role] ?? {};
@@ -199,12 +245,13 @@ export function mergeProfiles(
     if (gatewaySettings.jwks_refetch_cooldown_seconds !== undefined) merged.jwks_refetch_cooldown_seconds = gatewaySettings.jwks_refetch_cooldown_seconds;
     if (url) {
       merged.url = normaliseUrl(url);
-      if (u.credentials) merged.credentials = u.credentials;
+      const credentials = credentialsOf(role, u);
+      if (credentials) merged.credentials = credentials;
       if (u.control_token) merged.control_token = u.control_token;
       if (u.issuer) merged.issuer = normaliseUrl(u.issuer);
       if (u.log_file) merged.log_file = source ? resolve(dirname(source), u.log_file) : resolve(u.log_file);
     } else {
-      const credentials = u.credentials ?? b.credentials;
+      const credentials = credentialsOf(role, u) ?? credentialsOf(role, b);
       if (credentials) merged.credentials = credentials;
       const port = u.port ?? b.port;
       if (port !== undefined) merged.port = port;
@@ -219,7 +266,6 @@ export function mergeProfiles(
   const description = user?.description ?? base.description;
   if (description) profile.description = description;
   if (source) profile.source = source;
-  const seed = user?.options?.seed_file ?? base.options?.seed_file;
   if (seed) profile.options.seedFile = seed;
   return profile;
 }

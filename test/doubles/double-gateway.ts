@@ -19,7 +19,7 @@ import {
   type Authenticated,
   type Refusal,
 } from './gateway-contract.js';
-import { readBody, sendJson, type LoopbackServer } from './loopback-server.js';
+import { readBody, sendJson, type LoopbackServer } from '../../apps/common/src/testing/loopback.js';
 import { outboundTraceHeaders } from './trace-context.js';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, importJWK, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyOptions } from 'jose';
 

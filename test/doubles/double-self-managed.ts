@@ -6,10 +6,8 @@
  * log). It proves the scenario certifies a relay it has never seen when correct, and catches
  * each switchable defect below. Test-only; never shipped.
  */
-import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parse as parseYaml } from 'yaml';
-import { listenOnLoopback, sendJson, type LoopbackServer } from './loopback-server.js';
+import { listenOnLoopback, sendJson, type LoopbackServer } from '../../apps/common/src/testing/loopback.js';
 import {
   CODE_SUGGESTIONS_TOKEN_SCOPES,
   GITLAB_ERROR,
@@ -17,9 +15,10 @@ import {
   PATH,
   REDACTED,
   USER_AGENT,
-  contractPath,
+  demoInstance,
+  readDemoFixture,
   insufficientScopeError,
-  type DemoFixture,
+  type DemoInstance,
   type DemoPersonalAccessToken,
   type DemoUser,
   type LoggedRequest,
@@ -92,11 +91,8 @@ class HttpError extends Error {
 }
 
 /** The self-managed section of the demo fixture: users with their PATs, and the initial settings. */
-function readSelfManagedFixture(): NonNullable<DemoFixture['self-managed']> {
-  const fixture = parseYaml(readFileSync(contractPath('fixtures', 'demo-data.yaml'), 'utf8')) as DemoFixture;
-  const sm = fixture['self-managed'];
-  if (!sm) throw new Error('contracts/fixtures/demo-data.yaml has no self-managed section');
-  return sm;
+function readSelfManagedFixture(): DemoInstance {
+  return demoInstance(readDemoFixture(), 'self-managed');
 }
 
 function usable(pat: DemoPersonalAccessToken): boolean {

@@ -27,7 +27,7 @@ import {
   type CompletionsRequest,
   type CompletionsResponse,
 } from '../../contracts/src/index.js';
-import { listenOnLoopback, readBody, sendJson, type LoopbackServer } from './loopback-server.js';
+import { listenOnLoopback, readBody, sendJson, type LoopbackServer } from '../../apps/common/src/testing/loopback.js';
 import { completeWithModel, type ModelOutcome } from './model-client.js';
 import { inTraceOf } from './trace-context.js';
 

@@ -1,10 +1,10 @@
 import { PATH } from '../../../contracts/src/index.js';
 import { itKeepsHttpHygiene } from '../../common/src/testing/http-hygiene-suite.js';
-import { gatewayErrorShape } from '../src/app.js';
+import { aiGateway, gatewayErrorShape } from '../src/app.js';
 
-describe('ai-gateway HTTP hygiene (compiled main, real sockets)', () => {
+describe('ai-gateway HTTP hygiene (real sockets)', () => {
   itKeepsHttpHygiene({
-    app: 'ai-gateway',
+    app: aiGateway,
     // Nothing listens on port 9 (discard): the suite never needs a key or a completion.
     env: { AIGW_TRUSTED_ISSUERS: 'http://127.0.0.1:9', AIGW_MODEL_URL: 'http://127.0.0.1:9' },
     shape: gatewayErrorShape,

@@ -1,9 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { GATEWAY_AUTH_ERROR, HEADER, PATH } from '../../../contracts/src/index.js';
-import { aiTokenClaims, makeRsaKey, signToken, type TestKey } from './support/keys.js';
+import { GATEWAY_AUTH_ERROR, PATH } from '../../../contracts/src/index.js';
+import { startTestApp, type TestApp } from '../../common/src/testing/app.js';
+import { aiTokenClaims, makeRsaKey, signToken, type TestKey } from '../../common/src/testing/jwt.js';
+import { closedPort } from '../../common/src/testing/loopback.js';
+import { aiGateway } from '../src/app.js';
+import type { AiGatewayConfig } from '../src/config.js';
 import { keystroke, readiness } from './support/keystroke.js';
-import { closedPort, CONTROL_TOKEN, startFakeModel, startGateway, type RunningApp } from './support/stack.js';
+import { ModelStub } from './support/model-stub.js';
 import { TestIssuer, type IssuerFault } from './support/test-issuer.js';
 
 /**
@@ -17,16 +21,17 @@ const FETCH_TIMEOUT_MS = 500;
 const MAX_BYTES = 16 * 1024;
 const FORBIDDEN = { error: GATEWAY_AUTH_ERROR.FORBIDDEN };
 
-let model: RunningApp;
+type Gateway = TestApp<AiGatewayConfig>;
+let model: ModelStub;
 let k1: TestKey;
 let k2: TestKey;
 let attacker: TestKey;
-const apps: RunningApp[] = [];
+const apps: Gateway[] = [];
 const issuers: TestIssuer[] = [];
 
 beforeAll(async () => {
   [k1, k2, attacker] = await Promise.all([makeRsaKey('k1'), makeRsaKey('k2'), makeRsaKey('attacker')]);
-  model = await startFakeModel();
+  model = await ModelStub.start();
 });
 
 afterEach(async () => {
@@ -38,19 +43,17 @@ afterAll(async () => {
   await model?.close();
 });
 
-async function gateway(trustedIssuers: string, env: Record<string, string> = {}, logLines?: string[]): Promise<RunningApp> {
-  const app = await startGateway(
-    {
-      AIGW_TRUSTED_ISSUERS: trustedIssuers,
-      AIGW_MODEL_URL: model.url,
-      AIGW_JWKS_COLD_RETRY_MS: String(COLD_RETRY_MS),
-      AIGW_JWKS_FETCH_TIMEOUT_MS: String(FETCH_TIMEOUT_MS),
-      AIGW_JWKS_MAX_BYTES: String(MAX_BYTES),
-      HARNESS_CONTROL_TOKEN: CONTROL_TOKEN,
-      ...env,
-    },
-    logLines,
-  );
+/** A gateway trusting `trustedIssuers`, its log lines kept (level trace). */
+async function gateway(trustedIssuers: string, env: Record<string, string> = {}): Promise<Gateway> {
+  const app = await startTestApp(aiGateway, {
+    AIGW_TRUSTED_ISSUERS: trustedIssuers,
+    AIGW_MODEL_URL: model.url,
+    AIGW_JWKS_COLD_RETRY_MS: String(COLD_RETRY_MS),
+    AIGW_JWKS_FETCH_TIMEOUT_MS: String(FETCH_TIMEOUT_MS),
+    AIGW_JWKS_MAX_BYTES: String(MAX_BYTES),
+    LOG_LEVEL: 'trace',
+    ...env,
+  });
   apps.push(app);
   return app;
 }
@@ -63,17 +66,15 @@ async function issuer(keys: TestKey[], port?: number): Promise<TestIssuer> {
 
 const tokenOf = (iss: string, key: TestKey = k1, header: Record<string, unknown> = {}) => signToken(key, aiTokenClaims(iss), { header });
 
-async function clearKeys(app: RunningApp): Promise<void> {
-  const res = await fetch(`${app.url}${PATH.HARNESS_CONTROL_PREFIX}/jwks-cache/clear`, { method: 'POST', headers: { [HEADER.HARNESS_CONTROL]: CONTROL_TOKEN } });
-  expect(res.status).toBe(204);
+async function clearKeys(app: Gateway): Promise<void> {
+  expect((await app.control('POST', '/-/harness/jwks-cache/clear')).status).toBe(204);
 }
 
 describe('issuer down at the first keystroke, then back', () => {
   it('refuses keystrokes with 401 and is not ready while the issuer is down, then recovers within AIGW_JWKS_COLD_RETRY_MS of its return', async () => {
     const port = await closedPort();
     const url = `http://127.0.0.1:${port}`;
-    const logs: string[] = [];
-    const app = await gateway(url, {}, logs);
+    const app = await gateway(url);
     const jwt = await tokenOf(url);
 
     expect(await keystroke(app.url, jwt)).toEqual({ status: 401, json: FORBIDDEN });
@@ -86,7 +87,7 @@ describe('issuer down at the first keystroke, then back', () => {
     await sleep(COLD_RETRY_MS); // the documented bound: the next keystroke loads the keys
     expect((await keystroke(app.url, jwt)).status).toBe(200);
     expect(await readiness(app.url)).toMatchObject({ status: 200, json: { status: 'ok', checks: { jwks: { status: 'ok' } } } });
-    expect(logs.join('\n')).not.toMatch(/unhandled error/);
+    expect(app.lines.join('\n')).not.toMatch(/unhandled error/);
   });
 
   it.each([
@@ -96,8 +97,7 @@ describe('issuer down at the first keystroke, then back', () => {
     ['hangs', 'hang', new RegExp(`did not answer within ${FETCH_TIMEOUT_MS} ms`)],
   ] as Array<[string, IssuerFault, RegExp]>)('answers 401, never a 5xx, while the issuer %s, says why on readiness, and recovers', async (_name, fault, why) => {
     const up = await issuer([k1]);
-    const logs: string[] = [];
-    const app = await gateway(up.url, {}, logs);
+    const app = await gateway(up.url);
     const jwt = await tokenOf(up.url);
     expect((await keystroke(app.url, jwt)).status).toBe(200);
 
@@ -112,8 +112,8 @@ describe('issuer down at the first keystroke, then back', () => {
     await sleep(COLD_RETRY_MS);
     expect((await keystroke(app.url, jwt)).status).toBe(200);
     expect((await readiness(app.url)).status).toBe(200);
-    expect(logs.join('\n')).toMatch(/JWKS fetch failed/);
-    expect(logs.join('\n')).not.toMatch(/unhandled error/);
+    expect(app.lines.join('\n')).toMatch(/JWKS fetch failed/);
+    expect(app.lines.join('\n')).not.toMatch(/unhandled error/);
   });
 
   it('keeps verifying tokens of an issuer that is up while another trusted issuer is down, stays ready (degraded, naming the other) and loads it once it is back', async () => {

@@ -90,6 +90,10 @@ describe('an app from defineApp with HARNESS_CONTROL_TOKEN', () => {
     ({ app, url } = await start({ HARNESS_CONTROL_TOKEN: TOKEN, DEMO_GREETING: 'hi' }));
   });
   afterAll(() => app.close());
+  // Every test starts from the configured greeting, whichever ran before.
+  afterEach(async () => {
+    expect((await control(url, 'POST', 'reset')).status).toBe(204);
+  });
 
   it('serves its features from the typed config', async () => {
     expect(await (await fetch(`${url}/hello`)).json()).toEqual({ text: 'hi' });

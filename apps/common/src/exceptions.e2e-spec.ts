@@ -144,7 +144,10 @@ describe('ContractExceptionFilter and the HTTP hygiene of createHttpApp', () => 
     expect(logged.join('')).toContain('"clientError":"HPE_HEADER_OVERFLOW"');
   });
 
-  it('never logged a credential it was sent', () => {
+  it('never logs a credential it was sent (path, query, Authorization of a stalled request)', async () => {
+    await (await fetch(`${url}/items/${PAT}?private_token=${PAT}&jwt=${JWT}`)).text();
+    await (await fetch(`${url}/nowhere/${PAT}?private_token=${PAT}&jwt=${JWT}`)).text();
+    await rawExchange(port, `GET /items/1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${JWT}\r\n`);
     const log = logged.join('');
     for (const secret of [PAT.slice(6), 'c2lnbmF0dXJl']) expect(log).not.toContain(secret);
     expect(log).toContain('/items/glpat-[REDACTED]');

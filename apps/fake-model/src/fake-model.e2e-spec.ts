@@ -1,16 +1,9 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { compileValidator, HEADER, PATH, SCHEMA } from '../../../contracts/src/index.js';
-import { createLogger } from '../../common/src/index.js';
+import { startTestApp, TEST_CONTROL_TOKEN, type TestApp } from '../../common/src/testing/app.js';
 import { fakeModel } from './app.js';
-import { loadFakeModelConfig } from './config.js';
+import type { FakeModelConfig } from './config.js';
 
-const CONTROL_TOKEN = 'fake-model-e2e-control-token';
 const validResponse = compileValidator(SCHEMA.FAKE_MODEL_RESPONSE);
-
-async function start(env: Record<string, string> = {}): Promise<{ app: NestFastifyApplication; url: string }> {
-  const config = loadFakeModelConfig({ PORT: '0', LOG_LEVEL: 'silent', ...env });
-  return fakeModel.start(config, { logger: createLogger({ app: 'fake-model', level: 'silent' }) });
-}
 
 function complete(url: string, body: unknown, init: RequestInit = {}): Promise<Response> {
   return fetch(`${url}${PATH.MODEL_COMPLETIONS}`, {
@@ -21,18 +14,19 @@ function complete(url: string, body: unknown, init: RequestInit = {}): Promise<R
   });
 }
 
-function control(url: string, method: string, path: string, body?: unknown, token: string | null = CONTROL_TOKEN): Promise<Response> {
+function control(url: string, method: string, path: string, body?: unknown, token: string | null = TEST_CONTROL_TOKEN): Promise<Response> {
   const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
   if (token) headers[HEADER.HARNESS_CONTROL] = token;
   return fetch(`${url}${PATH.HARNESS_CONTROL_PREFIX}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
 }
 
 describe('fake-model (HTTP)', () => {
-  let app: NestFastifyApplication;
+  let app: TestApp<FakeModelConfig>;
   let url: string;
 
   beforeAll(async () => {
-    ({ app, url } = await start({ HARNESS_CONTROL_TOKEN: CONTROL_TOKEN }));
+    app = await startTestApp(fakeModel);
+    url = app.url;
   });
   afterAll(async () => {
     await app.close();
@@ -152,7 +146,7 @@ describe('fake-model (HTTP)', () => {
 
 describe('fake-model without HARNESS_CONTROL_TOKEN', () => {
   it('has no control API', async () => {
-    const { app, url } = await start();
+    const { app, url } = await startTestApp(fakeModel, { HARNESS_CONTROL_TOKEN: undefined });
     try {
       const res = await control(url, 'GET', '/faults');
       expect(res.status).toBe(404);
@@ -166,7 +160,7 @@ describe('fake-model without HARNESS_CONTROL_TOKEN', () => {
   });
 
   it('closes promptly while a completion hangs (no leaked waits)', async () => {
-    const { app, url } = await start({ HARNESS_CONTROL_TOKEN: CONTROL_TOKEN });
+    const { app, url } = await startTestApp(fakeModel);
     await control(url, 'PUT', '/faults', { hangNext: 1 });
     const pending = complete(url, { prompt: 'x' }).then(
       (r) => r.status,

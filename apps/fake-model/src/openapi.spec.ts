@@ -1,7 +1,4 @@
-import { HarnessControlController } from '../../common/src/index.js';
 import { describeOpenApiContract } from '../../common/src/testing/openapi-contract.js';
-import { CompletionsController } from './completions/completions.controller.js';
-import { FaultsControlController } from './faults/faults-control.controller.js';
-import { HealthController } from './health/health.controller.js';
+import { fakeModel } from './app.js';
 
-describeOpenApiContract('fake-model.yaml', [CompletionsController, HealthController, HarnessControlController, FaultsControlController]);
+describeOpenApiContract('fake-model.yaml', fakeModel);

@@ -1,4 +1,4 @@
-import { type AppDeps, type RunningHttpApp, defineApp } from '../../common/src/index.js';
+import { type AppDeps, defineApp } from '../../common/src/index.js';
 import { AiAccessControlController } from './ai-access/ai-access-control.controller.js';
 import { AiAccessModule } from './ai-access/ai-access.module.js';
 import { AiTokenSettings } from './ai-access/ai-token-settings.service.js';
@@ -82,14 +82,3 @@ export const gitlab = defineApp<GitlabConfig, GitlabDeps>({
   afterListen: (app, url) => app.get(InstanceInfo).bindListeningUrl(url),
   listening: (config, app) => ({ issuer: app.get(InstanceInfo).url, mode: config.mode }),
 });
-
-export interface RunningGitlab extends RunningHttpApp {
-  /** The external URL (GITLAB_URL, or the bound loopback URL): the OIDC issuer. */
-  issuer: string;
-}
-
-/** Starts a gitlab app (tests) and says its issuer. */
-export async function startGitlab(config: GitlabConfig, deps: GitlabDeps): Promise<RunningGitlab> {
-  const running = await gitlab.start(config, deps);
-  return { ...running, issuer: running.app.get(InstanceInfo).url };
-}

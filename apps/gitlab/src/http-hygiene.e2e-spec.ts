@@ -1,11 +1,12 @@
 import { PATH } from '../../../contracts/src/index.js';
 import { itKeepsHttpHygiene } from '../../common/src/testing/http-hygiene-suite.js';
+import { gitlab } from './app.js';
 import { gitlabErrorShape } from './errors.js';
 
-describe('gitlab HTTP hygiene (compiled main, real sockets)', () => {
+describe('gitlab HTTP hygiene (real sockets)', () => {
   itKeepsHttpHygiene({
-    app: 'gitlab',
-    args: ['--mode', 'saas'],
+    app: gitlab,
+    env: { GITLAB_MODE: 'saas' },
     shape: gitlabErrorShape,
     postRoute: PATH.GITLAB_CODE_SUGGESTIONS_TOKENS,
     // A parametric route of the control API: GET and PUT /-/harness/feature-flags/:name.

@@ -1,5 +1,6 @@
 import { HEADER, PATH } from '../../../contracts/src/index.js';
-import { CONTROL_TOKEN, DEMO, type TestGitlab, captureLogger, startTestGitlab } from './test/helpers.js';
+import { TEST_CONTROL_TOKEN } from '../../common/src/testing/app.js';
+import { DEMO, type TestGitlab, startTestGitlab } from './test/helpers.js';
 
 /**
  * Credentials never reach a log line: personal access tokens (any of the three places),
@@ -8,11 +9,12 @@ import { CONTROL_TOKEN, DEMO, type TestGitlab, captureLogger, startTestGitlab } 
  */
 describe('gitlab logs', () => {
   let gl: TestGitlab;
-  const { logger, lines } = captureLogger('trace');
-  const secrets: string[] = [DEMO.password, CONTROL_TOKEN, ...Object.values(DEMO.pat)];
+  let lines: string[];
+  const secrets: string[] = [DEMO.password, TEST_CONTROL_TOKEN, ...Object.values(DEMO.pat)];
 
   beforeAll(async () => {
-    gl = await startTestGitlab({ LOG_LEVEL: 'trace' }, logger);
+    gl = await startTestGitlab({ LOG_LEVEL: 'trace' });
+    lines = gl.lines;
     const url = gl.url;
     const tokensUrl = `${url}${PATH.GITLAB_CODE_SUGGESTIONS_TOKENS}`;
 
@@ -49,7 +51,7 @@ describe('gitlab logs', () => {
     });
     const crafted = (await (await gl.control('POST', '/-/harness/tokens', { claims: { exp: 1 } })).json()) as { token: string };
     secrets.push(crafted.token);
-    await fetch(`${url}/-/harness/keys`, { headers: { [HEADER.HARNESS_CONTROL]: `${CONTROL_TOKEN}-wrong` } });
+    await fetch(`${url}/-/harness/keys`, { headers: { [HEADER.HARNESS_CONTROL]: `${TEST_CONTROL_TOKEN}-wrong` } });
     await fetch(`${url}/users/sign_out`, { method: 'POST', redirect: 'manual', headers: { cookie, [HEADER.CSRF_TOKEN]: csrfToken } });
   });
 

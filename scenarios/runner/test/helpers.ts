@@ -3,9 +3,10 @@
  * test/ folders). Nothing here talks to the real apps.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { listenOnLoopback, readBody, type LoopbackServer } from '../../../apps/common/src/testing/loopback.js';
 import { allClauses } from '../../../contracts/src/index.js';
 import { mergeProfiles, readEmbeddedProfile, type TargetOverride, type TargetProfile, type TargetProfileFile } from '../profile.js';
 import type { Writer } from '../reporters/console.js';
@@ -35,35 +36,11 @@ export class Sink implements Writer {
   }
 }
 
-export interface TestServer {
-  url: string;
-  port: number;
-  server: Server;
-  close(): Promise<void>;
-}
+export type TestServer = LoopbackServer;
 
+/** The tests' one loopback server (apps/common/src/testing/loopback.ts), handed the request body read in full. */
 export function startServer(handler: (req: IncomingMessage, res: ServerResponse, body: string) => void): Promise<TestServer> {
-  return new Promise((resolvePromise) => {
-    const server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => handler(req, res, Buffer.concat(chunks).toString('utf8')));
-    });
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      resolvePromise({
-        url: `http://127.0.0.1:${port}`,
-        port,
-        server,
-        close: () =>
-          new Promise<void>((r) => {
-            server.closeAllConnections();
-            server.close(() => r());
-          }),
-      });
-    });
-  });
+  return listenOnLoopback((req, res) => void readBody(req).then((body) => handler(req, res, body)));
 }
 
 /**

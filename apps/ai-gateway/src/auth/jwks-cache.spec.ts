@@ -3,7 +3,7 @@ import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { PATH, USER_AGENT } from '../../../../contracts/src/index.js';
 import type { Logger } from '../../../common/src/index.js';
 import { FakeIssuers } from '../../test/support/fake-issuers.js';
-import { makeRsaKey, type TestKey } from '../../test/support/keys.js';
+import { makeRsaKey, type TestKey } from '../../../common/src/testing/jwt.js';
 import { ManualClock } from '../../test/support/manual-clock.js';
 import { JwksCache, MAX_ABSENT_KIDS, type JwksCacheOptions } from './jwks-cache.js';
 

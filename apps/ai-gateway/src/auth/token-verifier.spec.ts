@@ -11,7 +11,7 @@ import {
   rawToken,
   signToken,
   type TestKey,
-} from '../../test/support/keys.js';
+} from '../../../common/src/testing/jwt.js';
 import { ManualClock } from '../../test/support/manual-clock.js';
 import { AuthSettings } from './auth-settings.js';
 import { JwksCache } from './jwks-cache.js';

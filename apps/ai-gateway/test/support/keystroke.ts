@@ -1,5 +1,5 @@
 import { HEADER, PATH } from '../../../../contracts/src/index.js';
-import { INSTANCE_ID } from './keys.js';
+import { INSTANCE_ID } from '../../../common/src/testing/jwt.js';
 
 /** A completions request body as an IDE sends it on a keystroke. */
 export const BODY = {

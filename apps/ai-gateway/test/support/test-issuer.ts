@@ -1,7 +1,7 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import { JWKS_CACHE_CONTROL, PATH } from '../../../../contracts/src/index.js';
-import type { TestKey } from './keys.js';
+import type { TestKey } from '../../../common/src/testing/jwt.js';
+import { listenOnLoopback, type LoopbackServer } from '../../../common/src/testing/loopback.js';
 
 /** How the issuer misbehaves on every request while set (outage tests). */
 export type IssuerFault = 'http-500' | 'garbage' | 'huge' | 'hang';
@@ -23,41 +23,32 @@ export class TestIssuer {
   discoveryIssuer: string | undefined;
   fault: IssuerFault | undefined;
 
-  private constructor(
-    private server: Server,
-    readonly port: number,
-    keys: TestKey[],
-  ) {
+  private server: LoopbackServer | undefined;
+
+  private constructor(keys: TestKey[]) {
     this.keys = keys;
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return this.server!.url;
   }
 
+  /** Listens on a free loopback port, or on `port` (an issuer coming back where it was). */
   static async start(keys: TestKey[], port = 0): Promise<TestIssuer> {
-    const holder: { issuer?: TestIssuer } = {};
-    const server = createServer((req, res) => holder.issuer!.handle(req.url ?? '/', req.headers['user-agent'], res));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve());
-    });
-    holder.issuer = new TestIssuer(server, (server.address() as AddressInfo).port, keys);
-    return holder.issuer;
+    const issuer = new TestIssuer(keys);
+    issuer.server = await listenOnLoopback((req, res) => issuer.handle(req.url ?? '/', req.headers['user-agent'], res), port);
+    return issuer;
   }
 
   count(path: string): number {
     return this.requests.filter((r) => r.path === path).length;
   }
 
-  async stop(): Promise<void> {
-    await new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
+  stop(): Promise<void> {
+    return this.server!.close();
   }
 
-  private handle(path: string, userAgent: string | undefined, res: import('node:http').ServerResponse): void {
+  private handle(path: string, userAgent: string | undefined, res: ServerResponse): void {
     this.requests.push({ path, userAgent, at: Date.now() });
     res.setHeader('content-type', 'application/json');
     if (this.fault) return this.misbehave(this.fault, res);
@@ -72,7 +63,7 @@ export class TestIssuer {
     }
   }
 
-  private misbehave(fault: IssuerFault, res: import('node:http').ServerResponse): void {
+  private misbehave(fault: IssuerFault, res: ServerResponse): void {
     switch (fault) {
       case 'http-500':
         res.statusCode = 500;

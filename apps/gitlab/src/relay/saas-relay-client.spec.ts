@@ -1,5 +1,6 @@
 import { PATH, USER_AGENT } from '../../../../contracts/src/index.js';
-import { FakeSaas, closedPortUrl, never, reply } from '../test/fake-saas.js';
+import { closedPort } from '../../../common/src/testing/loopback.js';
+import { FakeSaas, never, reply } from '../test/fake-saas.js';
 import { MAX_SAAS_BODY_BYTES, mapSaasAnswer } from './saas-answer.js';
 import { SaasRelayClient } from './saas-relay-client.js';
 
@@ -233,7 +234,7 @@ describe('SaasRelayClient', () => {
   });
 
   it('answers 502 naming SAAS_URL when nothing listens there', async () => {
-    const url = await closedPortUrl();
+    const url = `http://127.0.0.1:${await closedPort()}`;
     const exchange = await new SaasRelayClient({ saasUrl: url, timeoutMs: 2000 }).requestToken(SERVICE_TOKEN);
     expect(exchange).toEqual({
       outcome: 'unreachable',

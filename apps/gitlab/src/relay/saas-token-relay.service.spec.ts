@@ -2,7 +2,7 @@ import { GITLAB_ERROR } from '../../../../contracts/src/index.js';
 import { ContractHttpException } from '../../../common/src/index.js';
 import type { Actor } from '../auth/api-auth.service.js';
 import { InstanceSettings } from '../settings/instance-settings.service.js';
-import { captureLogger } from '../test/helpers.js';
+import { captureLogger } from '../../../common/src/testing/app.js';
 import { type FetchLike, SaasRelayClient } from './saas-relay-client.js';
 import { RELAY_LOG_MESSAGE, SaasTokenRelay } from './saas-token-relay.service.js';
 
@@ -22,7 +22,7 @@ function setUp(seed: { code_suggestions_enabled?: boolean; ai_access_token?: str
     return answer();
   };
   const settings = new InstanceSettings(seed);
-  const { logger, lines } = captureLogger('trace');
+  const { logger, lines } = captureLogger('gitlab', 'trace');
   const relay = new SaasTokenRelay(settings, new SaasRelayClient({ saasUrl: 'https://saas.example.test', timeoutMs: 500, fetch }), logger);
   return { relay, settings, calls, lines };
 }

@@ -1,5 +1,5 @@
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { listenOnLoopback, readBody, type LoopbackServer } from '../../../common/src/testing/loopback.js';
 
 export interface SeenRequest {
   method?: string;
@@ -26,40 +26,26 @@ export const never: Answer = () => undefined;
  * it was sent. For the relay's failure modes a real SaaS does not produce on demand.
  */
 export class FakeSaas {
-  readonly server: Server;
-  url = '';
   seen: SeenRequest[] = [];
   answer: Answer = reply(500, '{}');
+  private server: LoopbackServer | undefined;
 
-  constructor() {
-    this.server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
+  get url(): string {
+    return this.server!.url;
+  }
+
+  async start(): Promise<this> {
+    this.server = await listenOnLoopback((req, res) => {
+      void readBody(req).then((body) => {
         this.seen.push({ method: req.method, url: req.url, headers: req.headers, body });
         this.answer(req, res);
       });
     });
-  }
-
-  async start(): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this;
   }
 
   /** Closes the server and every connection, hanging ones included. */
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  stop(): Promise<void> {
+    return this.server!.close();
   }
-}
-
-/** The URL of a loopback port nothing listens on (bound, then released). */
-export async function closedPortUrl(): Promise<string> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return `http://127.0.0.1:${port}`;
 }

@@ -1,83 +1,52 @@
-import { createPublicKey, verify } from 'node:crypto';
-import { Writable } from 'node:stream';
-import { HEADER, type Jwks } from '../../../../contracts/src/index.js';
-import { type ConfigSource, type Logger, createLogger } from '../../../common/src/index.js';
-import { loadGitlabConfig } from '../config.js';
-import { type RunningGitlab, startGitlab } from '../app.js';
+import { demoInstance, demoToken, demoUser, readDemoFixture } from '../../../../contracts/src/index.js';
+import { startTestApp, type TestApp } from '../../../common/src/testing/app.js';
+import type { ConfigSource } from '../../../common/src/index.js';
+import { gitlab } from '../app.js';
+import type { GitlabConfig } from '../config.js';
+import { InstanceInfo } from '../instance/instance-info.js';
 
-export const CONTROL_TOKEN = 'e2e-control-token-0123456789';
+const fixture = readDemoFixture();
+const token = (ref: string) => demoToken(fixture, ref);
+const selfManaged = demoInstance(fixture, 'self-managed');
 
-/** Demo data of contracts/fixtures/demo-data.yaml the tests rely on. */
+/**
+ * The demo users and tokens the tests use, read from contracts/fixtures/demo-data.yaml (the
+ * names are the tests' choice; every value comes from the fixture).
+ */
 export const DEMO = {
-  password: 'duo-demo-password',
+  password: demoUser(fixture, 'saas-developer').password,
   developer: 'saas-developer',
   noDuo: 'saas-no-duo',
   serviceAccount: 'sm-service-account',
-  instanceId: '5a0b6c1e-6d2f-4c1b-9f3e-0e2a5b7c9d11',
+  instanceId: fixture.saas.instance_id,
   pat: {
-    aiFeatures: 'glpat-saas-dev-ai-features',
-    api: 'glpat-saas-dev-api',
-    readUser: 'glpat-saas-dev-read-user',
-    revoked: 'glpat-saas-dev-revoked',
-    expired: 'glpat-saas-dev-expired',
-    noDuoApi: 'glpat-saas-noduo-api',
-    service: 'glpat-saas-sm-service',
+    aiFeatures: token('saas-developer/ai-features'),
+    api: token('saas-developer/api'),
+    readUser: token('saas-developer/read-user'),
+    revoked: token('saas-developer/revoked'),
+    expired: token('saas-developer/expired'),
+    noDuoApi: token('saas-no-duo/api'),
+    service: token('sm-service-account/sm-relay'),
+  },
+  sm: {
+    instanceId: selfManaged.instance_id,
+    developer: 'sm-developer',
+    admin: 'sm-admin',
+    pat: { api: token('sm-developer/api'), aiFeatures: token('sm-developer/ai-features'), admin: token('sm-admin/api') },
+    /** The seeded ai_access_token: the SaaS service account's PAT (seed 001). */
+    storedToken: selfManaged.settings!.ai_access_token!,
   },
 } as const;
 
-/** Collects a logger's JSON lines in memory. */
-export function captureLogger(level = 'info'): { logger: Logger; lines: string[] } {
-  const lines: string[] = [];
-  let partial = '';
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      const parts = (partial + chunk.toString('utf8')).split('\n');
-      partial = parts.pop() ?? '';
-      lines.push(...parts.filter(Boolean));
-      done();
-    },
-  });
-  return { logger: createLogger({ app: 'gitlab', level, destination: stream }), lines };
+export interface TestGitlab extends TestApp<GitlabConfig> {
+  /** The external URL (GITLAB_URL, or the bound loopback URL): the OIDC issuer. */
+  issuer: string;
 }
 
-export interface TestGitlab extends RunningGitlab {
-  close(): Promise<void>;
-  /** Calls the harness control API with its token. */
-  control(method: string, path: string, body?: unknown): Promise<Response>;
-}
-
-/** Starts the app on a free port from env-style settings (PORT=0, control API on, quiet logs). */
-export async function startTestGitlab(source: ConfigSource = {}, logger?: Logger): Promise<TestGitlab> {
-  const config = loadGitlabConfig({ PORT: '0', HARNESS_CONTROL_TOKEN: CONTROL_TOKEN, LOG_LEVEL: 'silent', ...source });
-  const running = await startGitlab(config, { logger: logger ?? createLogger({ app: 'gitlab', level: 'silent' }) });
-  return {
-    ...running,
-    close: () => running.app.close(),
-    control: (method, path, body) =>
-      fetch(`${running.url}${path}`, {
-        method,
-        headers: { [HEADER.HARNESS_CONTROL]: CONTROL_TOKEN, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      }),
-  };
-}
-
-export function decodeJwt(token: string): { header: Record<string, unknown>; claims: Record<string, unknown> } {
-  const [h, p] = token.split('.');
-  return {
-    header: JSON.parse(Buffer.from(h ?? '', 'base64url').toString('utf8')) as Record<string, unknown>,
-    claims: JSON.parse(Buffer.from(p ?? '', 'base64url').toString('utf8')) as Record<string, unknown>,
-  };
-}
-
-/** Verifies a compact JWS against a JWKS with node:crypto only (no JOSE library in the loop). */
-export function verifiesAgainst(token: string, jwks: Jwks): boolean {
-  const [h, p, s] = token.split('.');
-  const kid = decodeJwt(token).header.kid;
-  const candidates = kid === undefined ? jwks.keys : jwks.keys.filter((k) => k.kid === kid);
-  return candidates.some((jwk) =>
-    verify('RSA-SHA256', Buffer.from(`${h}.${p}`), createPublicKey({ key: jwk as never, format: 'jwk' }), Buffer.from(s ?? '', 'base64url')),
-  );
+/** Starts the gitlab app in-process from env-style settings (SaaS unless GITLAB_MODE says otherwise). */
+export async function startTestGitlab(source: ConfigSource = {}): Promise<TestGitlab> {
+  const running = await startTestApp(gitlab, source);
+  return { ...running, issuer: running.app.get(InstanceInfo).url };
 }
 
 /** Signs in through the form and returns the session cookie and the page's CSRF token. */

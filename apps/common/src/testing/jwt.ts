@@ -1,7 +1,21 @@
-import { generateKeyPair, randomUUID, type KeyObject } from 'node:crypto';
+/**
+ * The JWT helpers of the tests: RSA keys of a test issuer, the claims of each token shape GitLab
+ * mints (read from contracts), signing (jose), hand-made compact tokens for shapes no library
+ * signs, and an independent decode and verify (node:crypto only, so a jose bug cannot hide on
+ * both sides). Test support only; the conformance checks have their own (scenarios/checks/jwt.ts).
+ */
+import { createPublicKey, generateKeyPair, randomUUID, verify, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import { SignJWT, type JWK } from 'jose';
-import { AUDIENCE, CI_JOB_ID_TOKEN_CLAIMS, CI_JOB_ID_TOKEN_SUB, UNIT_PRIMITIVE } from '../../../../contracts/src/index.js';
+import {
+  AUDIENCE,
+  CI_JOB_ID_TOKEN_CLAIMS,
+  CI_JOB_ID_TOKEN_SUB,
+  GITLAB_REALM,
+  UNIT_PRIMITIVE,
+  readDemoFixture,
+  type Jwks,
+} from '../../../../contracts/src/index.js';
 
 /** A signing key of a test issuer: the private half signs, the public JWK is published. */
 export interface TestKey {
@@ -17,10 +31,11 @@ export async function makeRsaKey(kid: string, modulusLength = 2048): Promise<Tes
   return { kid, privateKey, publicKey, publicJwk };
 }
 
+/** Seconds since the epoch (JWT NumericDate, RFC 7519 §2) of a clock in milliseconds. */
 export const nowSeconds = (clockMs: number = Date.now()) => Math.floor(clockMs / 1000);
 
-/** The demo SaaS instance UUID: `sub` of its instance tokens, sent as X-Gitlab-Instance-Id. */
-export const INSTANCE_ID = '5a0b6c1e-6d2f-4c1b-9f3e-0e2a5b7c9d11';
+/** The demo SaaS instance's UUID (contracts/fixtures/demo-data.yaml): `sub` of its instance tokens, sent as X-Gitlab-Instance-Id. */
+export const INSTANCE_ID = readDemoFixture().saas.instance_id;
 
 function registeredClaims(issuer: string, aud: string, clockMs: number) {
   const iat = nowSeconds(clockMs);
@@ -36,7 +51,7 @@ export function aiTokenClaims(issuer: string, overrides: Record<string, unknown>
   return {
     ...registeredClaims(issuer, AUDIENCE.AI_GATEWAY, clockMs),
     sub: INSTANCE_ID,
-    gitlab_realm: 'saas',
+    gitlab_realm: GITLAB_REALM.SAAS,
     scopes: [UNIT_PRIMITIVE.CODE_SUGGESTIONS],
     ...overrides,
   };
@@ -64,17 +79,42 @@ export interface SignOptions {
 
 /** Signs claims as RS256 with the key's kid unless the header says otherwise. */
 export async function signToken(key: TestKey, claims: Record<string, unknown>, options: SignOptions = {}): Promise<string> {
-  const header = { alg: 'RS256', typ: 'JWT', kid: key.kid, ...options.header };
-  if ('kid' in (options.header ?? {}) && options.header?.kid === undefined) delete (header as { kid?: unknown }).kid;
-  return new SignJWT(claims as never)
-    .setProtectedHeader(header as never)
-    .sign(key.privateKey, options.crit ? { crit: options.crit } : undefined);
+  const header: Record<string, unknown> = { alg: 'RS256', typ: 'JWT', kid: key.kid, ...options.header };
+  if (header.kid === undefined) delete header.kid;
+  return new SignJWT(claims as never).setProtectedHeader(header as never).sign(key.privateKey, options.crit ? { crit: options.crit } : undefined);
 }
 
-export const b64url = (value: unknown) =>
-  Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+/** base64url of a string as is, or of any other value's JSON. */
+export const b64url = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 
 /** A compact token assembled by hand (for shapes no library would sign). */
 export function rawToken(header: unknown, payload: unknown, signature = ''): string {
   return `${b64url(header)}.${b64url(payload)}.${signature}`;
+}
+
+/** The same token with one bit of its signature flipped: well-formed, and verified by no key. */
+export function withCorruptedSignature(token: string): string {
+  const [h, p, s] = token.split('.');
+  const signature = Buffer.from(s ?? '', 'base64url');
+  signature[signature.length - 1]! ^= 0x01;
+  return `${h}.${p}.${signature.toString('base64url')}`;
+}
+
+/** The header and claims of a compact JWS, read without verifying; throws on a token that is not one. */
+export function decodeJwt(token: string): { header: Record<string, unknown>; claims: Record<string, unknown> } {
+  const [h, p] = token.split('.');
+  return {
+    header: JSON.parse(Buffer.from(h ?? '', 'base64url').toString('utf8')) as Record<string, unknown>,
+    claims: JSON.parse(Buffer.from(p ?? '', 'base64url').toString('utf8')) as Record<string, unknown>,
+  };
+}
+
+/** Whether an RS256 compact JWS verifies against a JWKS (the key its kid names; every key without kid), with node:crypto only. */
+export function verifiesAgainst(token: string, jwks: Jwks): boolean {
+  const [h, p, s] = token.split('.');
+  const kid = decodeJwt(token).header.kid;
+  const candidates = kid === undefined ? jwks.keys : jwks.keys.filter((k) => k.kid === kid);
+  return candidates.some((jwk) =>
+    verify('RSA-SHA256', Buffer.from(`${h}.${p}`), createPublicKey({ key: jwk as unknown as JsonWebKey, format: 'jwk' }), Buffer.from(s ?? '', 'base64url')),
+  );
 }
