@@ -3,7 +3,13 @@
 // (*.e2e-spec.ts, which start real processes or listen on port 0 and talk HTTP).
 const shared = {
   extensionsToTreatAsEsm: ['.ts'],
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  // Package imports (package.json "imports") resolve to the sources, as TypeScript's "types" condition does.
+  moduleNameMapper: {
+    '^#contracts$': '<rootDir>/contracts/src/index.ts',
+    '^#common$': '<rootDir>/apps/common/src/index.ts',
+    '^#common/testing/(.*)$': '<rootDir>/apps/common/src/testing/$1.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.json' }],
   },

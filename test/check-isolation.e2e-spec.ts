@@ -3,7 +3,7 @@
  * and obtains what it needs itself, so each gives the same verdict run alone (`--check ID`)
  * as in suite order. One embedded stack serves a full run and then one run per check id.
  */
-import { ROLES } from '../contracts/src/index.js';
+import { ROLES } from '#contracts';
 import { mergeProfiles, readEmbeddedProfile, type TargetProfileFile } from '../scenarios/runner/profile.js';
 import { runConformance } from '../scenarios/runner/run.js';
 import { startStack, type RunningStack } from '../scenarios/runner/stack/launcher.js';

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { DEFAULT_PORT, PATH, projectRoot, type Role } from '../contracts/src/index.js';
+import { DEFAULT_PORT, PATH, projectRoot, type Role } from '#contracts';
 
 const root = projectRoot();
 // Compose files use YAML merge keys (<<: *anchor), which YAML 1.2 parsers resolve only when asked.

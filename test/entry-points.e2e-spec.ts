@@ -5,7 +5,7 @@
  * exits 78 (EX_CONFIG) naming the setting; --help lists every setting and exits 0.
  */
 import { readFileSync } from 'node:fs';
-import { PATH, ROLES, type Role } from '../contracts/src/index.js';
+import { PATH, ROLES, type Role } from '#contracts';
 import { runToExit, startEmbedded } from './support.js';
 
 /** Where a started role's dependencies point: nothing listens on port 9 (discard). */

@@ -13,7 +13,7 @@ import type { CheckResult, RunResult, ScenarioResult } from '../scenarios/runner
 import { SCENARIOS } from '../scenarios/suites/index.js';
 import { startJoseRemoteGateway } from './doubles/jose-remote-gateway.js';
 import { startKidBlindGateway } from './doubles/kid-blind-gateway.js';
-import type { LoopbackServer } from '../apps/common/src/testing/loopback.js';
+import type { LoopbackServer } from '#common/testing/loopback';
 import { startRefuseAllGateway } from './doubles/refuse-all-gateway.js';
 import type { RunningStack } from '../scenarios/runner/stack/launcher.js';
 import { roleUrl, startEmbedded, targetsOf, tempDir } from './support.js';

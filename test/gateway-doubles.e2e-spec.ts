@@ -20,9 +20,9 @@ import {
   headerMismatchError,
   validateAgainst,
   type LoggedRequest,
-} from '../contracts/src/index.js';
-import { decodeJwt, makeRsaKey, signToken, withCorruptedSignature } from '../apps/common/src/testing/jwt.js';
-import type { LoopbackServer } from '../apps/common/src/testing/loopback.js';
+} from '#contracts';
+import { decodeJwt, makeRsaKey, signToken, withCorruptedSignature } from '#common/testing/jwt';
+import type { LoopbackServer } from '#common/testing/loopback';
 import type { RunningStack } from '../scenarios/runner/stack/launcher.js';
 import { startJoseRemoteGateway } from './doubles/jose-remote-gateway.js';
 import { startKidBlindGateway } from './doubles/kid-blind-gateway.js';

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HEADER, PATH, SCHEMA, describeViolations, validateAgainst, type Jwks } from '../contracts/src/index.js';
+import { HEADER, PATH, SCHEMA, describeViolations, validateAgainst, type Jwks } from '#contracts';
 import type { RunningStack } from '../scenarios/runner/stack/launcher.js';
 import { demoCredentials, roleUrl, startEmbedded, tempDir } from './support.js';
 

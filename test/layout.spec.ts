@@ -1,7 +1,7 @@
 /** The monorepo is what nest-cli.json and DESIGN.md say it is. */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { projectRoot } from '../contracts/src/index.js';
+import { projectRoot } from '#contracts';
 
 const root = projectRoot();
 const nestCli = JSON.parse(readFileSync(join(root, 'nest-cli.json'), 'utf8')) as {
@@ -49,6 +49,23 @@ describe('layout', () => {
 
   it('keeps contracts free of app and harness code', () => {
     const sources = readdirSync(join(root, 'contracts', 'src')).filter((f) => f.endsWith('.ts'));
-    for (const file of sources) expect(readFileSync(join(root, 'contracts', 'src', file), 'utf8')).not.toMatch(/from '\.\.\/\.\.\/(apps|scenarios)\//);
+    for (const file of sources) expect(readFileSync(join(root, 'contracts', 'src', file), 'utf8')).not.toMatch(/from '(\.\.\/\.\.\/(apps|scenarios)\/|#common)/);
+  });
+
+  it('reaches contracts/ and apps/common through the package imports #contracts and #common, never a long relative path', () => {
+    const imports = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { imports: Record<string, unknown> }).imports;
+    expect(Object.keys(imports)).toEqual(expect.arrayContaining(['#contracts', '#common']));
+    const offenders: string[] = [];
+    const walk = (dir: string): void => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory() && entry.name !== 'node_modules' && entry.name !== 'dist') walk(path);
+        else if (entry.name.endsWith('.ts') && /from '(\.\.\/)+(apps\/common\/src|common\/src|contracts\/src)\/index\.js'/.test(readFileSync(path, 'utf8'))) {
+          if (!path.startsWith(join(root, 'contracts')) && !path.startsWith(join(root, 'apps', 'common'))) offenders.push(path.slice(root.length + 1));
+        }
+      }
+    };
+    for (const dir of ['apps', 'scenarios', 'test']) walk(join(root, dir));
+    expect(offenders).toEqual([]);
   });
 });

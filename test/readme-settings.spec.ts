@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SettingsDescription } from '../apps/common/src/index.js';
+import type { SettingsDescription } from '#common';
 import { aiGatewaySettings } from '../apps/ai-gateway/src/config.js';
 import { fakeModelSettings } from '../apps/fake-model/src/config.js';
 import { gitlabSettings } from '../apps/gitlab/src/config.js';

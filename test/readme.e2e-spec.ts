@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { DEFAULT_PORT, readDemoFixture, type Role } from '../contracts/src/index.js';
+import { DEFAULT_PORT, readDemoFixture, type Role } from '#contracts';
 import { loadTargetProfile } from '../scenarios/runner/profile.js';
 import { freePort } from '../scenarios/runner/stack/ports.js';
 import { startStack, type RunningStack } from '../scenarios/runner/stack/launcher.js';

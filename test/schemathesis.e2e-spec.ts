@@ -12,9 +12,9 @@
  */
 import { rmSync } from 'node:fs';
 import { type SchemeCredential, type SchemathesisOutcome, installSchemathesis, runSchemathesis } from './tools/schemathesis/schemathesis.js';
-import { HEADER, PATH, SESSION_COOKIE, boundHeaderValues } from '../contracts/src/index.js';
-import type { Role } from '../contracts/src/index.js';
-import { decodeJwt } from '../apps/common/src/testing/jwt.js';
+import { HEADER, PATH, SESSION_COOKIE, boundHeaderValues } from '#contracts';
+import type { Role } from '#contracts';
+import { decodeJwt } from '#common/testing/jwt';
 import type { TargetProfileFile } from '../scenarios/runner/profile.js';
 import type { RunningStack } from '../scenarios/runner/stack/launcher.js';
 import { demoCredentials as credentials, roleUrl, startEmbedded, tempDir } from './support.js';

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { projectRoot, type Role } from '../contracts/src/index.js';
+import { projectRoot, type Role } from '#contracts';
 import { mergeProfiles, readEmbeddedProfile, type ProfileCredentials, type TargetProfileFile } from '../scenarios/runner/profile.js';
 import { startStack, type RunningStack } from '../scenarios/runner/stack/launcher.js';
 

@@ -5,11 +5,11 @@
  * registers its own undo with the check (ConditionEnv.restore), so the system is put back
  * whether the check passes or fails.
  */
-import { type ControlResource, type FeatureFlagState, type MintedToken, type MintTokenRequest, USER_AGENT, type LoggedRequest } from '../../contracts/src/index.js';
+import { type ControlResource, type FeatureFlagState, type MintedToken, type MintTokenRequest, USER_AGENT, type LoggedRequest } from '#contracts';
 import type { ConditionEnv } from '../runner/condition.js';
 import type { ControlClient } from '../runner/types.js';
 
-export type { MintedToken } from '../../contracts/src/index.js';
+export type { MintedToken } from '#contracts';
 
 /** Claims and header members replaced or added (null removes one), another published key, another user. */
 export type MintChange = MintTokenRequest;

@@ -3,7 +3,7 @@
  * back and the exchange that showed it, so a report can say where without guessing.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { compileValidator, describeViolations, redactText, type SchemaName } from '../../contracts/src/index.js';
+import { compileValidator, describeViolations, redactText, type SchemaName } from '#contracts';
 import { CheckFailure } from '../runner/signals.js';
 import type { HttpResponse } from '../runner/types.js';
 

@@ -4,7 +4,7 @@
  * (RFC 8725 attacks) from a valid one.
  */
 import { createHmac, createPublicKey, createSign, generateKeyPairSync, verify, type KeyObject } from 'node:crypto';
-import type { AiAccessTokenClaims, AiAccessTokenHeader, Jwks, RsaPublicJwk } from '../../contracts/src/index.js';
+import type { AiAccessTokenClaims, AiAccessTokenHeader, Jwks, RsaPublicJwk } from '#contracts';
 import { fail } from './expect.js';
 
 export interface DecodedJwt {

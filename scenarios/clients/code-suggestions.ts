@@ -4,7 +4,7 @@
  * the token's claims. The IDE reads those values from the token it was given (a JWT's payload
  * is readable by its holder), as GitLab's own clients forward what GitLab told them.
  */
-import { AUTHENTICATION_TYPE_OIDC, HEADER, PATH, boundHeaderValues, type AiAccessTokenClaims, type CompletionsRequest } from '../../contracts/src/index.js';
+import { AUTHENTICATION_TYPE_OIDC, HEADER, PATH, boundHeaderValues, type AiAccessTokenClaims, type CompletionsRequest } from '#contracts';
 import type { HttpClient, HttpResponse } from '../runner/types.js';
 
 export function gatewayHeaders(token: string, claims: Partial<AiAccessTokenClaims>): Record<string, string> {

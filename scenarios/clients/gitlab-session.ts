@@ -5,7 +5,7 @@
  * state-changing API calls. Works against the emulator and against a real GitLab (the
  * form's authenticity_token is sent back when the page has one).
  */
-import { PATH, SESSION_COOKIE } from '../../contracts/src/index.js';
+import { PATH, SESSION_COOKIE } from '#contracts';
 import { fail } from '../checks/expect.js';
 import type { HttpClient } from '../runner/types.js';
 

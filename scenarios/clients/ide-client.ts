@@ -7,7 +7,7 @@
  * It talks HTTP to whatever GitLab (self-managed or SaaS) and gateway it is given, so the same
  * client drives the emulators and a team's own implementations.
  */
-import { HEADER, PATH, type AiAccessTokenClaims, type CodeSuggestionsTokenResponse, type CompletionsRequest } from '../../contracts/src/index.js';
+import { HEADER, PATH, type AiAccessTokenClaims, type CodeSuggestionsTokenResponse, type CompletionsRequest } from '#contracts';
 import { decodeJwt } from '../checks/jwt.js';
 import type { HttpClient, HttpResponse } from '../runner/types.js';
 import { completionRequest, gatewayHeaders } from './code-suggestions.js';

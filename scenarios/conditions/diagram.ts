@@ -6,7 +6,7 @@
  * contract's diagram).
  */
 import { readFileSync } from 'node:fs';
-import { contractPath, parseSequenceDiagram, type SequenceDiagram } from '../../contracts/src/index.js';
+import { contractPath, parseSequenceDiagram, type SequenceDiagram } from '#contracts';
 import { fail } from '../checks/expect.js';
 import { condition, needFamily, need, type ConditionEnv } from '../runner/condition.js';
 import { observedMermaid, replayDiagram, type ObservedRequest } from '../runner/diagram-replay.js';

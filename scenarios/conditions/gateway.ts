@@ -23,7 +23,7 @@ import {
   boundHeaderValues,
   headerBindingsFor,
   headerMismatchError,
-} from '../../contracts/src/index.js';
+} from '#contracts';
 import { mint, type MintChange } from '../checks/control.js';
 import { expectNotEchoed, expectSchema, expectThat, fail, shownBody } from '../checks/expect.js';
 import { FaultServer, answer } from '../checks/fault-server.js';

@@ -17,7 +17,7 @@ import {
   SCHEMA,
   UNIT_PRIMITIVE,
   type CodeSuggestionsTokenResponse,
-} from '../../contracts/src/index.js';
+} from '#contracts';
 import { setFlag } from '../checks/control.js';
 import { expectError, expectHeader, expectSchema, expectStatus, expectThat, shownBody } from '../checks/expect.js';
 import { verifyRs256WithJwks } from '../checks/jwt.js';

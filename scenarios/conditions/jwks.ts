@@ -6,7 +6,7 @@
  * an issuer that was down comes back without a restart. Every check that changes the issuer's
  * keys or faults registers the undo, so later checks see the system as it was.
  */
-import { PATH } from '../../contracts/src/index.js';
+import { PATH } from '#contracts';
 import { countRequestsDuring, mint, rotateSigningKey, rotateSigningKeyFrom, withdrawKey } from '../checks/control.js';
 import { expectThat, shownBody } from '../checks/expect.js';
 import { ForeignKey, decodeJwt } from '../checks/jwt.js';

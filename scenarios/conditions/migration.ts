@@ -16,7 +16,7 @@
  * it by probing (which of a legacy and a new token it accepts) and checks that phase's rules,
  * the other phases' checks being not applicable to it.
  */
-import { AUDIENCE, GATEWAY_AUTH_ERROR, GATEWAY_CODE_COMPLETIONS_FORBIDDEN, GITLAB_REALM, HEADER, SCHEMA, UNIT_PRIMITIVE, type AiTokenShape } from '../../contracts/src/index.js';
+import { AUDIENCE, GATEWAY_AUTH_ERROR, GATEWAY_CODE_COMPLETIONS_FORBIDDEN, GITLAB_REALM, HEADER, SCHEMA, UNIT_PRIMITIVE, type AiTokenShape } from '#contracts';
 import { changeResource, mint } from '../checks/control.js';
 import { expectSchema, expectThat, shownBody } from '../checks/expect.js';
 import { decodeJwt } from '../checks/jwt.js';

@@ -4,7 +4,7 @@
  * profile cannot give (no credential, no control API) is not applicable; one that the target
  * fails to provide (the token endpoint answered 500) blocks the checks that need it.
  */
-import { HEADER, PATH, type Jwks, type OpenIdConfiguration, type Role } from '../../contracts/src/index.js';
+import { HEADER, PATH, type Jwks, type OpenIdConfiguration, type Role } from '#contracts';
 import { expectStatus, fail } from '../checks/expect.js';
 import { decodeJwt, type DecodedJwt } from '../checks/jwt.js';
 import { reachable } from '../checks/urls.js';

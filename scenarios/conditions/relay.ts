@@ -7,7 +7,7 @@
  * register the undo; refusals are paired with the valid request they vary.
  */
 import { readFileSync } from 'node:fs';
-import { FEATURE_FLAG, GITLAB_ERROR, GITLAB_REALM, HEADER, PATH, SCHEMA, USER_AGENT, type Role } from '../../contracts/src/index.js';
+import { FEATURE_FLAG, GITLAB_ERROR, GITLAB_REALM, HEADER, PATH, SCHEMA, USER_AGENT, type Role } from '#contracts';
 import { changeResource, receivedRequests, rotateSigningKeyFrom, setFlag, withdrawKey } from '../checks/control.js';
 import { expectError, expectNotEchoed, expectSchema, expectStatus, expectThat, shownBody } from '../checks/expect.js';
 import { FaultServer, answer, type FaultAnswer } from '../checks/fault-server.js';

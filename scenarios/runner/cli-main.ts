@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify as toYaml } from 'yaml';
-import { ROLES, type Role } from '../../contracts/src/index.js';
+import { ROLES, type Role } from '#contracts';
 import { EXIT, InterruptedError, StackStartError, UsageError } from './errors.js';
 import { loadTargetProfile, type TargetProfile } from './profile.js';
 import type { Writer } from './reporters/console.js';

@@ -12,7 +12,7 @@
  * the check SKIPPED (not applicable) naming the need; a need that could not be obtained (the
  * issuer answered 500) makes it BLOCKED naming the need and what went wrong, never a silent pass.
  */
-import type { Role } from '../../contracts/src/index.js';
+import type { Role } from '#contracts';
 import type { ObservedRequest } from './diagram-replay.js';
 import type { GitlabCredentials, HttpClient, Participant, ResolvedTarget } from './types.js';
 

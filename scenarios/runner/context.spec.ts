@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import type { Role } from '../../contracts/src/index.js';
+import type { Role } from '#contracts';
 import { ScenarioRun } from './context.js';
 import { ExchangeRecorder } from './recording/recorder.js';
 import { condition, need, type ConditionEnv, type Need } from './condition.js';

@@ -6,7 +6,7 @@
  * visible, never swallowed. Checks run one at a time, in call order.
  */
 import { randomBytes } from 'node:crypto';
-import { clause, type Role } from '../../contracts/src/index.js';
+import { clause, type Role } from '#contracts';
 import type { ExpectationBook } from './expectations.js';
 import { credentialsFor, type TargetProfile } from './profile.js';
 import { RecordingHttpClient } from './recording/http-client.js';

@@ -1,4 +1,4 @@
-import { parseSequenceDiagram } from '../../contracts/src/index.js';
+import { parseSequenceDiagram } from '#contracts';
 import { observedMermaid, replayDiagram, type ObservedRequest } from './diagram-replay.js';
 
 /** The shape of seed 000 option 2: a token, a keystroke, an optional key fetch, the model. */

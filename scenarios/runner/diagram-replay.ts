@@ -9,7 +9,7 @@
  * in the order written. A missing, extra or reordered request fails, naming the diagram step
  * expected and the request observed instead.
  */
-import { describeMessage, type DiagramMessage, type DiagramNode, type SequenceDiagram } from '../../contracts/src/index.js';
+import { describeMessage, type DiagramMessage, type DiagramNode, type SequenceDiagram } from '#contracts';
 
 /** A request seen during the replay: by the harness (its own requests) or in a role's request log. */
 export interface ObservedRequest {

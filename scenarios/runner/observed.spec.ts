@@ -1,4 +1,4 @@
-import { USER_AGENT, harnessControlClient } from '../../contracts/src/index.js';
+import { USER_AGENT, harnessControlClient } from '#contracts';
 import { collectObserved, observedExchanges, participantFromUserAgent, type LoggedRequest } from './observed.js';
 import { ExchangeRecorder } from './recording/recorder.js';
 import { exchange } from './test/helpers.js';

@@ -3,13 +3,13 @@
  * fetching the JWKS, self-managed relaying to SaaS), read from each emulator's request log
  * (GET /-/harness/requests) so the report's sequence diagram shows the whole exchange.
  */
-import { PATH, ROLES, USER_AGENT, type LoggedRequest, type Role } from '../../contracts/src/index.js';
+import { PATH, ROLES, USER_AGENT, type LoggedRequest, type Role } from '#contracts';
 import type { ObservedRequest } from './diagram-replay.js';
 import { redactRecordedUrl } from './recording/redact.js';
 import type { ExchangeRecorder } from './recording/recorder.js';
 import type { CheckResult, ControlClient, Participant, RecordedExchange, RunNote } from './types.js';
 
-export type { LoggedRequest } from '../../contracts/src/index.js';
+export type { LoggedRequest } from '#contracts';
 
 /**
  * Who sent a request, from its User-Agent. `undefined` = the harness itself (already

@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { demoFixturePath, demoToken, readDemoFixture } from '../../contracts/src/index.js';
+import { demoFixturePath, demoToken, readDemoFixture } from '#contracts';
 import { join } from 'node:path';
 import { UsageError } from './errors.js';
 import { credentialsFor, loadTargetProfile, mergeProfiles, parseTargetOverride, readEmbeddedProfile, readProfileFile } from './profile.js';

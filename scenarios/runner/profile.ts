@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import { parse as parseYaml } from 'yaml';
-import { ROLES, demoFixturePath, demoToken, demoUser, projectRoot, readDemoFixture, type Role } from '../../contracts/src/index.js';
+import { ROLES, demoFixturePath, demoToken, demoUser, projectRoot, readDemoFixture, type Role } from '#contracts';
 import { UsageError } from './errors.js';
 import type { GitlabCredentials } from './types.js';
 

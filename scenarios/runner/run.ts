@@ -4,7 +4,7 @@
  * SIGINT/SIGTERM), write results.json, junit.xml and report.html, and return the RunResult.
  */
 import { join, resolve } from 'node:path';
-import { DEFAULT_PORT, type Role } from '../../contracts/src/index.js';
+import { DEFAULT_PORT, type Role } from '#contracts';
 import { EXIT, InterruptedError, UsageError } from './errors.js';
 import { ExpectationBook, readExpectations } from './expectations.js';
 import { DEFAULT_TRUSTED_ISSUERS, type TargetProfile } from './profile.js';

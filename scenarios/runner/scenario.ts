@@ -4,7 +4,7 @@
  * check, or is interrupted, ends INTERRUPTED with the reason; the checks it ran stay.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { contractPath, type Role } from '../../contracts/src/index.js';
+import { contractPath, type Role } from '#contracts';
 import { ScenarioRun } from './context.js';
 import type { ExpectationBook } from './expectations.js';
 import { attributeToChecks, collectObserved, type ObservedSource } from './observed.js';

@@ -4,7 +4,7 @@
  * end with one clear error instead of one timeout per remaining check. Any response, whatever
  * its status, resets the count: a gateway answering 500 is answering.
  */
-import type { Role } from '../../contracts/src/index.js';
+import type { Role } from '#contracts';
 
 export const DEFAULT_UNANSWERED_LIMIT = 3;
 

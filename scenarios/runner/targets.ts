@@ -2,7 +2,7 @@
  * From scenarios and profile to the targets of a run: which embedded roles must be started
  * (the scenarios' roles plus what an embedded role needs), and each role's resolved target.
  */
-import { ROLES, type Role } from '../../contracts/src/index.js';
+import { ROLES, type Role } from '#contracts';
 import { DEFAULT_JWKS_REFETCH_COOLDOWN_SECONDS, DEFAULT_TRUSTED_ISSUERS, type TargetProfile } from './profile.js';
 import { RecordingControlClient } from './recording/http-client.js';
 import type { ExchangeRecorder } from './recording/recorder.js';

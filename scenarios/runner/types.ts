@@ -2,7 +2,7 @@
  * The runner's data model and the API a scenario suite is written against. JSON results
  * (reports/results.json) are these types serialised; JUnit and HTML are views of them.
  */
-import type { HarnessControlClient, Role } from '../../contracts/src/index.js';
+import type { HarnessControlClient, Role } from '#contracts';
 import type { CallOptions, Condition, Need } from './condition.js';
 
 export type Severity = 'MUST' | 'SHOULD';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { USER_AGENT, projectRoot } from '../../contracts/src/index.js';
+import { USER_AGENT, projectRoot } from '#contracts';
 
 export interface ToolInfo {
   name: string;

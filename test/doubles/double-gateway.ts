@@ -5,7 +5,7 @@
  * makes specific checks fail). Test-only; never shipped.
  */
 import type { IncomingMessage } from 'node:http';
-import { GATEWAY_AUTH_ERROR, hasLegacyTokenShape } from '../../contracts/src/index.js';
+import { GATEWAY_AUTH_ERROR, hasLegacyTokenShape } from '#contracts';
 import {
   FORBIDDEN_BY_AUTH_PROVIDER,
   answerFromModel,
@@ -19,7 +19,7 @@ import {
   type Authenticated,
   type Refusal,
 } from './gateway-contract.js';
-import { readBody, sendJson, type LoopbackServer } from '../../apps/common/src/testing/loopback.js';
+import { readBody, sendJson, type LoopbackServer } from '#common/testing/loopback';
 import { outboundTraceHeaders } from './trace-context.js';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, importJWK, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyOptions } from 'jose';
 

@@ -7,7 +7,7 @@
  * each switchable defect below. Test-only; never shipped.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { listenOnLoopback, sendJson, type LoopbackServer } from '../../apps/common/src/testing/loopback.js';
+import { listenOnLoopback, sendJson, type LoopbackServer } from '#common/testing/loopback';
 import {
   CODE_SUGGESTIONS_TOKEN_SCOPES,
   GITLAB_ERROR,
@@ -22,7 +22,7 @@ import {
   type DemoPersonalAccessToken,
   type DemoUser,
   type LoggedRequest,
-} from '../../contracts/src/index.js';
+} from '#contracts';
 
 export type SelfManagedDefect =
   /** Relay failure bodies quote the stored service access token. */

@@ -26,8 +26,8 @@ import {
   validateAgainst,
   type CompletionsRequest,
   type CompletionsResponse,
-} from '../../contracts/src/index.js';
-import { listenOnLoopback, readBody, sendJson, type LoopbackServer } from '../../apps/common/src/testing/loopback.js';
+} from '#contracts';
+import { listenOnLoopback, readBody, sendJson, type LoopbackServer } from '#common/testing/loopback';
 import { completeWithModel, type ModelOutcome } from './model-client.js';
 import { inTraceOf } from './trace-context.js';
 

@@ -7,7 +7,7 @@
  */
 import { createRemoteJWKSet, customFetch, errors, jwtVerify, type CryptoKey, type FetchImplementation, type JWTVerifyOptions, type JWTVerifyResult } from 'jose';
 import { answerFromModel, authenticateCompletions, startGatewayDouble, type IssuerReadiness } from './gateway-contract.js';
-import type { LoopbackServer } from '../../apps/common/src/testing/loopback.js';
+import type { LoopbackServer } from '#common/testing/loopback';
 import { outboundTraceHeaders } from './trace-context.js';
 import { claimedTrustedIssuer, discoverJwksUri, reasonOf, verifyOptions } from './trusted-issuers.js';
 

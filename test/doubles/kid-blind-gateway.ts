@@ -7,9 +7,9 @@
  * gateway the suite must pass (issue 6 §2). No harness control API. Test-only.
  */
 import { decodeProtectedHeader, errors, importJWK, jwtVerify, type CryptoKey, type JWK, type JWTVerifyOptions } from 'jose';
-import { AI_TOKEN } from '../../contracts/src/index.js';
+import { AI_TOKEN } from '#contracts';
 import { answerFromModel, authenticateCompletions, startGatewayDouble, type IssuerReadiness } from './gateway-contract.js';
-import type { LoopbackServer } from '../../apps/common/src/testing/loopback.js';
+import type { LoopbackServer } from '#common/testing/loopback';
 import { outboundTraceHeaders } from './trace-context.js';
 import { ISSUER_FETCH_TIMEOUT_MS, claimedTrustedIssuer, discoverJwksUri, reasonOf, verifyOptions } from './trusted-issuers.js';
 

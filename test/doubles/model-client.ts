@@ -14,7 +14,7 @@ import {
   type CompletionsResponse,
   type FakeModelRequest,
   type FakeModelResponse,
-} from '../../contracts/src/index.js';
+} from '#contracts';
 import { outboundTraceHeaders } from './trace-context.js';
 
 /** The whole model call, answer included; past it the keystroke gets a 502. */

@@ -6,7 +6,7 @@
  * varies (issue 6 §2; checklist gateway-auth, last paragraph). Test-only.
  */
 import { FORBIDDEN_BY_AUTH_PROVIDER, startGatewayDouble } from './gateway-contract.js';
-import type { LoopbackServer } from '../../apps/common/src/testing/loopback.js';
+import type { LoopbackServer } from '#common/testing/loopback';
 
 /** Reported as its readiness: it claims a key it never uses. */
 const CLAIMED_ISSUER = 'refuse-all';

@@ -10,7 +10,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { TRACESTATE_KEY, TRACE_HEADER } from '../../contracts/src/index.js';
+import { TRACESTATE_KEY, TRACE_HEADER } from '#contracts';
 
 /** The trace a request belongs to: its trace id (32 hex) and trace flags (2 hex). */
 interface Trace {

@@ -5,7 +5,7 @@
  * its own key cache and clock tolerance. Test-only; never shipped.
  */
 import { decodeJwt, type JWTVerifyOptions } from 'jose';
-import { AI_TOKEN, AUDIENCE, PATH } from '../../contracts/src/index.js';
+import { AI_TOKEN, AUDIENCE, PATH } from '#contracts';
 import { outboundTraceHeaders } from './trace-context.js';
 
 /** Bound on every fetch to an issuer, so a hanging issuer cannot hold a keystroke forever. */

@@ -1,4 +1,4 @@
-import { type AppDeps, defineApp } from '../../common/src/index.js';
+import { type AppDeps, defineApp } from '#common';
 import { AuthControlController } from './auth/auth-control.controller.js';
 import { AuthModule } from './auth/auth.module.js';
 import { AuthSettings } from './auth/auth-settings.js';

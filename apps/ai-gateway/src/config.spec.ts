@@ -1,4 +1,4 @@
-import { ConfigError, flagsToSource } from '../../common/src/index.js';
+import { ConfigError, flagsToSource } from '#common';
 import { aiGatewaySettings, loadAiGatewayConfig } from './config.js';
 
 const REQUIRED = { AIGW_TRUSTED_ISSUERS: 'https://gitlab.example', AIGW_MODEL_URL: 'http://127.0.0.1:5053' };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { AUDIENCE, DEFAULT_PORT } from '../../../contracts/src/index.js';
-import { checkHttpTimeouts, type ConfigOf, type ConfigSource, configFields, defineConfig, loadConfig, serverSettings } from '../../common/src/index.js';
+import { AUDIENCE, DEFAULT_PORT } from '#contracts';
+import { checkHttpTimeouts, type ConfigOf, type ConfigSource, configFields, defineConfig, loadConfig, serverSettings } from '#common';
 
 /** Asymmetric JWS algorithms only: `none` and HMAC (HS*) can never be configured (RFC 8725 §3.1-3.2). */
 const ALGORITHM = /^(RS|PS|ES)(256|384|512)$/;

@@ -1,4 +1,4 @@
-import { describeOpenApiContract } from '../../common/src/testing/openapi-contract.js';
+import { describeOpenApiContract } from '#common/testing/openapi-contract';
 import { aiGateway } from './app.js';
 
 // Port 9 (discard): nothing is fetched while the routes are read.

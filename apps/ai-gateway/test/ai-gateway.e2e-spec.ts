@@ -1,7 +1,7 @@
-import { AUDIENCE, compileValidator, GATEWAY_AUTH_ERROR, HEADER, PATH, SCHEMA, USER_AGENT } from '../../../contracts/src/index.js';
-import { startTestApp, type TestApp } from '../../common/src/testing/app.js';
-import { aiTokenClaims, makeRsaKey, signToken, type TestKey } from '../../common/src/testing/jwt.js';
-import { closedPort, listenOnLoopback } from '../../common/src/testing/loopback.js';
+import { AUDIENCE, compileValidator, GATEWAY_AUTH_ERROR, HEADER, PATH, SCHEMA, USER_AGENT } from '#contracts';
+import { startTestApp, type TestApp } from '#common/testing/app';
+import { aiTokenClaims, makeRsaKey, signToken, type TestKey } from '#common/testing/jwt';
+import { closedPort, listenOnLoopback } from '#common/testing/loopback';
 import { aiGateway } from '../src/app.js';
 import type { AiGatewayConfig } from '../src/config.js';
 import { BODY, keystrokeHeaders as headersFor } from './support/keystroke.js';

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { GATEWAY_AUTH_ERROR, PATH } from '../../../contracts/src/index.js';
-import { startTestApp, type TestApp } from '../../common/src/testing/app.js';
-import { aiTokenClaims, makeRsaKey, signToken, type TestKey } from '../../common/src/testing/jwt.js';
-import { closedPort } from '../../common/src/testing/loopback.js';
+import { GATEWAY_AUTH_ERROR, PATH } from '#contracts';
+import { startTestApp, type TestApp } from '#common/testing/app';
+import { aiTokenClaims, makeRsaKey, signToken, type TestKey } from '#common/testing/jwt';
+import { closedPort } from '#common/testing/loopback';
 import { aiGateway } from '../src/app.js';
 import type { AiGatewayConfig } from '../src/config.js';
 import { keystroke, readiness } from './support/keystroke.js';

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Inject, Injectable, Module, Put } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { z } from 'zod';
-import { HEADER, PATH } from '../../../contracts/src/index.js';
+import { HEADER, PATH } from '#contracts';
 import { defineApp } from './app-definition.js';
 import { checkHttpTimeouts, type ConfigOf, type ConfigSource, defineConfig, loadConfig, serverSettings } from './config.js';
 import { HarnessControl, type HarnessResettable } from './control/harness-control.module.js';

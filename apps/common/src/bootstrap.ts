@@ -3,7 +3,7 @@ import type { DynamicModule, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
-import { PATH } from '../../../contracts/src/index.js';
+import { PATH } from '#contracts';
 import { ConfigError } from './config.js';
 import { ERROR_SHAPE, type ErrorShape } from './exceptions.js';
 import { DEFAULT_HTTP_TIMEOUTS, type HttpTimeouts, httpHygieneOptions } from './http-server.js';

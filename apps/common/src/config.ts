@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { REDACTED, redactText } from '../../../contracts/src/index.js';
+import { REDACTED, redactText } from '#contracts';
 import { DEFAULT_HTTP_TIMEOUTS, type HttpTimeouts } from './http-server.js';
 
 /** A start-up configuration error: names every bad variable at once. */

@@ -3,7 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { STATUS_CODES } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { redactJson, redactText } from '../../../contracts/src/index.js';
+import { redactJson, redactText } from '#contracts';
 import { allowedMethods } from './allowed-methods.js';
 
 /**

@@ -1,4 +1,4 @@
-import { REDACTED } from '../../../contracts/src/index.js';
+import { REDACTED } from '#contracts';
 import { LOG_BOUNDS, scrubLogValue } from './log-scrubber.js';
 import { RequestLog } from './request-log.js';
 

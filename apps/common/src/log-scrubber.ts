@@ -1,5 +1,5 @@
 import type { DestinationStream } from 'pino';
-import { REDACTED, SECRET_HEADER_NAMES, isSecretFieldName, redactText, type RedactOptions } from '../../../contracts/src/index.js';
+import { REDACTED, SECRET_HEADER_NAMES, isSecretFieldName, redactText, type RedactOptions } from '#contracts';
 
 /**
  * How every string an app logs or records is made safe: credentials by pattern and by name

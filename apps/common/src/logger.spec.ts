@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { REDACTED } from '../../../contracts/src/index.js';
+import { REDACTED } from '#contracts';
 import { createLogger } from './logger.js';
 
 function capture(level = 'trace') {

@@ -1,8 +1,8 @@
-import type { LoggedRequest } from '../../../contracts/src/index.js';
+import type { LoggedRequest } from '#contracts';
 import { scrubLogString } from './log-scrubber.js';
 import { parseRfc3339DateTime } from './rfc3339.js';
 
-export type { LoggedRequest } from '../../../contracts/src/index.js';
+export type { LoggedRequest } from '#contracts';
 
 /**
  * The last requests an app answered (bounded ring), for the harness control API: lets a

@@ -10,7 +10,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
-import { TRACESTATE_KEY, TRACE_HEADER } from '../../../contracts/src/index.js';
+import { TRACESTATE_KEY, TRACE_HEADER } from '#contracts';
 
 export const TRACEPARENT = TRACE_HEADER.TRACEPARENT;
 export const TRACESTATE = TRACE_HEADER.TRACESTATE;

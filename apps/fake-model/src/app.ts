@@ -1,4 +1,4 @@
-import { defineApp } from '../../common/src/index.js';
+import { defineApp } from '#common';
 import { CompletionsModule } from './completions/completions.module.js';
 import { type FakeModelConfig, fakeModelSettings, loadFakeModelConfig } from './config.js';
 import { FaultInjector } from './faults/fault-injector.js';

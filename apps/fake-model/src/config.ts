@@ -1,5 +1,5 @@
-import { DEFAULT_PORT } from '../../../contracts/src/index.js';
-import { type ConfigOf, type ConfigSource, checkHttpTimeouts, configFields, defineConfig, loadConfig, serverSettings } from '../../common/src/index.js';
+import { DEFAULT_PORT } from '#contracts';
+import { type ConfigOf, type ConfigSource, checkHttpTimeouts, configFields, defineConfig, loadConfig, serverSettings } from '#common';
 
 /** The fake model's settings: the variables and flags users set, the camelCase keys the app reads. */
 export const fakeModelSettings = defineConfig({

@@ -1,5 +1,5 @@
-import { compileValidator, HEADER, PATH, SCHEMA } from '../../../contracts/src/index.js';
-import { startTestApp, TEST_CONTROL_TOKEN, type TestApp } from '../../common/src/testing/app.js';
+import { compileValidator, HEADER, PATH, SCHEMA } from '#contracts';
+import { startTestApp, TEST_CONTROL_TOKEN, type TestApp } from '#common/testing/app';
 import { fakeModel } from './app.js';
 import type { FakeModelConfig } from './config.js';
 

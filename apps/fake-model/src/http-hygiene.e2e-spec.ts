@@ -1,5 +1,5 @@
-import { PATH } from '../../../contracts/src/index.js';
-import { itKeepsHttpHygiene } from '../../common/src/testing/http-hygiene-suite.js';
+import { PATH } from '#contracts';
+import { itKeepsHttpHygiene } from '#common/testing/http-hygiene-suite';
 import { fakeModel, fakeModelErrorShape } from './app.js';
 
 describe('fake-model HTTP hygiene (real sockets)', () => {

@@ -1,4 +1,4 @@
-import { describeOpenApiContract } from '../../common/src/testing/openapi-contract.js';
+import { describeOpenApiContract } from '#common/testing/openapi-contract';
 import { fakeModel } from './app.js';
 
 describeOpenApiContract('fake-model.yaml', fakeModel);

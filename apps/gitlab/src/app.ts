@@ -1,4 +1,4 @@
-import { type AppDeps, defineApp } from '../../common/src/index.js';
+import { type AppDeps, defineApp } from '#common';
 import { AiAccessControlController } from './ai-access/ai-access-control.controller.js';
 import { AiAccessModule } from './ai-access/ai-access.module.js';
 import { AiTokenSettings } from './ai-access/ai-token-settings.service.js';

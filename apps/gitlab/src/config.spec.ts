@@ -1,5 +1,5 @@
-import { contractPath } from '../../../contracts/src/index.js';
-import { ConfigError, flagsToSource } from '../../common/src/index.js';
+import { contractPath } from '#contracts';
+import { ConfigError, flagsToSource } from '#common';
 import { REPLACED_AUDIENCE_MESSAGE, gitlabSettings, loadGitlabConfig } from './config.js';
 
 function problemsOf(source: Record<string, string>): string[] {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { AI_TOKEN_SHAPES, DEFAULT_AI_TOKEN_SHAPE, DEFAULT_PORT, contractPath } from '../../../contracts/src/index.js';
+import { AI_TOKEN_SHAPES, DEFAULT_AI_TOKEN_SHAPE, DEFAULT_PORT, contractPath } from '#contracts';
 import { AI_TOKEN_SHAPE_AUDIENCES, AI_TOKEN_SHAPE_LIST } from './ai-access/ai-token-settings.service.js';
-import { type ConfigOf, type ConfigSource, checkHttpTimeouts, configFields, defineConfig, loadConfig, serverSettings } from '../../common/src/index.js';
+import { type ConfigOf, type ConfigSource, checkHttpTimeouts, configFields, defineConfig, loadConfig, serverSettings } from '#common';
 
 export const APP_NAME = 'gitlab';
 

@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import { ContractHttpException, type ErrorShape } from '../../common/src/index.js';
+import { ContractHttpException, type ErrorShape } from '#common';
 
 /**
  * GitLab's REST error wording (Grape's render_api_error!): `{"message":"404 Not Found"}`,

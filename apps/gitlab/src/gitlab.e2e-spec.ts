@@ -1,11 +1,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GITLAB_ERROR, HEADER, type Jwks, PATH, SCHEMA, USER_AGENT, compileValidator, insufficientScopeError } from '../../../contracts/src/index.js';
-import { ConfigError } from '../../common/src/index.js';
-import { TEST_CONTROL_TOKEN } from '../../common/src/testing/app.js';
-import { decodeJwt, verifiesAgainst } from '../../common/src/testing/jwt.js';
-import { closedPort } from '../../common/src/testing/loopback.js';
+import { GITLAB_ERROR, HEADER, type Jwks, PATH, SCHEMA, USER_AGENT, compileValidator, insufficientScopeError } from '#contracts';
+import { ConfigError } from '#common';
+import { TEST_CONTROL_TOKEN } from '#common/testing/app';
+import { decodeJwt, verifiesAgainst } from '#common/testing/jwt';
+import { closedPort } from '#common/testing/loopback';
 import { loadGitlabConfig } from './config.js';
 import { DEMO, type TestGitlab, signIn, startTestGitlab } from './test/helpers.js';
 

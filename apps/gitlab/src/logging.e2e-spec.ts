@@ -1,5 +1,5 @@
-import { HEADER, PATH } from '../../../contracts/src/index.js';
-import { TEST_CONTROL_TOKEN } from '../../common/src/testing/app.js';
+import { HEADER, PATH } from '#contracts';
+import { TEST_CONTROL_TOKEN } from '#common/testing/app';
 import { DEMO, type TestGitlab, startTestGitlab } from './test/helpers.js';
 
 /**

@@ -1,4 +1,4 @@
-import { describeOpenApiContract } from '../../common/src/testing/openapi-contract.js';
+import { describeOpenApiContract } from '#common/testing/openapi-contract';
 import { gitlab } from './app.js';
 
 // One document for both deployments: its routes are those of SaaS and of self-managed together.

@@ -1,7 +1,7 @@
-import { FEATURE_FLAG, GITLAB_ERROR, GITLAB_INVALID_TOKEN_DESCRIPTION, HEADER, PATH, SCHEMA, USER_AGENT, compileValidator, gitlabInvalidTokenError } from '../../../contracts/src/index.js';
-import { TEST_CONTROL_TOKEN } from '../../common/src/testing/app.js';
-import { decodeJwt } from '../../common/src/testing/jwt.js';
-import { closedPort } from '../../common/src/testing/loopback.js';
+import { FEATURE_FLAG, GITLAB_ERROR, GITLAB_INVALID_TOKEN_DESCRIPTION, HEADER, PATH, SCHEMA, USER_AGENT, compileValidator, gitlabInvalidTokenError } from '#contracts';
+import { TEST_CONTROL_TOKEN } from '#common/testing/app';
+import { decodeJwt } from '#common/testing/jwt';
+import { closedPort } from '#common/testing/loopback';
 import { MAX_SAAS_BODY_BYTES } from './relay/saas-answer.js';
 import { RELAY_LOG_MESSAGE } from './relay/saas-token-relay.service.js';
 import { APPLICATION_SETTINGS_PATH } from './settings/application-settings.controller.js';

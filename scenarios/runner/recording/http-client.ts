@@ -6,7 +6,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { randomBytes } from 'node:crypto';
-import { HEADER, HarnessControlClient, TRACESTATE_KEY, type Role } from '../../../contracts/src/index.js';
+import { HEADER, HarnessControlClient, TRACESTATE_KEY, type Role } from '#contracts';
 import { TransportError } from '../signals.js';
 import type { ControlClient, HttpClient, HttpRequest, HttpResponse, Participant, RecordedExchange } from '../types.js';
 import { harnessUserAgent } from '../version.js';

@@ -11,7 +11,7 @@ import {
   redactText,
   redactUrl,
   type RedactOptions,
-} from '../../../contracts/src/index.js';
+} from '#contracts';
 
 export const RECORD_REDACTION: RedactOptions = { keepJwtClaims: true };
 

@@ -9,7 +9,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:f
 import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { DEFAULT_PORT, type Role } from '../../../contracts/src/index.js';
+import { DEFAULT_PORT, type Role } from '#contracts';
 import { InterruptedError, StackStartError } from '../errors.js';
 import type { TargetProfile } from '../profile.js';
 import { harnessUserAgent } from '../version.js';

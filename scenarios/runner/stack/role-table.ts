@@ -3,7 +3,7 @@
  * output (dist/apps/<app>/src/main.js). Tests replace entries with tiny scripts.
  */
 import { join } from 'node:path';
-import { PATH, projectRoot, type Role } from '../../../contracts/src/index.js';
+import { PATH, projectRoot, type Role } from '#contracts';
 import { DEFAULT_TRUSTED_ISSUERS, type TargetProfile } from '../profile.js';
 
 /** Order in which the embedded roles start: each one's dependencies come first. */

@@ -3,7 +3,7 @@
  * session; the AI gateway verifies it against a cached JWKS on every keystroke. Each line is a
  * check: a condition evaluated as MUST or SHOULD with the clauses it verifies.
  */
-import { AUDIENCE, GATEWAY_AUTH_ERROR, GITLAB_ERROR, GITLAB_INVALID_TOKEN_DESCRIPTION, GITLAB_REALM, HEADER } from '../../../contracts/src/index.js';
+import { AUDIENCE, GATEWAY_AUTH_ERROR, GITLAB_ERROR, GITLAB_INVALID_TOKEN_DESCRIPTION, GITLAB_REALM, HEADER } from '#contracts';
 import {
   AcceptsHeaderVariant,
   AcceptsMintedVariant,

@@ -6,7 +6,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { contractPath, projectRoot } from '../../../contracts/src/index.js';
+import { contractPath, projectRoot } from '#contracts';
 
 const INSTALL_SCRIPT = join(projectRoot(), 'test', 'tools', 'schemathesis', 'install.sh');
 

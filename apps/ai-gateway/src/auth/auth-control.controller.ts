@@ -1,6 +1,6 @@
 import { Body, Get, HttpCode, Inject, Post, Put } from '@nestjs/common';
-import { CONTROL_ROUTE, type GatewayAuthSettings, type GatewayAuthSettingsUpdate, type JwksCacheState } from '../../../../contracts/src/index.js';
-import { ContractHttpException, HarnessControl } from '../../../common/src/index.js';
+import { CONTROL_ROUTE, type GatewayAuthSettings, type GatewayAuthSettingsUpdate, type JwksCacheState } from '#contracts';
+import { ContractHttpException, HarnessControl } from '#common';
 import { UnparsableBody } from '../http/lenient-body-parsing.js';
 import { AuthSettings } from './auth-settings.js';
 import { JwksCache } from './jwks-cache.js';

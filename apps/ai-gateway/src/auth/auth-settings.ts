@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AUDIENCE, type GatewayAuthSettings, type GatewayAuthSettingsUpdate, type LegacyAudienceWindow } from '../../../../contracts/src/index.js';
-import { APP_CONFIG, type HarnessResettable } from '../../../common/src/index.js';
+import { AUDIENCE, type GatewayAuthSettings, type GatewayAuthSettingsUpdate, type LegacyAudienceWindow } from '#contracts';
+import { APP_CONFIG, type HarnessResettable } from '#common';
 import { issuerWithoutTrailingSlash, type AiGatewayConfig } from '../config.js';
 
-export type { LegacyAudienceWindow } from '../../../../contracts/src/index.js';
+export type { LegacyAudienceWindow } from '#contracts';
 
 /** GET /-/harness/auth (contracts `authSettings`). */
 export type AuthSettingsSnapshot = GatewayAuthSettings;

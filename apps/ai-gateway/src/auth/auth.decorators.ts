@@ -1,11 +1,11 @@
 import { Reflector } from '@nestjs/core';
-import { GATEWAY_CODE_COMPLETIONS_FORBIDDEN, UNIT_PRIMITIVE } from '../../../../contracts/src/index.js';
+import { GATEWAY_CODE_COMPLETIONS_FORBIDDEN, UNIT_PRIMITIVE } from '#contracts';
 
 /** The unit primitive a route requires in the token's `scopes` (ai_gateway's per-endpoint authorization). */
 export const RequiresUnitPrimitive = Reflector.createDecorator<string>();
 
 /** Routes that skip token authentication (monitoring; the harness control API, which has its own guard). */
-export { PUBLIC_ROUTE, PublicRoute } from '../../../common/src/index.js';
+export { PUBLIC_ROUTE, PublicRoute } from '#common';
 
 /** The 403 `detail` for a missing unit primitive, as the production gateway words it. */
 export function unitPrimitiveForbiddenDetail(primitive: string): string {

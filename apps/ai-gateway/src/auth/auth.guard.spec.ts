@@ -7,8 +7,8 @@ import {
   GATEWAY_SELF_ISSUER,
   headerMismatchError,
   HEADER,
-} from '../../../../contracts/src/index.js';
-import { ContractHttpException, type Logger } from '../../../common/src/index.js';
+} from '#contracts';
+import { ContractHttpException, type Logger } from '#common';
 import { PublicRoute, RequiresUnitPrimitive } from './auth.decorators.js';
 import { AuthGuard, type AuthenticatedRequest } from './auth.guard.js';
 import type { TokenVerifier, Verification } from './token-verifier.js';

@@ -11,8 +11,8 @@ import {
   USER_TOKEN_BINDINGS,
   claimBinds,
   type HeaderBinding,
-} from '../../../../contracts/src/index.js';
-import { APP_LOGGER, ContractHttpException, type Logger } from '../../../common/src/index.js';
+} from '#contracts';
+import { APP_LOGGER, ContractHttpException, type Logger } from '#common';
 import { PUBLIC_ROUTE, RequiresUnitPrimitive, unitPrimitiveForbiddenDetail } from './auth.decorators.js';
 import { bearerCredentials, INVALID_CREDENTIALS, NO_CREDENTIALS } from './bearer-credentials.js';
 import { TokenVerifier, type VerifiedToken } from './token-verifier.js';

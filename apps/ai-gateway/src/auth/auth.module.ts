@@ -1,6 +1,6 @@
 import { Inject, Module, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { APP_CONFIG, APP_LOGGER, type Logger } from '../../../common/src/index.js';
+import { APP_CONFIG, APP_LOGGER, type Logger } from '#common';
 import type { AiGatewayConfig } from '../config.js';
 import { AIGW_CLOCK, AIGW_FETCH, type Clock, type FetchFn } from '../di.js';
 import { AuthGuard } from './auth.guard.js';

@@ -1,4 +1,4 @@
-import { HEADER } from '../../../../contracts/src/index.js';
+import { HEADER } from '#contracts';
 
 /** No Authorization header at all: 401 "No authorization header presented". */
 export const NO_CREDENTIALS = Symbol('no Authorization header');

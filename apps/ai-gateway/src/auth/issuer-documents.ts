@@ -1,5 +1,5 @@
-import { USER_AGENT } from '../../../../contracts/src/index.js';
-import { BodyTooLargeError, jsonBoundsViolation, outboundTraceHeaders, readBoundedText, UNTRUSTED_JSON_BOUNDS } from '../../../common/src/index.js';
+import { USER_AGENT } from '#contracts';
+import { BodyTooLargeError, jsonBoundsViolation, outboundTraceHeaders, readBoundedText, UNTRUSTED_JSON_BOUNDS } from '#common';
 import { issuerWithoutTrailingSlash } from '../config.js';
 import type { FetchFn } from '../di.js';
 

@@ -1,9 +1,9 @@
 import { jest } from '@jest/globals';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { PATH, USER_AGENT } from '../../../../contracts/src/index.js';
-import type { Logger } from '../../../common/src/index.js';
+import { PATH, USER_AGENT } from '#contracts';
+import type { Logger } from '#common';
 import { FakeIssuers } from '../../test/support/fake-issuers.js';
-import { makeRsaKey, type TestKey } from '../../../common/src/testing/jwt.js';
+import { makeRsaKey, type TestKey } from '#common/testing/jwt';
 import { ManualClock } from '../../test/support/manual-clock.js';
 import { JwksCache, MAX_ABSENT_KIDS, type JwksCacheOptions } from './jwks-cache.js';
 

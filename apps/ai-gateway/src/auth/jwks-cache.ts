@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { PATH } from '../../../../contracts/src/index.js';
-import type { Logger } from '../../../common/src/index.js';
+import { PATH } from '#contracts';
+import type { Logger } from '#common';
 import type { Clock, FetchFn } from '../di.js';
 import { IssuerDocuments, IssuerFetchError, type Discovery, type Validators } from './issuer-documents.js';
 import { importTrustedKeys, type TrustedKey } from './trusted-keys.js';

@@ -1,5 +1,5 @@
 import { SignJWT } from 'jose';
-import { AUDIENCE } from '../../../../contracts/src/index.js';
+import { AUDIENCE } from '#contracts';
 import { FakeIssuers } from '../../test/support/fake-issuers.js';
 import {
   aiTokenClaims,
@@ -11,7 +11,7 @@ import {
   rawToken,
   signToken,
   type TestKey,
-} from '../../../common/src/testing/jwt.js';
+} from '#common/testing/jwt';
 import { ManualClock } from '../../test/support/manual-clock.js';
 import { AuthSettings } from './auth-settings.js';
 import { JwksCache } from './jwks-cache.js';

@@ -1,5 +1,5 @@
 import { errors, jwtVerify, type JWTPayload } from 'jose';
-import { hasLegacyTokenShape, LEGACY_AUDIENCE_IMPLIED_SCOPES } from '../../../../contracts/src/index.js';
+import { hasLegacyTokenShape, LEGACY_AUDIENCE_IMPLIED_SCOPES } from '#contracts';
 import type { Clock } from '../di.js';
 import type { AuthSettings } from './auth-settings.js';
 import type { JwksCache } from './jwks-cache.js';

@@ -7,8 +7,8 @@ import {
   SCHEMA,
   UNIT_PRIMITIVE,
   type CompletionsRequest,
-} from '../../../../contracts/src/index.js';
-import { APP_LOGGER, ContractHttpException, type Logger } from '../../../common/src/index.js';
+} from '#contracts';
+import { APP_LOGGER, ContractHttpException, type Logger } from '#common';
 import { RequiresUnitPrimitive } from '../auth/auth.decorators.js';
 import { UnparsableBody } from '../http/lenient-body-parsing.js';
 import { CompletionsService } from './completions.service.js';

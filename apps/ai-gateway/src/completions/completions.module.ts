@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import type { AiGatewayConfig } from '../config.js';
-import { APP_CONFIG } from '../../../common/src/index.js';
+import { APP_CONFIG } from '#common';
 import { AIGW_FETCH, type FetchFn } from '../di.js';
 import { CompletionsController } from './completions.controller.js';
 import { CompletionsService } from './completions.service.js';

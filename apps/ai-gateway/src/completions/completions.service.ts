@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { CompletionsRequest, CompletionsResponse } from '../../../../contracts/src/index.js';
+import type { CompletionsRequest, CompletionsResponse } from '#contracts';
 import { languageOf } from './languages.js';
 import { ModelClient } from './model-client.js';
 

@@ -1,4 +1,4 @@
-import { PATH } from '../../../../contracts/src/index.js';
+import { PATH } from '#contracts';
 import type { FetchFn } from '../di.js';
 import { ModelClient, ModelError } from './model-client.js';
 

@@ -5,8 +5,8 @@ import {
   USER_AGENT,
   type FakeModelRequest,
   type FakeModelResponse,
-} from '../../../../contracts/src/index.js';
-import { BodyTooLargeError, outboundTraceHeaders, readBoundedText } from '../../../common/src/index.js';
+} from '#contracts';
+import { BodyTooLargeError, outboundTraceHeaders, readBoundedText } from '#common';
 import type { FetchFn } from '../di.js';
 
 export type ModelFailure = 'timeout' | 'unreachable' | 'bad-status' | 'bad-response' | 'cancelled';

@@ -1,4 +1,4 @@
-import { compileValidator, SCHEMA } from '../../../../contracts/src/index.js';
+import { compileValidator, SCHEMA } from '#contracts';
 import { toFastApiErrors } from './request-validation.js';
 
 const validate = compileValidator(SCHEMA.COMPLETIONS_REQUEST);

@@ -1,4 +1,4 @@
-import type { SchemaViolation } from '../../../../contracts/src/index.js';
+import type { SchemaViolation } from '#contracts';
 import { UnparsableBody } from '../http/lenient-body-parsing.js';
 
 /** One entry of FastAPI's 422 `detail` list. */

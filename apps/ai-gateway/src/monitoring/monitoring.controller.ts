@@ -1,6 +1,6 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { PATH } from '../../../../contracts/src/index.js';
-import { ContractHttpException } from '../../../common/src/index.js';
+import { PATH } from '#contracts';
+import { ContractHttpException } from '#common';
 import { PublicRoute } from '../auth/auth.decorators.js';
 import { JwksCache, type IssuerStatus } from '../auth/jwks-cache.js';
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { PATH } from '../../../../contracts/src/index.js';
+import { PATH } from '#contracts';
 import type { FetchFn } from '../../src/di.js';
 
 /** What one in-memory issuer serves; tests change these fields between calls. */

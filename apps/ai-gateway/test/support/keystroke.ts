@@ -1,5 +1,5 @@
-import { HEADER, PATH } from '../../../../contracts/src/index.js';
-import { INSTANCE_ID } from '../../../common/src/testing/jwt.js';
+import { HEADER, PATH } from '#contracts';
+import { INSTANCE_ID } from '#common/testing/jwt';
 
 /** A completions request body as an IDE sends it on a keystroke. */
 export const BODY = {

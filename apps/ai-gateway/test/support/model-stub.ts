@@ -1,6 +1,6 @@
-import type { FakeModelRequest, FakeModelResponse } from '../../../../contracts/src/index.js';
-import { PATH } from '../../../../contracts/src/index.js';
-import { listenOnLoopback, readBody, sendJson, type LoopbackServer } from '../../../common/src/testing/loopback.js';
+import type { FakeModelRequest, FakeModelResponse } from '#contracts';
+import { PATH } from '#contracts';
+import { listenOnLoopback, readBody, sendJson, type LoopbackServer } from '#common/testing/loopback';
 
 /** The model name the stub answers with. */
 export const STUB_MODEL = 'stub-code-model';

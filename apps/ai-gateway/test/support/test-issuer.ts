@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
-import { JWKS_CACHE_CONTROL, PATH } from '../../../../contracts/src/index.js';
-import type { TestKey } from '../../../common/src/testing/jwt.js';
-import { listenOnLoopback, type LoopbackServer } from '../../../common/src/testing/loopback.js';
+import { JWKS_CACHE_CONTROL, PATH } from '#contracts';
+import type { TestKey } from '#common/testing/jwt';
+import { listenOnLoopback, type LoopbackServer } from '#common/testing/loopback';
 
 /** How the issuer misbehaves on every request while set (outage tests). */
 export type IssuerFault = 'http-500' | 'garbage' | 'huge' | 'hang';

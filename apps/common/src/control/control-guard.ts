@@ -1,7 +1,7 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { HEADER } from '../../../../contracts/src/index.js';
+import { HEADER } from '#contracts';
 import { ContractHttpException } from '../exceptions.js';
 
 export const HARNESS_CONTROL_TOKEN = Symbol('HARNESS_CONTROL_TOKEN');

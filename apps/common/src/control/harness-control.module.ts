@@ -16,7 +16,7 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { CONTROL_ROUTE, PATH, type RequestLogAnswer } from '../../../../contracts/src/index.js';
+import { CONTROL_ROUTE, PATH, type RequestLogAnswer } from '#contracts';
 import { ContractHttpException, ERROR_SHAPE, type ErrorShape } from '../exceptions.js';
 import { parseRequestLogQuery, RequestLog } from '../request-log.js';
 import { HARNESS_CONTROL_TOKEN, HarnessControlGuard } from './control-guard.js';

@@ -5,7 +5,7 @@
  * launcher (scenarios/runner/stack).
  */
 import { Writable } from 'node:stream';
-import { HEADER } from '../../../../contracts/src/index.js';
+import { HEADER } from '#contracts';
 import type { App, AppDeps } from '../app-definition.js';
 import type { RunningHttpApp } from '../bootstrap.js';
 import type { ConfigSource, ServerConfig } from '../config.js';

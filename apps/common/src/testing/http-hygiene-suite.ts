@@ -5,7 +5,7 @@
  * is 408 with the connection closed within the configured bound, and no credential sent reaches
  * the logs or the harness request log.
  */
-import { PATH } from '../../../../contracts/src/index.js';
+import { PATH } from '#contracts';
 import type { App, AppDeps } from '../app-definition.js';
 import type { ServerConfig } from '../config.js';
 import type { ErrorShape } from '../exceptions.js';

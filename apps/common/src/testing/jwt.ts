@@ -15,7 +15,7 @@ import {
   UNIT_PRIMITIVE,
   readDemoFixture,
   type Jwks,
-} from '../../../../contracts/src/index.js';
+} from '#contracts';
 
 /** A signing key of a test issuer: the private half signs, the public JWK is published. */
 export interface TestKey {

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse } from 'yaml';
-import { contractPath, PATH } from '../../../../contracts/src/index.js';
+import { contractPath, PATH } from '#contracts';
 import type { App, AppDeps } from '../app-definition.js';
 import { createHttpApp } from '../bootstrap.js';
 import type { ConfigSource, ServerConfig } from '../config.js';

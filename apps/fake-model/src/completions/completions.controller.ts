@@ -6,8 +6,8 @@ import {
   PATH,
   SCHEMA,
   type FakeModelRequest,
-} from '../../../../contracts/src/index.js';
-import { ContractHttpException } from '../../../common/src/index.js';
+} from '#contracts';
+import { ContractHttpException } from '#common';
 import { FaultInjector } from '../faults/fault-injector.js';
 import { CompletionsService } from './completions.service.js';
 

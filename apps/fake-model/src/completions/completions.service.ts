@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { FakeModelRequest, FakeModelResponse } from '../../../../contracts/src/index.js';
+import type { FakeModelRequest, FakeModelResponse } from '#contracts';
 import { generateCompletion } from './completion-generator.js';
 
 export const FAKE_MODEL_NAME = 'fake-code-model';

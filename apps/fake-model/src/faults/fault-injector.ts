@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { ModelFaults, ModelFaultsUpdate } from '../../../../contracts/src/index.js';
-import { APP_CONFIG, type HarnessResettable } from '../../../common/src/index.js';
+import type { ModelFaults, ModelFaultsUpdate } from '#contracts';
+import { APP_CONFIG, type HarnessResettable } from '#common';
 import type { FakeModelConfig } from '../config.js';
 
 /**

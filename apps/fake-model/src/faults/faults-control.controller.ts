@@ -1,6 +1,6 @@
 import { Body, Get, Inject, Put } from '@nestjs/common';
-import { CONTROL_ROUTE, type ModelFaults, type ModelFaultsUpdate } from '../../../../contracts/src/index.js';
-import { ContractHttpException, HarnessControl } from '../../../common/src/index.js';
+import { CONTROL_ROUTE, type ModelFaults, type ModelFaultsUpdate } from '#contracts';
+import { ContractHttpException, HarnessControl } from '#common';
 import { FaultInjector } from './fault-injector.js';
 
 const FAULT_LIMITS: Record<keyof ModelFaults, { min: number; max: number }> = {

@@ -1,5 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
-import { PATH } from '../../../../contracts/src/index.js';
+import { PATH } from '#contracts';
 
 @Controller()
 export class HealthController {

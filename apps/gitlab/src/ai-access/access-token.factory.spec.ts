@@ -1,5 +1,5 @@
 import { createPublicKey, verify } from 'node:crypto';
-import { AI_TOKEN_SHAPES, AI_TOKEN_SHAPE_INFO, type AiTokenShape, SCHEMA, compileValidator } from '../../../../contracts/src/index.js';
+import { AI_TOKEN_SHAPES, AI_TOKEN_SHAPE_INFO, type AiTokenShape, SCHEMA, compileValidator } from '#contracts';
 import { InstanceInfo } from '../instance/instance-info.js';
 import { SigningKeys } from '../signing/signing-keys.service.js';
 import { AccessTokenFactory, mergeRemovingNulls } from './access-token.factory.js';

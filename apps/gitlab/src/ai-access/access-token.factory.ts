@@ -7,7 +7,7 @@ import {
   type AiAccessTokenHeader,
   type GitlabRealm,
   UNIT_PRIMITIVE,
-} from '../../../../contracts/src/index.js';
+} from '#contracts';
 import { InstanceInfo } from '../instance/instance-info.js';
 import { CLOCK, type Clock } from '../instance/di.js';
 import { SigningKeys } from '../signing/signing-keys.service.js';

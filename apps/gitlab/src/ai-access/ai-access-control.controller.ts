@@ -1,6 +1,6 @@
 import { Body, Get, HttpCode, Inject, Post, Put } from '@nestjs/common';
-import { AI_TOKEN, type AiTokenSettingsState, CONTROL_ROUTE } from '../../../../contracts/src/index.js';
-import { HarnessControl } from '../../../common/src/index.js';
+import { AI_TOKEN, type AiTokenSettingsState, CONTROL_ROUTE } from '#contracts';
+import { HarnessControl } from '#common';
 import { aiTokenBody, mintTokenBody, parseBody, parseOptionalBody } from '../control/control.schemas.js';
 import { badRequest, notFound } from '../errors.js';
 import { type GitlabUser, IdentityService } from '../identity/identity.service.js';

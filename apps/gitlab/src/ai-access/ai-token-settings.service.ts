@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AI_TOKEN_SHAPES, AI_TOKEN_SHAPE_INFO, type AiTokenSettingsState, type AiTokenSettingsUpdate, type AiTokenShape } from '../../../../contracts/src/index.js';
-import { APP_CONFIG, type HarnessResettable } from '../../../common/src/index.js';
+import { AI_TOKEN_SHAPES, AI_TOKEN_SHAPE_INFO, type AiTokenSettingsState, type AiTokenSettingsUpdate, type AiTokenShape } from '#contracts';
+import { APP_CONFIG, type HarnessResettable } from '#common';
 
 /** "'seed-000', 'seed-002', 'cloud-connector'": for messages that list the allowed shapes. */
 export const AI_TOKEN_SHAPE_LIST = AI_TOKEN_SHAPES.map((shape) => `'${shape}'`).join(', ');

@@ -5,8 +5,8 @@ import {
   FEATURE_FLAG,
   GITLAB_ERROR,
   PATH,
-} from '../../../../contracts/src/index.js';
-import { ContractHttpException } from '../../../common/src/index.js';
+} from '#contracts';
+import { ContractHttpException } from '#common';
 import { AllowAccessWithScope, CurrentActor } from '../auth/allow-access-with-scope.decorator.js';
 import type { Actor } from '../auth/api-auth.service.js';
 import { ApiGuard } from '../auth/api.guard.js';

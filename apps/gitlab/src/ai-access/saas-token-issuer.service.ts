@@ -6,8 +6,8 @@ import {
   GITLAB_ERROR,
   GITLAB_REALM,
   USER_AGENT,
-} from '../../../../contracts/src/index.js';
-import { ContractHttpException } from '../../../common/src/index.js';
+} from '#contracts';
+import { ContractHttpException } from '#common';
 import { FeatureFlagsService } from '../feature-flags/feature-flags.service.js';
 import { type GitlabUser, IdentityService } from '../identity/identity.service.js';
 import { AccessTokenFactory } from './access-token.factory.js';

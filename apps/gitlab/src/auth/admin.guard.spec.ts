@@ -1,7 +1,7 @@
 import type { ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { GITLAB_ERROR } from '../../../../contracts/src/index.js';
-import { ContractHttpException } from '../../../common/src/index.js';
+import { GITLAB_ERROR } from '#contracts';
+import { ContractHttpException } from '#common';
 import type { GitlabUser } from '../identity/identity.service.js';
 import { AdminGuard } from './admin.guard.js';
 import { setActor } from './allow-access-with-scope.decorator.js';

@@ -1,7 +1,7 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { GITLAB_ERROR } from '../../../../contracts/src/index.js';
-import { ContractHttpException } from '../../../common/src/index.js';
+import { GITLAB_ERROR } from '#contracts';
+import { ContractHttpException } from '#common';
 import { actorOf } from './allow-access-with-scope.decorator.js';
 
 /**

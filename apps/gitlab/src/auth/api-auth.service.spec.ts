@@ -8,8 +8,8 @@ import {
   SESSION_COOKIE,
   gitlabInvalidTokenError,
   insufficientScopeError,
-} from '../../../../contracts/src/index.js';
-import { ContractHttpException } from '../../../common/src/index.js';
+} from '#contracts';
+import { ContractHttpException } from '#common';
 import { IdentityService } from '../identity/identity.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { ALLOWED_SCOPES_KEY, actorOf } from './allow-access-with-scope.decorator.js';

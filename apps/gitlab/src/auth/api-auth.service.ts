@@ -6,7 +6,7 @@ import {
   SESSION_COOKIE,
   gitlabInvalidTokenError,
   insufficientScopeError,
-} from '../../../../contracts/src/index.js';
+} from '#contracts';
 import { type GitlabUser, IdentityService } from '../identity/identity.service.js';
 import { SessionsService, csrfTokenMatches } from '../sessions/sessions.service.js';
 

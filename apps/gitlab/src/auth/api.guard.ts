@@ -1,7 +1,7 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { ContractHttpException } from '../../../common/src/index.js';
+import { ContractHttpException } from '#common';
 import { ALLOWED_SCOPES_KEY, setActor } from './allow-access-with-scope.decorator.js';
 import { ApiAuthService } from './api-auth.service.js';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { contractPath } from '../../../../contracts/src/index.js';
-import { loadOpenApi } from '../../../common/src/testing/openapi-contract.js';
-import { ContractHttpException } from '../../../common/src/index.js';
+import { contractPath } from '#contracts';
+import { loadOpenApi } from '#common/testing/openapi-contract';
+import { ContractHttpException } from '#common';
 import { SAAS_ORIGIN_PATTERN, groupBody, parseBody, parseOptionalBody, relayBody } from './control.schemas.js';
 
 function problemOf(parse: () => unknown): string {

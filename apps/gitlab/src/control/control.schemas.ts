@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { AI_TOKEN_SHAPES } from '../../../../contracts/src/index.js';
-import { UNTRUSTED_JSON_BOUNDS, jsonBoundsViolation } from '../../../common/src/index.js';
+import { AI_TOKEN_SHAPES } from '#contracts';
+import { UNTRUSTED_JSON_BOUNDS, jsonBoundsViolation } from '#common';
 import { AI_TOKEN_SHAPE_AUDIENCES, AI_TOKEN_SHAPE_LIST } from '../ai-access/ai-token-settings.service.js';
 import { badRequest } from '../errors.js';
 

@@ -1,6 +1,6 @@
 import { Body, Get, Inject, Param, Put } from '@nestjs/common';
-import { CONTROL_ROUTE, type FeatureFlagState } from '../../../../contracts/src/index.js';
-import { HarnessControl } from '../../../common/src/index.js';
+import { CONTROL_ROUTE, type FeatureFlagState } from '#contracts';
+import { HarnessControl } from '#common';
 import { FEATURE_FLAG_NAME, featureFlagBody, parseBody } from '../control/control.schemas.js';
 import { badRequest, notFound } from '../errors.js';
 import { IdentityService } from '../identity/identity.service.js';

@@ -1,4 +1,4 @@
-import { FEATURE_FLAG, type DemoInstance } from '../../../../contracts/src/index.js';
+import { FEATURE_FLAG, type DemoInstance } from '#contracts';
 import { FeatureFlagsService } from './feature-flags.service.js';
 
 const instance: DemoInstance = {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type DemoInstance, FEATURE_FLAG, type FeatureFlagState } from '../../../../contracts/src/index.js';
-import type { HarnessResettable } from '../../../common/src/index.js';
+import { type DemoInstance, FEATURE_FLAG, type FeatureFlagState } from '#contracts';
+import type { HarnessResettable } from '#common';
 import { INSTANCE_FIXTURE } from '../instance/di.js';
 
 /** Defaults of flags the fixture does not set (GitLab's feature flag definitions). */
@@ -10,7 +10,7 @@ export const FEATURE_FLAG_DEFAULTS: Readonly<Record<string, boolean>> = {
 };
 
 /** A flag's gates (contracts `featureFlag`): `enabled` for everyone (Flipper's boolean gate), else for `actors` (usernames). */
-export type { FeatureFlagState } from '../../../../contracts/src/index.js';
+export type { FeatureFlagState } from '#contracts';
 
 interface Gates {
   enabled: boolean;

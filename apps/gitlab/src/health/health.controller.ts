@@ -1,5 +1,5 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { PATH } from '../../../../contracts/src/index.js';
+import { PATH } from '#contracts';
 
 /** GitLab's health checks: the embedded stack's launcher waits on /-/health. */
 @Controller()

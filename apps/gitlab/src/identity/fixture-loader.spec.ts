@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { contractPath } from '../../../../contracts/src/index.js';
+import { contractPath } from '#contracts';
 import { FixtureError, fixtureSection, loadFixtureFile, parseFixture } from './fixture-loader.js';
 
 const FILE = '/seeds/test.yaml';

@@ -5,7 +5,7 @@ import {
   type DemoInstance,
   SCHEMA,
   compileValidator,
-} from '../../../../contracts/src/index.js';
+} from '#contracts';
 import type { GitlabMode } from '../config.js';
 
 /** A seed file that cannot be used; every problem names the file and the JSON pointer. */

@@ -1,6 +1,6 @@
 import { Body, Get, Inject, Param, Put } from '@nestjs/common';
-import { CONTROL_ROUTE, type GroupCodeSuggestions } from '../../../../contracts/src/index.js';
-import { HarnessControl } from '../../../common/src/index.js';
+import { CONTROL_ROUTE, type GroupCodeSuggestions } from '#contracts';
+import { HarnessControl } from '#common';
 import { groupBody, parseBody } from '../control/control.schemas.js';
 import { notFound } from '../errors.js';
 import { type GitlabGroup, IdentityService } from './identity.service.js';

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import type { DemoInstance } from '../../../../contracts/src/index.js';
+import type { DemoInstance } from '#contracts';
 import { CLOCK, type Clock, INSTANCE_FIXTURE } from '../instance/di.js';
 import { IdentityService } from './identity.service.js';
 

@@ -1,4 +1,4 @@
-import type { DemoInstance } from '../../../../contracts/src/index.js';
+import type { DemoInstance } from '#contracts';
 import type { Clock } from '../instance/di.js';
 import { globalUserId } from './global-user-id.js';
 import { IdentityService, tokenDigest } from './identity.service.js';

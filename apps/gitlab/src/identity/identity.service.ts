@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { DemoInstance, PatScope } from '../../../../contracts/src/index.js';
+import type { DemoInstance, PatScope } from '#contracts';
 import type { Clock } from '../instance/di.js';
 import { globalUserId } from './global-user-id.js';
 import { type PasswordHash, hashPassword, verifyPassword } from './passwords.js';

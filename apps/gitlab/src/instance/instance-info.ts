@@ -1,4 +1,4 @@
-import { GITLAB_REALM, type GitlabRealm } from '../../../../contracts/src/index.js';
+import { GITLAB_REALM, type GitlabRealm } from '#contracts';
 import type { GitlabMode } from '../config.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { Provider } from '@nestjs/common';
-import type { DemoInstance } from '../../../../contracts/src/index.js';
-import { ConfigError } from '../../../common/src/index.js';
+import type { DemoInstance } from '#contracts';
+import { ConfigError } from '#common';
 import { APP_NAME, type GitlabConfig } from '../config.js';
 import { FixtureError, fixtureSection, loadFixtureFile } from '../identity/fixture-loader.js';
 import { CLOCK, type Clock, INSTANCE_FIXTURE, systemClock } from './di.js';

@@ -1,7 +1,7 @@
 import { Body, Get, Inject, Put } from '@nestjs/common';
 import { z } from 'zod';
-import { CONTROL_ROUTE, type OidcAvailabilityState } from '../../../../contracts/src/index.js';
-import { HarnessControl } from '../../../common/src/index.js';
+import { CONTROL_ROUTE, type OidcAvailabilityState } from '#contracts';
+import { HarnessControl } from '#common';
 import { parseBody } from '../control/control.schemas.js';
 import { OidcAvailability } from './oidc-availability.js';
 

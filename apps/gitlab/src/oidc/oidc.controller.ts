@@ -5,8 +5,8 @@ import {
   type OpenIdConfiguration,
   PAT_SCOPES,
   PATH,
-} from '../../../../contracts/src/index.js';
-import { ContractHttpException } from '../../../common/src/index.js';
+} from '#contracts';
+import { ContractHttpException } from '#common';
 import { InstanceInfo } from '../instance/instance-info.js';
 import { OidcAvailability } from './oidc-availability.js';
 import { SigningKeys } from '../signing/signing-keys.service.js';

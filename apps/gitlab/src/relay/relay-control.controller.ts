@@ -1,6 +1,6 @@
 import { Body, Get, Inject, Optional, Put } from '@nestjs/common';
-import { CONTROL_ROUTE, type RelayTarget } from '../../../../contracts/src/index.js';
-import { HarnessControl } from '../../../common/src/index.js';
+import { CONTROL_ROUTE, type RelayTarget } from '#contracts';
+import { HarnessControl } from '#common';
 import { parseBody, relayBody } from '../control/control.schemas.js';
 import { notFound } from '../errors.js';
 import { SaasTokenRelay } from './saas-token-relay.service.js';

@@ -1,5 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { APP_CONFIG, APP_LOGGER, type Logger } from '../../../common/src/index.js';
+import { APP_CONFIG, APP_LOGGER, type Logger } from '#common';
 import type { GitlabConfig } from '../config.js';
 import { InstanceSettings } from '../settings/instance-settings.service.js';
 import { SettingsCoreModule } from '../settings/settings-core.module.js';

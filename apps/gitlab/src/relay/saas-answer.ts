@@ -1,4 +1,4 @@
-import { UNTRUSTED_JSON_BOUNDS, jsonBoundsViolation } from '../../../common/src/index.js';
+import { UNTRUSTED_JSON_BOUNDS, jsonBoundsViolation } from '#common';
 import type { RelayResult } from './relay.js';
 import { BODY_PROBLEM, RELAY_ERROR, relayStatusFor } from './relay-errors.js';
 import { withoutSecret } from './secret-scrub.js';

@@ -1,5 +1,5 @@
-import { PATH, USER_AGENT } from '../../../../contracts/src/index.js';
-import { closedPort } from '../../../common/src/testing/loopback.js';
+import { PATH, USER_AGENT } from '#contracts';
+import { closedPort } from '#common/testing/loopback';
 import { FakeSaas, never, reply } from '../test/fake-saas.js';
 import { MAX_SAAS_BODY_BYTES, mapSaasAnswer } from './saas-answer.js';
 import { SaasRelayClient } from './saas-relay-client.js';

@@ -1,5 +1,5 @@
-import { PATH, USER_AGENT } from '../../../../contracts/src/index.js';
-import { BodyTooLargeError, outboundTraceHeaders, readBoundedText } from '../../../common/src/index.js';
+import { PATH, USER_AGENT } from '#contracts';
+import { BodyTooLargeError, outboundTraceHeaders, readBoundedText } from '#common';
 import { RELAY_ERROR } from './relay-errors.js';
 import { MAX_SAAS_BODY_BYTES, type RelayExchange, type SaasBody, mapSaasAnswer } from './saas-answer.js';
 

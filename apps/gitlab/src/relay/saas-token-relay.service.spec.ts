@@ -1,8 +1,8 @@
-import { GITLAB_ERROR } from '../../../../contracts/src/index.js';
-import { ContractHttpException } from '../../../common/src/index.js';
+import { GITLAB_ERROR } from '#contracts';
+import { ContractHttpException } from '#common';
 import type { Actor } from '../auth/api-auth.service.js';
 import { InstanceSettings } from '../settings/instance-settings.service.js';
-import { captureLogger } from '../../../common/src/testing/app.js';
+import { captureLogger } from '#common/testing/app';
 import { type FetchLike, SaasRelayClient } from './saas-relay-client.js';
 import { RELAY_LOG_MESSAGE, SaasTokenRelay } from './saas-token-relay.service.js';
 

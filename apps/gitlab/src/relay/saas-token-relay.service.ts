@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { GITLAB_ERROR, type RelayTarget, type RelayTargetUpdate } from '../../../../contracts/src/index.js';
-import { ContractHttpException, type HarnessResettable, type Logger } from '../../../common/src/index.js';
+import { GITLAB_ERROR, type RelayTarget, type RelayTargetUpdate } from '#contracts';
+import { ContractHttpException, type HarnessResettable, type Logger } from '#common';
 import type { InstanceSettings } from '../settings/instance-settings.service.js';
 import type { RelayRequest, RelayResult } from './relay.js';
 import type { RelayExchange } from './saas-answer.js';

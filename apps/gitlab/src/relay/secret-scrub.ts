@@ -1,4 +1,4 @@
-import { REDACTED } from '../../../../contracts/src/index.js';
+import { REDACTED } from '#contracts';
 import type { RelayResult } from './relay.js';
 
 /**

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { SCHEMA, contractPath } from '../../../../contracts/src/index.js';
+import { SCHEMA, contractPath } from '#contracts';
 
 /**
  * Whether SaaS's answer is a token response: the contract schema

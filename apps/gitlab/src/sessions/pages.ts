@@ -1,4 +1,4 @@
-import { PATH } from '../../../../contracts/src/index.js';
+import { PATH } from '#contracts';
 
 /** Minimal HTML pages of the emulated GitLab web UI (enough for browser tests and the Web IDE FE). */
 

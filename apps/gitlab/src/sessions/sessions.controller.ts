@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Headers, Inject, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { HEADER, PATH, SESSION_COOKIE } from '../../../../contracts/src/index.js';
+import { HEADER, PATH, SESSION_COOKIE } from '#contracts';
 import { IdentityService } from '../identity/identity.service.js';
 import { homePage, signInPage } from './pages.js';
 import { SessionsService, csrfTokenMatches } from './sessions.service.js';

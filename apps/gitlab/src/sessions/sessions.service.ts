@@ -1,6 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { HarnessResettable } from '../../../common/src/index.js';
+import type { HarnessResettable } from '#common';
 import { CLOCK, type Clock } from '../instance/di.js';
 
 /** GitLab's default session lifetime (session_expire_delay: 10080 minutes = one week). */

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Inject, Put, Query, UseGuards } from '@nestjs/common';
-import { PATH } from '../../../../contracts/src/index.js';
+import { PATH } from '#contracts';
 import { AdminGuard } from '../auth/admin.guard.js';
 import { ApiGuard } from '../auth/api.guard.js';
 import { badRequest } from '../errors.js';

@@ -1,4 +1,4 @@
-import type { DemoInstance } from '../../../../contracts/src/index.js';
+import type { DemoInstance } from '#contracts';
 
 /** What the APIs show of the settings: whether a service access token is stored, never the token. */
 export interface InstanceSettingsView {

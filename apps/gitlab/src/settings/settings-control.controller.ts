@@ -1,6 +1,6 @@
 import { Body, Inject, Put } from '@nestjs/common';
-import { CONTROL_ROUTE } from '../../../../contracts/src/index.js';
-import { HarnessControl } from '../../../common/src/index.js';
+import { CONTROL_ROUTE } from '#contracts';
+import { HarnessControl } from '#common';
 import { parseBody } from '../control/control.schemas.js';
 import { InstanceSettings, type InstanceSettingsView } from './instance-settings.service.js';
 import { controlSettingsBody } from './settings.params.js';

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import type { DemoInstance } from '../../../../contracts/src/index.js';
-import { APP_CONFIG, ConfigError } from '../../../common/src/index.js';
+import type { DemoInstance } from '#contracts';
+import { APP_CONFIG, ConfigError } from '#common';
 import { APP_NAME, type GitlabConfig } from '../config.js';
 import { INSTANCE_FIXTURE } from '../instance/di.js';
 import { InstanceSettings, InvalidSettingError } from './instance-settings.service.js';

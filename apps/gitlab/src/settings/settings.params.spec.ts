@@ -1,4 +1,4 @@
-import { ContractHttpException } from '../../../common/src/index.js';
+import { ContractHttpException } from '#common';
 import { controlSettingsBody, parseAdminSettingsParams } from './settings.params.js';
 
 const TOKEN = 'glpat-unit-params-token';

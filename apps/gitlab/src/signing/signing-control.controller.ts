@@ -1,6 +1,6 @@
 import { Body, Delete, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
-import { CONTROL_ROUTE, type KidAnswer, type SigningKeyList } from '../../../../contracts/src/index.js';
-import { HarnessControl } from '../../../common/src/index.js';
+import { CONTROL_ROUTE, type KidAnswer, type SigningKeyList } from '#contracts';
+import { HarnessControl } from '#common';
 import { addKeyBody, parseOptionalBody } from '../control/control.schemas.js';
 import { conflict, notFound } from '../errors.js';
 import { ActiveKeyError, SigningKeys, UnknownKeyError } from './signing-keys.service.js';

@@ -1,5 +1,5 @@
 import { createHash, createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
-import { SCHEMA, compileValidator } from '../../../../contracts/src/index.js';
+import { SCHEMA, compileValidator } from '#contracts';
 import { ActiveKeyError, SigningKeyFileError, SigningKeys, UnknownKeyError } from './signing-keys.service.js';
 
 const clock = { now: () => Date.parse('2030-01-01T00:00:00Z') };

@@ -1,6 +1,6 @@
 import { type KeyObject, createPrivateKey, createPublicKey, generateKeyPair, sign as rsaSign } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK } from 'jose';
-import { AI_TOKEN, type Jwks, type RsaPublicJwk } from '../../../../contracts/src/index.js';
+import { AI_TOKEN, type Jwks, type RsaPublicJwk } from '#contracts';
 import type { Clock } from '../instance/di.js';
 
 const MIN_MODULUS_BITS = 2048;

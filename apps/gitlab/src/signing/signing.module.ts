@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Module } from '@nestjs/common';
-import { APP_CONFIG, ConfigError } from '../../../common/src/index.js';
+import { APP_CONFIG, ConfigError } from '#common';
 import { APP_NAME, type GitlabConfig } from '../config.js';
 import { CLOCK, type Clock } from '../instance/di.js';
 import { SigningKeyFileError, SigningKeys } from './signing-keys.service.js';

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { listenOnLoopback, readBody, type LoopbackServer } from '../../../common/src/testing/loopback.js';
+import { listenOnLoopback, readBody, type LoopbackServer } from '#common/testing/loopback';
 
 export interface SeenRequest {
   method?: string;

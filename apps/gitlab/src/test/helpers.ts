@@ -1,6 +1,6 @@
-import { demoInstance, demoToken, demoUser, readDemoFixture } from '../../../../contracts/src/index.js';
-import { startTestApp, type TestApp } from '../../../common/src/testing/app.js';
-import type { ConfigSource } from '../../../common/src/index.js';
+import { demoInstance, demoToken, demoUser, readDemoFixture } from '#contracts';
+import { startTestApp, type TestApp } from '#common/testing/app';
+import type { ConfigSource } from '#common';
 import { gitlab } from '../app.js';
 import type { GitlabConfig } from '../config.js';
 import { InstanceInfo } from '../instance/instance-info.js';
