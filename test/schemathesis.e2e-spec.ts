@@ -180,7 +180,7 @@ const SIGN_IN_REFUSED = 'generated logins and passwords are wrong (401); the doc
  * A GitLab target. Schemathesis takes the first security alternative it has credentials for,
  * so API operations use the token, and the pages that take only a session (home, sign-out) the
  * session with its CSRF token. The application settings change whether self-managed relays
- * (seed 001), so they run after the rest; the control API's group operations use a demo group.
+ * (seed 001) and signing out ends the session, so they run after the rest; the control API's group operations use a demo group.
  */
 function gitlab(url: string, pat: string, browser: BrowserSession): Omit<Target, 'unreachable'> {
   return {
@@ -193,7 +193,8 @@ function gitlab(url: string, pat: string, browser: BrowserSession): Omit<Target,
       sessionCookie: { api_key: browser.session },
       csrfToken: { api_key: browser.csrfToken },
     },
-    writes: `^${PATH.GITLAB_APPLICATION_SETTINGS}$`,
+    // Signing out ends the session the session-only operations (the IDE controller) need.
+    writes: `^(${PATH.GITLAB_APPLICATION_SETTINGS}|${PATH.GITLAB_SIGN_OUT})$`,
     controlParameters: { 'path.path': 'duo-group' },
   };
 }

@@ -250,6 +250,7 @@ export const FEATURE_FLAG = {
 export const PATH = {
   GITLAB_HEALTH: '/-/health',
   GITLAB_SIGN_IN: '/users/sign_in',
+  GITLAB_SIGN_OUT: '/users/sign_out',
   GITLAB_CODE_SUGGESTIONS_TOKENS: '/api/v4/code_suggestions/tokens',
   GITLAB_USER: '/api/v4/user',
   GITLAB_PAT_SELF: '/api/v4/personal_access_tokens/self',

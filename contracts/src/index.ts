@@ -9,3 +9,4 @@ export * from './sequence-diagram.js';
 export * from './harness-control.js';
 export * from './control-client.js';
 export * from './demo-fixture.js';
+export * from './web-ide.js';

@@ -66,7 +66,18 @@ describe('default role-process table', () => {
     expect(table['ai-gateway'].env!(ctx('ai-gateway', 5052))).toEqual({
       AIGW_TRUSTED_ISSUERS: 'http://127.0.0.1:3001,http://127.0.0.1:3000',
       AIGW_MODEL_URL: 'http://127.0.0.1:5053',
+      AIGW_CORS_ALLOWED_ORIGINS: 'http://localhost:3001,http://localhost:3000',
     });
     expect(table['ai-gateway'].healthPath).toBe('/monitoring/healthz');
+  });
+
+  it("gives each GitLab's Web IDE the run's gateway, and the gateway their editors' origins", () => {
+    const withGateway = (role: LaunchContext['role'], port: number): LaunchContext => {
+      const c = ctx(role, port);
+      return { ...c, urls: { ...c.urls, 'ai-gateway': 'http://127.0.0.1:5052' } };
+    };
+    expect(table['gitlab-saas'].env!(ctx('gitlab-saas', 3001))).toEqual({});
+    expect(table['gitlab-saas'].env!(withGateway('gitlab-saas', 3001))).toEqual({ AI_GATEWAY_URL: 'http://127.0.0.1:5052' });
+    expect(table['gitlab-sm'].env!(withGateway('gitlab-sm', 3000))).toEqual({ SAAS_URL: 'http://127.0.0.1:3001', AI_GATEWAY_URL: 'http://127.0.0.1:5052' });
   });
 });

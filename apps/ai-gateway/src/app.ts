@@ -4,6 +4,7 @@ import { AuthModule } from './auth/auth.module.js';
 import { AuthSettings } from './auth/auth-settings.js';
 import { CompletionsModule } from './completions/completions.module.js';
 import { type AiGatewayConfig, aiGatewaySettings, loadAiGatewayConfig } from './config.js';
+import { BrowserCors } from './cors/browser-cors.js';
 import { AIGW_CLOCK, AIGW_FETCH, type Clock, type FetchFn } from './di.js';
 import { LenientBodyParsing } from './http/lenient-body-parsing.js';
 import { MonitoringModule } from './monitoring/monitoring.module.js';
@@ -40,6 +41,8 @@ export const aiGateway = defineApp<AiGatewayConfig, AiGatewayDeps>({
     { provide: AIGW_FETCH, useValue: deps.fetch ?? ((url: string, init: RequestInit) => fetch(url, init)) },
     { provide: AIGW_CLOCK, useValue: deps.clock ?? Date.now },
     LenientBodyParsing,
+    // CORS for browser IDEs (AIGW_CORS_ALLOWED_ORIGINS); preflights are answered before the AuthGuard.
+    BrowserCors,
   ],
   control: () => ({ imports: [AuthModule], controllers: [AuthControlController], resets: [AuthSettings] }),
   listening: (config) => ({ trustedIssuers: config.trustedIssuers, audience: config.audience }),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AUDIENCE, DEFAULT_PORT } from '#contracts';
+import { AUDIENCE, DEFAULT_PORT, isSerializedOrigin } from '#contracts';
 import { checkHttpTimeouts, type ConfigOf, type ConfigSource, configFields, defineConfig, loadConfig, serverSettings } from '#common';
 
 /** Asymmetric JWS algorithms only: `none` and HMAC (HS*) can never be configured (RFC 8725 §3.1-3.2). */
@@ -54,6 +54,24 @@ const algorithmList = z
       }
     }
     return algorithms;
+  });
+
+/**
+ * Comma-separated origins browsers may call the gateway from (CORS), each exactly as a browser
+ * sends it in `Origin`; `*` is refused: list the IDE origins, nothing wider.
+ */
+const originList = z
+  .string()
+  .default('')
+  .transform((raw, ctx) => {
+    const origins = [...new Set(raw.split(',').map((s) => s.trim()).filter(Boolean))];
+    for (const origin of origins) {
+      if (origin === '*') ctx.addIssue({ code: 'custom', message: "'*' is not allowed: list the origins of the browser IDEs (e.g. the Web IDE's editor frame)" });
+      else if (!isSerializedOrigin(origin)) {
+        ctx.addIssue({ code: 'custom', message: `'${origin}' is not an origin: http(s)://host[:port], lower-case, without path or trailing slash` });
+      }
+    }
+    return origins;
   });
 
 /** The AI gateway's settings: the variables and flags users set, the camelCase keys the app reads. */
@@ -122,6 +140,13 @@ export const aiGatewaySettings = defineConfig({
       flag: 'jwks-max-bytes',
       doc: 'largest discovery or JWKS body read; a larger one is a failed fetch',
       schema: bounded(256 * 1024, 1024, 16 * 1024 * 1024),
+    },
+    corsAllowedOrigins: {
+      env: 'AIGW_CORS_ALLOWED_ORIGINS',
+      flag: 'cors-allowed-origins',
+      doc: "comma-separated origins browser IDEs may call from (CORS: POST with Authorization and the X-Gitlab-* headers; preflights answered before authentication), e.g. the Web IDE's editor frame; never '*'",
+      schema: originList,
+      shownDefault: 'none (no CORS headers)',
     },
     modelUrl: { env: 'AIGW_MODEL_URL', flag: 'model-url', doc: 'base URL of the model (POST <url>/v1/completions)', schema: configFields.url() },
     modelTimeoutMs: { env: 'AIGW_MODEL_TIMEOUT_MS', flag: 'model-timeout-ms', doc: 'model call timeout -> 504', schema: bounded(10_000, 1, 600_000) },

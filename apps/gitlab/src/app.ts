@@ -29,6 +29,7 @@ import { SettingsModule } from './settings/settings.module.js';
 import { SigningControlController } from './signing/signing-control.controller.js';
 import { SigningModule } from './signing/signing.module.js';
 import { UsersModule } from './users/users.module.js';
+import { WebIdeModule } from './web-ide/web-ide.module.js';
 
 export interface GitlabDeps extends AppDeps {
   clock?: Clock;
@@ -56,6 +57,8 @@ export const gitlab = defineApp<GitlabConfig, GitlabDeps>({
     OidcModule,
     AiAccessModule,
     UsersModule,
+    // The Web IDE (seed 000): the host page, the editor frame and the IDE controller (option 3).
+    WebIdeModule,
     // The admin API exists in both modes, as in GitLab; only self-managed reads the settings.
     SettingsModule,
     HealthModule,

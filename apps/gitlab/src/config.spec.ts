@@ -29,6 +29,9 @@ describe('gitlab config', () => {
       logLevel: 'info',
       headersTimeoutMs: 10000,
       requestTimeoutMs: 30000,
+      aiGatewayUrl: undefined,
+      webIdeFrameOrigin: undefined,
+      webIdeTokenOption: 'custom-endpoint',
     });
   });
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AI_TOKEN_SHAPES, DEFAULT_AI_TOKEN_SHAPE, DEFAULT_PORT, contractPath } from '#contracts';
 import { AI_TOKEN_SHAPE_AUDIENCES, AI_TOKEN_SHAPE_LIST } from './ai-access/ai-token-settings.service.js';
 import { type ConfigOf, type ConfigSource, checkHttpTimeouts, configFields, defineConfig, loadConfig, serverSettings } from '#common';
+import { webIdeSettings } from './web-ide/web-ide-settings.js';
 
 export const APP_NAME = 'gitlab';
 
@@ -80,6 +81,7 @@ export const gitlabSettings = defineConfig({
         .max(600_000, { message: 'must be at most 600000 (10 minutes)' })
         .default(DEFAULT_SAAS_TIMEOUT_MS),
     },
+    ...webIdeSettings,
     ...serverSettings(0),
     // The default depends on the mode (loadGitlabConfig).
     port: { env: 'PORT', flag: 'port', doc: 'listen port (0 = any free port)', schema: configFields.port().optional(), shownDefault: '3001 (saas), 3000 (self-managed)' },

@@ -3,7 +3,7 @@
  * output (dist/apps/<app>/src/main.js). Tests replace entries with tiny scripts.
  */
 import { join } from 'node:path';
-import { PATH, projectRoot, type Role } from '#contracts';
+import { PATH, projectRoot, type Role, webIdeFrameOrigin } from '#contracts';
 import { DEFAULT_TRUSTED_ISSUERS, type TargetProfile } from '../profile.js';
 
 /** Order in which the embedded roles start: each one's dependencies come first. */
@@ -55,6 +55,20 @@ function need(ctx: LaunchContext, role: Role): string {
   return url;
 }
 
+/**
+ * What a GitLab role's Web IDE needs: the gateway its editor calls from the browser (when the
+ * run has one). The gateway allows the editors' origins in turn (webIdeOrigins).
+ */
+function webIdeEnv(ctx: LaunchContext): Record<string, string> {
+  const gateway = ctx.urls['ai-gateway'];
+  return gateway ? { AI_GATEWAY_URL: gateway } : {};
+}
+
+/** The origins of the Web IDE editor frames of the run's GitLab roles (each instance's default frame origin). */
+function webIdeOrigins(ctx: LaunchContext): string[] {
+  return (['gitlab-saas', 'gitlab-sm'] as const).flatMap((role) => (ctx.urls[role] ? [webIdeFrameOrigin(ctx.urls[role])] : []));
+}
+
 export function defaultRoleTable(root: string = projectRoot()): RoleTable {
   const main = (app: string) => join(root, 'dist', 'apps', app, 'src', 'main.js');
   const listen = (ctx: LaunchContext) => ['--port', String(ctx.port), '--host', ctx.host];
@@ -74,6 +88,7 @@ export function defaultRoleTable(root: string = projectRoot()): RoleTable {
         ctx.url,
         ...(ctx.profile.options.seedFile ? ['--seed', ctx.profile.options.seedFile] : []),
       ],
+      env: webIdeEnv,
       healthPath: PATH.GITLAB_HEALTH,
     },
     'gitlab-sm': {
@@ -87,7 +102,7 @@ export function defaultRoleTable(root: string = projectRoot()): RoleTable {
         ctx.url,
         ...(ctx.profile.options.seedFile ? ['--seed', ctx.profile.options.seedFile] : []),
       ],
-      env: (ctx) => ({ SAAS_URL: need(ctx, 'gitlab-saas') }),
+      env: (ctx) => ({ SAAS_URL: need(ctx, 'gitlab-saas'), ...webIdeEnv(ctx) }),
       healthPath: PATH.GITLAB_HEALTH,
     },
     'ai-gateway': {
@@ -96,6 +111,7 @@ export function defaultRoleTable(root: string = projectRoot()): RoleTable {
       env: (ctx) => ({
         AIGW_TRUSTED_ISSUERS: trustedIssuerRoles(ctx.profile).map((role) => need(ctx, role)).join(','),
         AIGW_MODEL_URL: need(ctx, 'fake-model'),
+        AIGW_CORS_ALLOWED_ORIGINS: webIdeOrigins(ctx).join(','),
       }),
       healthPath: PATH.GATEWAY_HEALTHZ,
     },

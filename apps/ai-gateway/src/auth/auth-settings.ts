@@ -3,8 +3,6 @@ import { AUDIENCE, type GatewayAuthSettings, type GatewayAuthSettingsUpdate, typ
 import { APP_CONFIG, type HarnessResettable } from '#common';
 import { issuerWithoutTrailingSlash, type AiGatewayConfig } from '../config.js';
 
-export type { LegacyAudienceWindow } from '#contracts';
-
 /** GET /-/harness/auth (contracts `authSettings`). */
 export type AuthSettingsSnapshot = GatewayAuthSettings;
 
@@ -20,7 +18,6 @@ export class AuthSettings implements HarnessResettable {
   /** Token `iss` -> configured issuer: each issuer as written and with or without one terminating '/'. */
   private readonly issuerByClaim: ReadonlyMap<string, string>;
   readonly algorithms: readonly string[];
-  readonly algorithmSet: ReadonlySet<string>;
   readonly clockSkewSeconds: number;
   readonly legacyAudience: string = AUDIENCE.LEGACY_CODE_SUGGESTIONS;
 
@@ -37,7 +34,6 @@ export class AuthSettings implements HarnessResettable {
     }
     this.issuerByClaim = byClaim;
     this.algorithms = [...options.algorithms];
-    this.algorithmSet = new Set(this.algorithms);
     this.clockSkewSeconds = options.clockSkewSeconds;
     this.currentAudience = options.audience;
     this.window = options.legacyAudienceWindow;
@@ -57,18 +53,9 @@ export class AuthSettings implements HarnessResettable {
     return this.currentAudience;
   }
 
-  get legacyAudienceWindow(): LegacyAudienceWindow {
-    return this.window;
-  }
-
   /** Audiences a token's `aud` must contain one of. */
   get acceptedAudiences(): readonly string[] {
     return this.accepted;
-  }
-
-  /** True while a legacy-audience token is accepted and read as carrying ["code_suggestions"] (seed 002). */
-  get legacyWindowOpen(): boolean {
-    return this.window === 'open';
   }
 
   update(change: GatewayAuthSettingsUpdate): AuthSettingsSnapshot {

@@ -5,7 +5,7 @@ import type { Logger } from '#common';
 import { FakeIssuers } from '../../test/support/fake-issuers.js';
 import { makeRsaKey, type TestKey } from '#common/testing/jwt';
 import { ManualClock } from '../../test/support/manual-clock.js';
-import { JwksCache, MAX_ABSENT_KIDS, type JwksCacheOptions } from './jwks-cache.js';
+import { ISSUER_NEEDED, JwksCache, MAX_ABSENT_KIDS, type JwksCacheOptions } from './jwks-cache.js';
 
 const ISSUER = 'https://gitlab.example';
 const OTHER = 'https://customers.example';
@@ -49,8 +49,14 @@ function setup(options: Partial<JwksCacheOptions> = {}, issuerNames: readonly st
   });
   const discoveries = () => issuers.count(PATH.OPENID_CONFIGURATION);
   const jwksFetches = () => issuers.count(PATH.JWKS);
-  const kids = async (kid?: string, of: string = ISSUER) => (await cache.candidates(of, kid)).map((k) => k.kid);
-  return { clock, issuers, issuer, other: other!, cache, log, discoveries, jwksFetches, kids };
+  /** The kids keysFor() resolves to for a token of issuer `of`, waiting as the rules allow. */
+  const kids = async (kid?: string, of: string = ISSUER) => (await cache.keysFor(kid, of)).map((k) => k.kid);
+  /** What keysFor() answers at once without the token's issuer: the kids its usable keys hold, or ISSUER_NEEDED. */
+  const atOnce = (kid?: string) => {
+    const answer = cache.keysFor(kid);
+    return answer === ISSUER_NEEDED ? answer : answer.map((k) => k.kid);
+  };
+  return { clock, issuers, issuer, other: other!, cache, log, discoveries, jwksFetches, kids, atOnce };
 }
 
 /** Two trusted issuers, ISSUER publishing k1 and OTHER publishing k2; no stale serving. */
@@ -60,27 +66,32 @@ describe('JwksCache', () => {
   describe('loading and refreshing', () => {
     it('loads by discovery then jwks_uri on first use, with the gateway User-Agent, and serves from memory afterwards', async () => {
       const { cache, issuers, discoveries, jwksFetches, kids } = setup();
-      expect(cache.lookup(ISSUER, 'k1')).toBeUndefined();
+      expect(cache.keysFor('k1')).toBe(ISSUER_NEEDED);
+      expect(issuers.fetched).toEqual([]); // asking without the issuer loads nothing
       expect(await kids('k1')).toEqual(['k1']);
       expect(issuers.fetched.map((f) => f.url)).toEqual([`${ISSUER}${PATH.OPENID_CONFIGURATION}`, `${ISSUER}${PATH.JWKS}`]);
       expect(new Set(issuers.fetched.map((f) => f.userAgent))).toEqual(new Set([USER_AGENT.GATEWAY]));
 
-      const fast = cache.lookup(ISSUER, 'k1');
-      expect(fast?.map((k) => k.kid)).toEqual(['k1']);
-      expect(fast?.[0]).toMatchObject({ issuer: ISSUER, trustedIssuer: ISSUER });
-      expect(fast?.[0]?.key.asymmetricKeyType).toBe('rsa');
+      const fast = cache.keysFor('k1');
+      if (fast === ISSUER_NEEDED) throw new Error('a held kid needs no issuer');
+      expect(fast.map((k) => k.kid)).toEqual(['k1']);
+      expect(fast[0]).toMatchObject({ issuer: ISSUER, trustedIssuer: ISSUER });
+      expect([...fast[0]!.verificationKeys.keys()]).toEqual(['RS256']);
+      expect(fast[0]!.verificationKeys.get('RS256')?.algorithm.name).toBe('RSASSA-PKCS1-v1_5');
+      expect(cache.keysFor('k1')).toBe(fast); // the same list again: nothing allocated per keystroke
+      expect(cache.keysFor('k1', ISSUER)).toBe(fast);
       expect(await kids('k1')).toEqual(['k1']);
       expect([discoveries(), jwksFetches()]).toEqual([1, 1]);
     });
 
     it('refreshes once the TTL has expired, not before, in the background while the old keys keep serving', async () => {
-      const { cache, clock, jwksFetches, kids } = setup();
+      const { cache, clock, jwksFetches, kids, atOnce } = setup();
       await kids('k1');
       clock.advanceSeconds(99);
-      expect(cache.lookup(ISSUER, 'k1')).toHaveLength(1);
+      expect(atOnce('k1')).toEqual(['k1']);
       expect(jwksFetches()).toBe(1);
       clock.advanceSeconds(1);
-      expect(cache.lookup(ISSUER, 'k1')?.map((k) => k.kid)).toEqual(['k1']);
+      expect(atOnce('k1')).toEqual(['k1']);
       await cache.ensureLoaded();
       expect(jwksFetches()).toBe(2);
       expect(cache.snapshot()[0]?.fetchedAt).toBe(new Date(clock.nowMs).toISOString());
@@ -91,7 +102,7 @@ describe('JwksCache', () => {
       await kids('k1');
       issuer.jwks = { keys: [k2.publicJwk] };
       clock.advanceSeconds(100);
-      expect(cache.lookup(ISSUER, 'k1')).toBeUndefined();
+      expect(cache.keysFor('k1')).toBe(ISSUER_NEEDED); // k1 is no longer usable
       expect(await kids(undefined)).toEqual(['k2']);
       expect(jwksFetches()).toBe(2);
     });
@@ -115,7 +126,7 @@ describe('JwksCache', () => {
       clock.advanceSeconds(50);
       expect(await kids('k1')).toEqual(['k1']); // still fresh: not yet refreshed
       clock.advanceSeconds(50);
-      cache.lookup(ISSUER, 'k2'); // TTL over: starts the refresh
+      cache.keysFor('k2'); // TTL over: starts the refresh
       await cache.ensureLoaded();
       expect(await kids('k1')).toEqual([]);
       expect(await kids('k2')).toEqual(['k2']);
@@ -153,26 +164,26 @@ describe('JwksCache', () => {
       expect(jwksFetches()).toBe(2);
 
       clock.advanceSeconds(29);
-      expect(cache.lookup(ISSUER, 'forged')).toEqual([]); // the fast path answers: refuse now
-      expect(await kids('forged')).toEqual([]);
+      expect(cache.keysFor('forged', ISSUER)).toEqual([]); // answered at once (not a promise): refuse now
       expect(jwksFetches()).toBe(2);
       expect(clock.sleeps).toEqual([]);
 
       clock.advanceSeconds(1); // 30 s after the fetch that found it absent
-      expect(cache.lookup(ISSUER, 'forged')).toBeUndefined();
-      expect(await kids('forged')).toEqual([]);
+      const pending = cache.keysFor('forged', ISSUER);
+      expect(pending).toBeInstanceOf(Promise);
+      expect(await pending).toEqual([]);
       expect(jwksFetches()).toBe(3);
     });
 
     it('accepts a kid it refused before as soon as any later load brings its key', async () => {
-      const { issuer, clock, kids, cache } = setup();
+      const { issuer, clock, kids, atOnce } = setup();
       await kids('k1');
       clock.advanceMs(INTERVAL_MS);
       expect(await kids('k2')).toEqual([]);
       issuer.jwks = { keys: [k1.publicJwk, k2.publicJwk] };
       clock.advanceMs(INTERVAL_MS);
       expect(await kids('another-unknown')).toEqual([]); // its re-fetch brings k2
-      expect(cache.lookup(ISSUER, 'k2')?.map((k) => k.kid)).toEqual(['k2']);
+      expect(atOnce('k2')).toEqual(['k2']);
     });
 
     it('keeps at most MAX_ABSENT_KIDS absent kids per issuer, dropping the oldest', async () => {
@@ -182,9 +193,11 @@ describe('JwksCache', () => {
       const forged = Array.from({ length: MAX_ABSENT_KIDS + 1 }, (_, i) => `forged-${i}`);
       await Promise.all(forged.map((kid) => kids(kid)));
       expect(jwksFetches()).toBe(2); // one re-fetch answered all of them
-      expect(cache.lookup(ISSUER, forged[MAX_ABSENT_KIDS]!)).toEqual([]);
-      expect(cache.lookup(ISSUER, forged[1]!)).toEqual([]);
-      expect(cache.lookup(ISSUER, forged[0]!)).toBeUndefined(); // evicted: unknown again
+      expect(cache.keysFor(forged[MAX_ABSENT_KIDS]!, ISSUER)).toEqual([]);
+      expect(cache.keysFor(forged[1]!, ISSUER)).toEqual([]);
+      const evicted = cache.keysFor(forged[0]!, ISSUER); // unknown again: waits for a re-fetch
+      expect(evicted).toBeInstanceOf(Promise);
+      expect(await evicted).toEqual([]);
     });
 
     it('lets a flood of forged random kids cost at most one re-fetch per interval, and still accepts a newly published key on its first token', async () => {
@@ -205,14 +218,14 @@ describe('JwksCache', () => {
     });
 
     it('sends If-None-Match on re-fetches and keeps the keys on 304 Not Modified', async () => {
-      const { issuer, issuers, clock, kids, cache } = setup();
+      const { issuer, issuers, clock, kids, cache, atOnce } = setup();
       issuer.etags = true;
       await kids('k1');
       clock.advanceMs(INTERVAL_MS);
       expect(await kids('forged')).toEqual([]);
       const refetch = issuers.fetched.at(-1)!;
       expect(refetch).toMatchObject({ url: `${ISSUER}${PATH.JWKS}`, ifNoneMatch: expect.stringMatching(/^".+"$/), status: 304 });
-      expect(cache.lookup(ISSUER, 'k1')?.map((k) => k.kid)).toEqual(['k1']);
+      expect(atOnce('k1')).toEqual(['k1']);
       expect(cache.snapshot()[0]).toMatchObject({ status: 'ok', lastError: null });
     });
 
@@ -224,8 +237,7 @@ describe('JwksCache', () => {
       await cache.ensureLoaded(); // the TTL refresh fails: stale keys serve, 10 s back-off
       const fetches = jwksFetches();
       clock.advanceSeconds(5);
-      expect(cache.lookup(ISSUER, 'unknown')).toEqual([]);
-      expect(await kids('unknown')).toEqual([]);
+      expect(cache.keysFor('unknown', ISSUER)).toEqual([]); // answered at once, not a promise
       expect(jwksFetches()).toBe(fetches);
       expect(clock.sleeps).toEqual([]);
     });
@@ -233,15 +245,16 @@ describe('JwksCache', () => {
     it('indexes kids across issuers and remembers which issuer published each key', async () => {
       const { cache } = twoIssuers();
       await cache.ensureLoaded();
-      expect(cache.lookup(ISSUER, 'k2')?.map((k) => k.trustedIssuer)).toEqual([OTHER]);
-      expect(cache.lookup(OTHER, undefined)?.map((k) => k.kid)).toEqual(['k2']);
-      expect(cache.lookup('https://unknown.example', 'k1')).toEqual([]);
+      expect(cache.keysFor('k2', ISSUER)).toEqual([expect.objectContaining({ kid: 'k2', trustedIssuer: OTHER })]);
+      expect(cache.keysFor(undefined, OTHER)).toEqual([expect.objectContaining({ kid: 'k2' })]);
+      expect(cache.keysFor(undefined, 'https://unknown.example')).toEqual([]);
+      expect(cache.keysFor('k3', 'https://unknown.example')).toEqual([]);
     });
   });
 
   describe('failures', () => {
     it('serves the last good keys while fetches fail, up to stale-if-error past the TTL, backing off between attempts', async () => {
-      const { issuer, clock, cache, jwksFetches, discoveries, kids } = setup();
+      const { issuer, clock, cache, jwksFetches, discoveries, kids, atOnce } = setup();
       await kids('k1');
       issuer.networkError = true;
       clock.advanceSeconds(100); // TTL over: the refresh fails, the keys keep serving
@@ -252,7 +265,7 @@ describe('JwksCache', () => {
       expect(await kids('k1')).toEqual(['k1']);
 
       clock.advanceSeconds(5); // within the back-off: no new attempt
-      expect(cache.lookup(ISSUER, 'k1')).toHaveLength(1);
+      expect(atOnce('k1')).toEqual(['k1']);
       expect(await kids(undefined)).toEqual(['k1']);
       await cache.ensureLoaded();
       expect(discoveries()).toBe(2);
@@ -267,13 +280,44 @@ describe('JwksCache', () => {
 
       clock.advanceSeconds(5); // 150 s: stale window over; the issuer still answers 503
       expect(await kids('k1')).toEqual([]);
-      expect(cache.hasUsableKeys()).toBe(false);
       expect(cache.snapshot()[0]?.status).toBe('unavailable');
 
       issuer.status = 200;
       clock.advanceSeconds(10);
       expect(await kids('k1')).toEqual(['k1']);
       expect(jwksFetches()).toBe(2);
+    });
+
+    it('retries on the cold-retry bound, not the rest of the error back-off, once the stale keys stop serving', async () => {
+      const { issuer, clock, cache, discoveries, kids } = setup();
+      await kids('k1');
+      clock.advanceSeconds(145);
+      issuer.status = 503;
+      cache.keysFor('k1'); // TTL over: starts the refresh, which fails; 10 s back-off while k1 serves stale
+      await cache.ensureLoaded();
+      expect(discoveries()).toBe(2);
+      clock.advanceSeconds(5); // 150 s: stale-if-error over, so the 1 s cold retry applies
+      expect(await kids(undefined)).toEqual([]);
+      expect(discoveries()).toBe(3);
+    });
+
+    it('loads again when the back-off of a failed unknown-kid re-fetch ends, though the keys are still fresh', async () => {
+      const { issuer, clock, cache, jwksFetches, kids, atOnce } = setup();
+      await kids('k1');
+      clock.advanceMs(INTERVAL_MS);
+      issuer.status = 503;
+      expect(await kids('forged')).toEqual([]);
+      expect(cache.snapshot()[0]).toMatchObject({ status: 'stale', lastError: expect.stringMatching(/HTTP 503/) });
+      issuer.status = 200;
+      clock.advanceSeconds(9); // within the 10 s back-off: nothing is due
+      expect(atOnce('k1')).toEqual(['k1']);
+      await cache.ensureLoaded();
+      expect(jwksFetches()).toBe(2);
+      clock.advanceSeconds(1); // the back-off is over: the next keystroke starts a full load
+      expect(atOnce('k1')).toEqual(['k1']);
+      await cache.ensureLoaded();
+      expect(jwksFetches()).toBe(3);
+      expect(cache.snapshot()[0]).toMatchObject({ status: 'ok', lastError: null });
     });
 
     it('retries a failed cold load after the cold-retry interval, not after the error back-off', async () => {
@@ -290,29 +334,28 @@ describe('JwksCache', () => {
     });
 
     it('retries an issuer that is down on the cold-retry bound while tokens of another issuer flow, without holding them up', async () => {
-      const { clock, issuers, other: down, cache } = twoIssuers();
+      const { clock, issuers, other: down, cache, atOnce } = twoIssuers();
       down.networkError = true;
       await cache.ensureLoaded();
       expect(cache.snapshot().map((s) => s.status)).toEqual(['ok', 'unavailable']);
       let release!: () => void;
       down.gate = new Promise((r) => (release = r));
       clock.advanceMs(1000); // the down issuer may be retried now
-      expect(cache.lookup(ISSUER, 'k1')?.map((k) => k.kid)).toEqual(['k1']); // answered without waiting, retry started
-      expect(cache.lookup(ISSUER, undefined)?.map((k) => k.kid)).toEqual(['k1']);
+      expect(atOnce('k1')).toEqual(['k1']); // answered without waiting, retry started
+      expect(cache.keysFor(undefined, ISSUER)).toEqual([expect.objectContaining({ kid: 'k1' })]);
       expect(issuers.count(`${OTHER}${PATH.OPENID_CONFIGURATION}`)).toBe(2);
       down.networkError = false;
       release();
       await cache.ensureLoaded();
       expect(cache.snapshot().map((s) => s.status)).toEqual(['ok', 'ok']);
-      expect(cache.lookup(OTHER, 'k2')?.map((k) => k.kid)).toEqual(['k2']);
+      expect(atOnce('k2')).toEqual(['k2']);
     });
 
     it('never caches an empty key set as a success', async () => {
       const { issuer, clock, cache, jwksFetches, kids } = setup();
       issuer.jwks = { keys: [] };
       expect(await kids(undefined)).toEqual([]);
-      expect(cache.hasUsableKeys()).toBe(false);
-      expect(cache.snapshot()[0]).toMatchObject({ keys: [], fetchedAt: null, lastError: expect.stringMatching(/no usable signing key/) });
+      expect(cache.snapshot()[0]).toMatchObject({ status: 'unavailable', keys: [], fetchedAt: null, lastError: expect.stringMatching(/no usable signing key/) });
 
       issuer.jwks = { keys: [k1.publicJwk] };
       clock.advanceSeconds(1);
@@ -389,7 +432,7 @@ describe('JwksCache', () => {
         clock: clock.now,
         sleep: clock.sleep,
       });
-      const keys = await cache.candidates(configured, 'k1');
+      const keys = await cache.keysFor('k1', configured);
       expect(keys.map((k) => [k.kid, k.issuer, k.trustedIssuer])).toEqual([['k1', discovered, configured]]);
       expect(cache.snapshot()[0]).toMatchObject({ issuer: configured, discoveredIssuer: discovered, status: 'ok' });
     });
@@ -400,7 +443,7 @@ describe('JwksCache', () => {
       issuer.discoveryIssuer = 'https://evil.example';
       issuer.jwks = { keys: [k3.publicJwk] }; // whatever it publishes is not taken
       clock.advanceSeconds(100);
-      cache.lookup(ISSUER, 'k1');
+      cache.keysFor('k1');
       await cache.ensureLoaded();
       expect(await kids('k1')).toEqual(['k1']);
       expect(cache.snapshot()[0]).toMatchObject({
@@ -461,7 +504,6 @@ describe('JwksCache', () => {
       clock.advanceMs(INTERVAL_MS);
       await kids('forged');
       cache.clear();
-      expect(cache.hasUsableKeys()).toBe(false);
       expect(cache.snapshot()[0]).toEqual({
         issuer: ISSUER,
         status: 'unavailable',
@@ -474,7 +516,9 @@ describe('JwksCache', () => {
       });
       expect(await kids('k1')).toEqual(['k1']);
       expect(jwksFetches()).toBe(3);
-      expect(cache.lookup(ISSUER, 'forged')).toBeUndefined();
+      const forgotten = cache.keysFor('forged', ISSUER); // no longer known absent: waits for a re-fetch
+      expect(forgotten).toBeInstanceOf(Promise);
+      expect(await forgotten).toEqual([]);
     });
 
     it('reports each issuer in snapshot()', async () => {

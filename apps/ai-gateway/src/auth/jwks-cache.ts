@@ -66,6 +66,12 @@ export interface IssuerCacheSnapshot {
   lastError: string | null;
 }
 
+/** keysFor()'s answer when it needs the token's issuer to go on and was not given it. */
+export const ISSUER_NEEDED: unique symbol = Symbol('the token issuer is needed');
+
+/** Keys at once, or once the loads the rules allow have settled. Empty: refuse the token. */
+export type KeysAnswer = readonly TrustedKey[] | Promise<readonly TrustedKey[]>;
+
 const NO_KEYS: readonly TrustedKey[] = Object.freeze([]);
 /** Kids remembered as absent per issuer (negative cache); the oldest entry goes first. */
 export const MAX_ABSENT_KIDS = 1024;
@@ -74,6 +80,9 @@ const MAX_WAIT_ROUNDS = 3;
 
 const realSleep = (ms: number, signal: AbortSignal): Promise<void> => delay(ms, undefined, { signal }).catch(() => undefined);
 
+type LoadKind = 'full' | 'jwks';
+
+/** What the cache knows of one configured issuer. Times are clock milliseconds; -Infinity: never. */
 class IssuerState {
   readonly discoveryUrl: string;
   /** From the last successful full load. */
@@ -81,15 +90,23 @@ class IssuerState {
   keys: readonly TrustedKey[] = NO_KEYS;
   /** Validators of the JWKS response that gave `keys` (conditional re-fetches). */
   validators: Validators | undefined;
-  /** End of the last successful full load: the keys are fresh for the TTL from here. */
+  /** End of the last successful full load: the TTL runs from here. */
   fetchedAt: number | undefined;
-  /** Start of the latest attempt (running or finished): unknown-kid re-fetches keep the interval from it. */
-  lastAttemptAt: number | undefined;
-  /** Start of the latest finished attempt: a token that arrived before it has had its fetch. */
-  settledFrom: number | undefined;
-  /** Start of the fetch that last confirmed `keys`: a kid absent from them was absent then. */
-  confirmedFrom: number | undefined;
+  /** `keys` verify tokens until then (TTL plus stale-if-error after `fetchedAt`); 0 while there are none. */
+  usableUntil = 0;
+  /**
+   * When the next load is due, the one time the load rules read: the TTL's end after a
+   * success; after a failure, the end of its back-off. 0: now (nothing loaded yet).
+   */
+  dueAt = 0;
+  /** Why the latest attempt failed; undefined once one succeeds. */
   lastError: string | undefined;
+  /** Start of the latest attempt (running or finished): unknown-kid re-fetches keep the interval from it. */
+  lastAttemptAt = -Infinity;
+  /** Start of the latest finished attempt: a token that arrived before it has had its fetch. */
+  settledFrom = -Infinity;
+  /** Start of the fetch that last confirmed `keys`: a kid absent from them was absent then. */
+  confirmedFrom = -Infinity;
   fetches = 0;
   inflight: Promise<void> | undefined;
   /** The one timer every unknown-kid lookup of this issuer waits on until a re-fetch is allowed. */
@@ -105,7 +122,7 @@ class IssuerState {
 
 /**
  * Verification keys of the trusted issuers: OIDC discovery, then `jwks_uri`, filtered and
- * imported once as KeyObjects.
+ * imported once. keysFor() is the only way to them; every rule below lives on that one path.
  * - Fresh for the TTL; then refreshed in the background while the old keys keep serving, so a
  *   keystroke waits only when no usable key exists. One fetch at a time per issuer (single flight).
  * - Unknown `kid`: coalesced, rate-limited, trailing-edge JWKS re-fetches plus a negative cache
@@ -117,6 +134,8 @@ class IssuerState {
  *   An empty key set never counts as a load, and an issuer without usable keys is retried on
  *   `coldRetryMs` (the production gateway caches whatever it got, an empty or partial set
  *   included, for 24 h: providers.py L126-137 @823ced4678f5).
+ * Each issuer has one due time (`IssuerState.dueAt`): TTL expiry, error back-off and cold
+ * retry are all written there when a load ends, and read by one comparison.
  * URLs come only from the configuration and the issuer's own discovery document, never from a
  * token. Clock, sleep and fetch are injected, so unit tests need neither timers nor network.
  */
@@ -124,6 +143,8 @@ export class JwksCache {
   private readonly states = new Map<string, IssuerState>();
   /** kid -> keys of every issuer, rebuilt whenever a key set changes. */
   private byKid = new Map<string, readonly TrustedKey[]>();
+  /** The earliest `dueAt` of all issuers: whether any load is due is one comparison per keystroke. */
+  private nextDueAt = 0;
   private readonly documents: IssuerDocuments;
   private readonly ttlMs: number;
   private readonly staleMs: number;
@@ -148,70 +169,44 @@ export class JwksCache {
   }
 
   /**
-   * The keys a token of this (configured) issuer may be verified with, synchronously when the
-   * cache can answer without waiting (the per-keystroke fast path): by `kid` among every
-   * trusted key (the key names its issuer, which the verifier compares with `iss`), or, for a
-   * token without `kid`, every key of its issuer. An empty list: refuse now. `undefined`:
-   * await `candidates()`. A refresh that is due runs in the background.
+   * The keys a token may be verified with; an empty list means refuse it.
+   * 1. A `kid` that usable keys hold: those keys, synchronously and without allocating (the
+   *    per-keystroke case). They may be of any trusted issuer: each names its issuer, which the
+   *    verifier binds to `iss`. A load that is due starts in the background.
+   * 2. Otherwise the answer depends on the token's issuer (a configured one, see
+   *    AuthSettings.trustedIssuerFor): without `issuer`, ISSUER_NEEDED, so the caller reads `iss`
+   *    only when it must. With it: for a token without `kid`, the issuer's keys, loading them
+   *    first if none are usable and the back-off allows; for an unknown `kid`, [] at once if a
+   *    re-fetch found it absent recently or the issuer is failing and backing off, else a
+   *    promise of the keys after a re-fetch that starts after the token arrived (trailing
+   *    edge), meanwhile loading other issuers that have no usable key (the kid may be theirs).
    */
-  lookup(issuer: string, kid: string | undefined): readonly TrustedKey[] | undefined {
+  keysFor(kid: string | undefined): readonly TrustedKey[] | typeof ISSUER_NEEDED;
+  keysFor(kid: string | undefined, issuer: string): KeysAnswer;
+  keysFor(kid: string | undefined, issuer?: string): KeysAnswer | typeof ISSUER_NEEDED {
+    const now = this.options.clock();
+    if (kid !== undefined) {
+      const held = this.usableByKid(kid, now);
+      if (held.length > 0) return this.serve(held, now);
+    }
+    if (issuer === undefined) return ISSUER_NEEDED;
     const state = this.states.get(issuer);
     if (!state) return NO_KEYS;
-    const now = this.options.clock();
     if (kid === undefined) {
-      if (this.usable(state, now)) {
-        this.refreshDue(now);
-        return state.keys;
-      }
-      return this.mayLoad(state, now) ? undefined : NO_KEYS;
-    }
-    const found = this.usableByKid(kid, now);
-    if (found.length > 0) {
-      this.refreshDue(now);
-      return found;
+      if (this.usable(state, now)) return this.serve(state.keys, now);
+      return this.loadable(state, now) ? this.keysAfterLoad(state) : NO_KEYS;
     }
     if (this.knownAbsent(state, kid, now)) return NO_KEYS;
-    for (const s of this.states.values()) if (!this.usable(s, now) && this.mayLoad(s, now)) return undefined;
-    return this.mayRefetch(state, now) ? undefined : NO_KEYS;
-  }
-
-  /** Like lookup(), waiting for the loads and the unknown-kid re-fetch the rules allow. */
-  async candidates(issuer: string, kid: string | undefined): Promise<readonly TrustedKey[]> {
-    const state = this.states.get(issuer);
-    if (!state) return NO_KEYS;
-    const arrival = this.options.clock();
-    if (kid === undefined) {
-      if (!this.usable(state, arrival) && this.mayLoad(state, arrival)) await this.load(state, 'full');
-      else this.refreshDue(arrival);
-      return this.usable(state, this.options.clock()) ? state.keys : NO_KEYS;
-    }
-    let found = this.usableByKid(kid, arrival);
-    if (found.length > 0 || this.knownAbsent(state, kid, arrival)) return found;
-    // The token's issuer may have just published the key: a fetch of it that starts after the
-    // token arrived. A kid may also name a key of another trusted issuer that has no usable keys
-    // yet: load those meanwhile, so one issuer that hangs does not hold up another's tokens.
     const waits: Array<Promise<void>> = [];
-    for (const s of this.states.values()) if (s !== state && !this.usable(s, arrival) && this.mayLoad(s, arrival)) waits.push(this.load(s, 'full'));
-    if (this.mayRefetch(state, arrival)) waits.push(this.settleFetchAfter(state, arrival, () => this.usableByKid(kid, this.options.clock()).length > 0));
-    await Promise.all(waits);
-    found = this.usableByKid(kid, this.options.clock());
-    if (found.length === 0) this.rememberAbsent(state, kid, arrival);
-    return found;
+    for (const s of this.states.values()) if (s !== state && !this.usable(s, now) && this.loadable(s, now)) waits.push(this.load(s, 'full'));
+    if (this.mayRefetch(state, now)) waits.push(this.fetchAfter(state, now, kid));
+    return waits.length === 0 ? NO_KEYS : this.keysAfterRefetch(state, kid, now, waits);
   }
 
-  /** Loads every issuer whose keys are missing or past the TTL, where the back-off allows; never throws. */
+  /** Loads every issuer whose load is due (readiness probes, start-up); never throws. */
   async ensureLoaded(): Promise<void> {
     const now = this.options.clock();
-    await Promise.all(
-      [...this.states.values()].filter((s) => this.needsLoad(s, now) && this.mayLoad(s, now)).map((s) => this.load(s, 'full')),
-    );
-  }
-
-  /** True when at least one trusted key can verify tokens now. */
-  hasUsableKeys(): boolean {
-    const now = this.options.clock();
-    for (const state of this.states.values()) if (this.usable(state, now)) return true;
-    return false;
+    await Promise.all([...this.states.values()].filter((s) => now >= s.dueAt).map((s) => this.load(s, 'full')));
   }
 
   snapshot(): IssuerCacheSnapshot[] {
@@ -232,6 +227,7 @@ export class JwksCache {
   clear(): void {
     for (const issuer of this.states.keys()) this.states.set(issuer, new IssuerState(issuer));
     this.byKid = new Map();
+    this.nextDueAt = 0;
   }
 
   /** Aborts fetches and waits in flight (app shutdown). */
@@ -239,45 +235,51 @@ export class JwksCache {
     this.closing.abort();
   }
 
-  /** Starts (does not await) the loads that are due: TTL over, or no keys yet, and not backing off. */
-  private refreshDue(now: number): void {
-    for (const state of this.states.values()) {
-      if (!state.inflight && this.needsLoad(state, now) && this.mayLoad(state, now)) void this.load(state, 'full');
+  /** Returns `keys`, first starting (not awaiting) every load that is due. */
+  private serve(keys: readonly TrustedKey[], now: number): readonly TrustedKey[] {
+    if (now >= this.nextDueAt) {
+      for (const state of this.states.values()) if (!state.inflight && now >= state.dueAt) void this.load(state, 'full');
     }
+    return keys;
   }
 
-  private needsLoad(state: IssuerState, now: number): boolean {
-    return state.fetchedAt === undefined || now >= state.fetchedAt + this.ttlMs;
+  private async keysAfterLoad(state: IssuerState): Promise<readonly TrustedKey[]> {
+    await this.load(state, 'full');
+    return this.usable(state, this.options.clock()) ? state.keys : NO_KEYS;
   }
 
-  /**
-   * A load is allowed unless the last attempt failed recently; a load in flight is always
-   * joined. The back-off is errorBackoffSeconds while stale keys still serve, coldRetryMs while
-   * the issuer has no usable key (a gateway started before its issuer recovers quickly).
-   */
-  private mayLoad(state: IssuerState, now: number): boolean {
-    if (state.inflight) return true;
-    if (state.lastError === undefined || state.lastAttemptAt === undefined) return true;
-    const backoff = this.usable(state, now) ? this.backoffMs : this.options.coldRetryMs;
-    return now - state.lastAttemptAt >= backoff;
+  private async keysAfterRefetch(state: IssuerState, kid: string, arrival: number, waits: Array<Promise<void>>): Promise<readonly TrustedKey[]> {
+    await Promise.all(waits);
+    const found = this.usableByKid(kid, this.options.clock());
+    if (found.length === 0) this.rememberAbsent(state, kid, arrival);
+    return found;
+  }
+
+  private usable(state: IssuerState, now: number): boolean {
+    return now < state.usableUntil;
+  }
+
+  /** A load may start now (its due time has come) or be joined (one is running). */
+  private loadable(state: IssuerState, now: number): boolean {
+    return state.inflight !== undefined || now >= state.dueAt;
   }
 
   /** An unknown kid may wait for a re-fetch unless the issuer is failing and backing off (a fetch would not help). */
   private mayRefetch(state: IssuerState, now: number): boolean {
-    return state.lastError === undefined || this.mayLoad(state, now);
+    return state.lastError === undefined || this.loadable(state, now);
   }
 
   /**
    * Resolves once a fetch of the issuer that started at or after `arrival` has finished
-   * (trailing edge), or as soon as `found()` says an earlier one already brought the key:
-   * joins a fetch in flight, else waits on the issuer's shared timer until the interval since
-   * the last fetch is over and starts the re-fetch. Gives up (resolves) when the issuer is
-   * failing and backing off, or on shutdown; the caller then finds no key.
+   * (trailing edge), or as soon as an earlier one has brought the kid: joins a fetch in
+   * flight, else waits on the issuer's shared timer until the interval since the last attempt
+   * is over and starts the re-fetch. Gives up (resolves) when the issuer is failing and
+   * backing off, or on shutdown; the caller then finds no key.
    */
-  private async settleFetchAfter(state: IssuerState, arrival: number, found: () => boolean): Promise<void> {
+  private async fetchAfter(state: IssuerState, arrival: number, kid: string): Promise<void> {
     let rounds = 0;
-    while (!this.closing.signal.aborted && !found()) {
-      if (state.settledFrom !== undefined && state.settledFrom >= arrival) return;
+    while (!this.closing.signal.aborted && this.usableByKid(kid, this.options.clock()).length === 0) {
+      if (state.settledFrom >= arrival) return;
       if (state.inflight) {
         await state.inflight;
         continue;
@@ -285,7 +287,7 @@ export class JwksCache {
       const now = this.options.clock();
       if (!this.mayRefetch(state, now)) return;
       const interval = this.options.refetchIntervalMs;
-      const wait = state.lastAttemptAt === undefined ? 0 : Math.min(interval, state.lastAttemptAt + interval - now);
+      const wait = Math.min(interval, state.lastAttemptAt + interval - now);
       if (wait <= 0) {
         void this.load(state, this.usable(state, now) ? 'jwks' : 'full');
         continue;
@@ -296,10 +298,6 @@ export class JwksCache {
       });
       await state.pause;
     }
-  }
-
-  private usable(state: IssuerState, now: number): boolean {
-    return state.fetchedAt !== undefined && state.keys.length > 0 && now < state.fetchedAt + this.ttlMs + this.staleMs;
   }
 
   private status(state: IssuerState, now: number): IssuerStatus {
@@ -327,14 +325,14 @@ export class JwksCache {
 
   /** Remembers a kid as absent only when a successful fetch that started after the token arrived did not have it. */
   private rememberAbsent(state: IssuerState, kid: string, arrival: number): void {
-    if (this.negativeMs === 0 || state.lastError !== undefined || state.confirmedFrom === undefined || state.confirmedFrom < arrival) return;
+    if (this.negativeMs === 0 || state.lastError !== undefined || state.confirmedFrom < arrival) return;
     state.absentKids.delete(kid);
     state.absentKids.set(kid, state.confirmedFrom);
     if (state.absentKids.size > MAX_ABSENT_KIDS) state.absentKids.delete(state.absentKids.keys().next().value!);
   }
 
   /** Single flight: concurrent callers share the one fetch in progress, whatever its kind. */
-  private load(state: IssuerState, kind: 'full' | 'jwks'): Promise<void> {
+  private load(state: IssuerState, kind: LoadKind): Promise<void> {
     state.inflight ??= this.fetchKeys(state, kind).finally(() => {
       state.inflight = undefined;
     });
@@ -344,9 +342,10 @@ export class JwksCache {
   /**
    * One attempt: `full` reads discovery then the JWKS (cold and TTL loads); `jwks` re-reads the
    * JWKS at the last known jwks_uri, conditionally (unknown-kid re-fetches: one cheap request,
-   * usually a 304). Never throws: a failure is recorded, logged and served stale.
+   * usually a 304). Never throws: a failure is recorded, logged and served stale. Either way it
+   * ends by setting the issuer's due time.
    */
-  private async fetchKeys(state: IssuerState, kind: 'full' | 'jwks'): Promise<void> {
+  private async fetchKeys(state: IssuerState, kind: LoadKind): Promise<void> {
     const startedAt = this.options.clock();
     state.lastAttemptAt = startedAt;
     state.fetches++;
@@ -355,9 +354,9 @@ export class JwksCache {
       const discovery = kind === 'jwks' && state.discovery ? state.discovery : await this.documents.discovery(state.issuer, state.discoveryUrl);
       const unchangedSource = state.keys.length > 0 && discovery.jwksUri === state.discovery?.jwksUri && discovery.issuer === state.discovery?.issuer;
       const jwks = await this.documents.jwks(discovery.jwksUri, unchangedSource ? state.validators : undefined);
-      if (!current()) return;
       if (!jwks.notModified) {
-        const { keys, rejected } = importTrustedKeys(jwks.keys, { issuer: discovery.issuer, trustedIssuer: state.issuer }, this.options.allowedAlgorithms);
+        const { keys, rejected } = await importTrustedKeys(jwks.keys, { issuer: discovery.issuer, trustedIssuer: state.issuer }, this.options.allowedAlgorithms);
+        if (!current()) return;
         if (rejected.length > 0) this.options.logger?.warn({ issuer: state.issuer, rejected }, 'JWKS keys refused');
         if (keys.length === 0) {
           throw new IssuerFetchError('misconfigured', `${discovery.jwksUri} has no usable signing key (${jwks.keys.length} published, ${rejected.length} refused)`);
@@ -367,23 +366,34 @@ export class JwksCache {
         this.reindex();
         this.options.logger?.info({ issuer: state.issuer, jwksUri: discovery.jwksUri, kids: keys.map((k) => k.kid ?? null) }, 'JWKS loaded');
       }
+      if (!current()) return;
       state.discovery = discovery;
-      if (kind === 'full') state.fetchedAt = this.options.clock();
+      // A JWKS-only re-fetch confirms the keys but not discovery: the TTL keeps running from the last full load.
+      if (kind === 'full' || state.fetchedAt === undefined) state.fetchedAt = this.options.clock();
+      state.dueAt = state.fetchedAt + this.ttlMs;
+      state.usableUntil = state.dueAt + this.staleMs;
       state.confirmedFrom = startedAt;
       state.lastError = undefined;
     } catch (e) {
       if (!current()) return;
-      this.recordFailure(state, e);
+      this.recordFailure(state, e, startedAt);
     } finally {
       state.settledFrom = startedAt;
+      this.nextDueAt = Math.min(...Array.from(this.states.values(), (s) => s.dueAt));
     }
   }
 
-  private recordFailure(state: IssuerState, e: unknown): void {
+  /**
+   * Logs a failed attempt and sets when the next one is due: after errorBackoffSeconds while the
+   * last good keys still serve, after coldRetryMs once none do (a gateway started before its
+   * issuer recovers quickly), whichever of the two applies first.
+   */
+  private recordFailure(state: IssuerState, e: unknown, startedAt: number): void {
     const failure = e instanceof IssuerFetchError ? e.failure : 'unreachable';
     state.lastError = e instanceof Error ? e.message : String(e);
-    const now = this.options.clock();
-    const log = { issuer: state.issuer, failure, error: state.lastError, servingStaleKeys: this.usable(state, now) };
+    const backoffEnd = startedAt + this.backoffMs;
+    state.dueAt = backoffEnd < state.usableUntil ? backoffEnd : Math.max(state.usableUntil, startedAt + this.options.coldRetryMs);
+    const log = { issuer: state.issuer, failure, error: state.lastError, servingStaleKeys: this.usable(state, this.options.clock()) };
     if (failure === 'misconfigured') this.options.logger?.error(log, 'JWKS refused: the issuer needs attention');
     else this.options.logger?.warn(log, 'JWKS fetch failed');
   }

@@ -1,28 +1,15 @@
-import { errors, jwtVerify, type JWTPayload } from 'jose';
+import { errors, jwtVerify, type CompactJWSHeaderParameters, type CryptoKey, type FlattenedJWSInput, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import { hasLegacyTokenShape, LEGACY_AUDIENCE_IMPLIED_SCOPES } from '#contracts';
 import type { Clock } from '../di.js';
 import type { AuthSettings } from './auth-settings.js';
-import type { JwksCache } from './jwks-cache.js';
-import type { TrustedKey } from './trusted-keys.js';
+import { ISSUER_NEEDED, type JwksCache } from './jwks-cache.js';
+import { decodeJsonSegment, loggable, refusal, refusalOf, reject, type RejectedToken } from './token-refusals.js';
+import { trustedKeyOf, type TrustedKey } from './trusted-keys.js';
+
+export type { RejectedToken, RejectReason } from './token-refusals.js';
 
 /** Tokens above this size are refused before any parsing (GitLab's are well under 2 KiB). */
 export const MAX_TOKEN_BYTES = 8 * 1024;
-
-/** Why a token was refused: for logs and tests only, never sent to the caller. */
-export type RejectReason =
-  | 'oversized'
-  | 'malformed'
-  | 'alg-not-allowed'
-  | 'crit-unsupported'
-  | 'untrusted-issuer'
-  | 'unknown-kid'
-  | 'no-keys'
-  | 'bad-signature'
-  | 'issuer-mismatch'
-  | 'audience'
-  | 'expired'
-  | 'not-yet-valid'
-  | 'invalid-claims';
 
 export interface VerifiedToken {
   ok: true;
@@ -38,100 +25,123 @@ export interface VerifiedToken {
   legacyAudience: boolean;
 }
 
-export interface RejectedToken {
-  ok: false;
-  reason: RejectReason;
-  /** A sentence for the log; never contains the token. */
-  detail: string;
-  kid?: string | undefined;
-  iss?: string | undefined;
-}
-
 export type Verification = VerifiedToken | RejectedToken;
 
-/** Three base64url segments; the signature may be empty only for `alg: none`, which is refused below. */
+/** Three base64url segments; the signature may be empty only for `alg: none`, which jose refuses. */
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 const NO_SCOPES: readonly string[] = Object.freeze([]);
-const LOGGABLE = 200;
+
+/** More than one key may have signed the token (no `kid`, or one `kid` on several keys): each is tried in turn. */
+class SeveralKeys extends Error {
+  constructor(
+    readonly keys: readonly TrustedKey[],
+    readonly alg: string,
+    readonly kid: string | undefined,
+  ) {
+    super('several candidate keys');
+  }
+}
 
 /**
- * Verifies AI access tokens (RFC 7519 / RFC 8725) against the trusted issuers' keys. Cheap
- * checks that need no key run first (size, shape, `alg`, `crit`, `iss`), so garbage costs no
- * key lookup or fetch. Keys come only from the JwksCache: `jwk`, `jku`, `x5u` and `x5c`
- * headers are never read. The signature and the registered claims are checked by jose's
- * jwtVerify with the imported KeyObject: `aud` (one of the accepted audiences) and `exp` are
- * required, and `iss` must equal, exactly, the issuer that published the key as its discovery
- * document spells it (RFC 8414 §3.3, OpenID Connect Discovery §4.3).
+ * Verifies AI access tokens (RFC 7519 / RFC 8725) against the trusted issuers' keys with one
+ * jose jwtVerify call, which parses the header and the claims once each. Before any key is
+ * used, jose refuses a header that is not a JSON object, an `alg` outside AIGW_ALGORITHMS and a
+ * `crit` naming an extension it does not know; then the key resolver (resolveKey) refuses any
+ * other `crit`, picks the key from the JwksCache by `kid`, and reads `iss` only when the cache
+ * needs it (no `kid`, or a `kid` no usable key holds), so an untrusted issuer costs no fetch.
+ * `jwk`, `jku`, `x5u` and `x5c` headers are never read. jose checks the signature, `aud` (one
+ * of the accepted audiences), `exp` (required) and `nbf`; then `iss` must equal, exactly, the
+ * issuer that published the verifying key as its discovery document spells it (RFC 8414 §3.3,
+ * OpenID Connect Discovery §4.3).
  */
 export class TokenVerifier {
+  private readonly options: JWTVerifyOptions;
+
   constructor(
     private readonly settings: AuthSettings,
     private readonly keys: JwksCache,
-    private readonly clock: Clock = Date.now,
-  ) {}
+    clock: Clock = Date.now,
+  ) {
+    this.options = verifyOptions(settings, clock);
+  }
 
   async verify(token: string): Promise<Verification> {
     if (token.length > MAX_TOKEN_BYTES) return reject('oversized', `token of ${token.length} bytes exceeds ${MAX_TOKEN_BYTES}`);
     if (!COMPACT_JWS.test(token)) return reject('malformed', 'not three base64url segments');
-    const firstDot = token.indexOf('.');
-    const header = decodeJsonObject(token.slice(0, firstDot));
-    if (!header) return reject('malformed', 'header is not a base64url JSON object');
-
-    const alg = header.alg;
-    if (typeof alg !== 'string' || !this.settings.algorithmSet.has(alg)) {
-      return reject('alg-not-allowed', `alg ${loggable(alg)} is not one of ${this.settings.algorithms.join(', ')}`);
+    try {
+      const { payload, protectedHeader, key } = await jwtVerify(token, this.resolveKey, this.options);
+      const trusted = trustedKeyOf(key);
+      if (trusted === undefined) return reject('bad-signature', 'the verifying key is not a trusted key', protectedHeader.kid, payload.iss);
+      return this.accept(payload, trusted, protectedHeader.kid);
+    } catch (e) {
+      if (e instanceof SeveralKeys) return this.verifyWithEach(token, e);
+      return refusalOf(e, token);
     }
-    // We implement no JWS extension, so any `crit` names one we do not understand (RFC 7515 §4.1.11).
-    if (header.crit !== undefined) return reject('crit-unsupported', `crit ${loggable(header.crit)} names an unsupported extension`);
-    const kid = header.kid;
-    if (kid !== undefined && (typeof kid !== 'string' || kid.length === 0)) return reject('malformed', 'kid is not a non-empty string');
-
-    const payload = decodeJsonObject(token.slice(firstDot + 1, token.indexOf('.', firstDot + 1)));
-    if (!payload) return reject('malformed', 'payload is not a base64url JSON object', kid);
-    const iss = payload.iss;
-    const trusted = this.settings.trustedIssuerFor(iss);
-    if (trusted === undefined) return reject('untrusted-issuer', `iss ${loggable(iss)} is not a trusted issuer`, kid, iss);
-
-    const candidates = this.keys.lookup(trusted, kid) ?? (await this.keys.candidates(trusted, kid));
-    if (candidates.length === 0) {
-      return kid === undefined
-        ? reject('no-keys', `no usable key of ${trusted} is loaded`, kid, iss)
-        : reject('unknown-kid', `kid ${loggable(kid)} is not a key of any trusted issuer`, kid, iss);
-    }
-    return this.verifyWithKeys(token, alg, candidates, kid, iss);
   }
 
-  private async verifyWithKeys(token: string, alg: string, candidates: readonly TrustedKey[], kid: string | undefined, iss: unknown): Promise<Verification> {
-    const currentDate = new Date(this.clock());
-    let tried = 0;
-    for (const candidate of candidates) {
-      if (!candidate.algorithms.includes(alg)) continue;
-      tried++;
+  /**
+   * jwtVerify's key resolver, made once. jose calls it with the parsed protected header once
+   * `alg` and `crit` have passed, and with the raw segments (`jws.payload` is read only here,
+   * and only when the cache needs the issuer).
+   */
+  private readonly resolveKey = (header: CompactJWSHeaderParameters, jws: FlattenedJWSInput): CryptoKey | Promise<CryptoKey> => {
+    // jose implements one extension (b64, RFC 7797); we implement none (RFC 7515 §4.1.11).
+    if (header.crit !== undefined) throw refusal('crit-unsupported', `crit ${loggable(header.crit)} names an unsupported extension`);
+    const { kid, alg } = header;
+    if (kid !== undefined && (typeof kid !== 'string' || kid.length === 0)) throw refusal('malformed', 'kid is not a non-empty string');
+    const held = this.keys.keysFor(kid);
+    if (held !== ISSUER_NEEDED) return this.pick(held, alg, kid, undefined);
+
+    const claims = typeof jws.payload === 'string' ? decodeJsonSegment(jws.payload) : undefined;
+    if (!claims) throw refusal('malformed', 'payload is not a base64url JSON object', kid);
+    const { iss } = claims;
+    const trusted = this.settings.trustedIssuerFor(iss);
+    if (trusted === undefined) throw refusal('untrusted-issuer', `iss ${loggable(iss)} is not a trusted issuer`, kid, iss);
+    const answer = this.keys.keysFor(kid, trusted);
+    return answer instanceof Promise ? answer.then((keys) => this.pick(keys, alg, kid, iss)) : this.pick(answer, alg, kid, iss);
+  };
+
+  /** The one key meant for `alg`; throws a Refusal when there is none, SeveralKeys when there are more. */
+  private pick(keys: readonly TrustedKey[], alg: string, kid: string | undefined, iss: unknown): CryptoKey {
+    let match: CryptoKey | undefined;
+    let matches = 0;
+    for (const key of keys) {
+      const verificationKey = key.verificationKeys.get(alg);
+      if (verificationKey === undefined) continue;
+      match ??= verificationKey;
+      matches++;
+    }
+    if (matches === 1) return match!;
+    if (matches > 1) throw new SeveralKeys(keys.filter((k) => k.verificationKeys.has(alg)), alg, kid);
+    if (keys.length > 0) throw refusal('alg-not-allowed', `none of the ${keys.length} candidate keys is meant for ${alg}`, kid, iss);
+    if (kid === undefined) throw refusal('no-keys', `no usable key of ${loggable(iss)} is loaded`, kid, iss);
+    throw refusal('unknown-kid', `kid ${loggable(kid)} is not a key of any trusted issuer`, kid, iss);
+  }
+
+  /** The slow path for several candidate keys: one jwtVerify per key until one verifies. */
+  private async verifyWithEach(token: string, several: SeveralKeys): Promise<Verification> {
+    for (const candidate of several.keys) {
       try {
-        const { payload } = await jwtVerify(token, candidate.key, {
-          algorithms: candidate.algorithms as string[],
-          issuer: candidate.issuer,
-          audience: this.settings.acceptedAudiences as string[],
-          clockTolerance: this.settings.clockSkewSeconds,
-          requiredClaims: ['exp'],
-          currentDate,
-        });
-        return this.accept(payload, candidate, kid);
+        const { payload } = await jwtVerify(token, candidate.verificationKeys.get(several.alg)!, this.options);
+        return this.accept(payload, candidate, several.kid);
       } catch (e) {
-        // A bad signature under one key: a token without kid may still match another key.
-        if (e instanceof errors.JWSSignatureVerificationFailed) continue;
-        return rejectFromJose(e, kid, iss, candidate.issuer);
+        // A bad signature under one key: the token may still match another.
+        if (!(e instanceof errors.JWSSignatureVerificationFailed)) return refusalOf(e, token);
       }
     }
-    return tried === 0
-      ? reject('alg-not-allowed', `no key of ${loggable(iss)} is meant for ${alg}`, kid, iss)
-      : reject('bad-signature', `signature does not verify with ${tried} trusted key(s)`, kid, iss);
+    return reject('bad-signature', `signature does not verify with ${several.keys.length} trusted keys`, several.kid, decodeJsonSegment(token.split('.', 2)[1]!)?.iss);
   }
 
+  /** Binds `iss` to the key's issuer, then reads the unit primitives the token grants. */
   private accept(payload: JWTPayload, key: TrustedKey, kid: string | undefined): Verification {
     const claims = payload as JWTPayload & Record<string, unknown>;
+    if (claims.iss !== key.issuer) {
+      return this.settings.trustedIssuerFor(claims.iss) === undefined
+        ? reject('untrusted-issuer', `iss ${loggable(claims.iss)} is not a trusted issuer`, kid, claims.iss)
+        : reject('issuer-mismatch', `iss is not ${JSON.stringify(key.issuer)}, the issuer (as its discovery document spells it) that published the signing key`, kid, claims.iss);
+    }
     const scopes = claims.scopes;
-    if (scopes !== undefined && !(Array.isArray(scopes) && scopes.every((s) => typeof s === 'string'))) {
+    if (scopes !== undefined && !(Array.isArray(scopes) && scopes.every(isString))) {
       return reject('invalid-claims', 'scopes is not an array of strings', kid, key.issuer);
     }
     // A token of the legacy issuer (Gitlab::CodeSuggestions::AccessToken) has no scopes claim: it
@@ -140,64 +150,36 @@ export class TokenVerifier {
     // window. A token that also names the new audience gets no such allowance, and neither does
     // one with any claim the legacy token never had: the same issuer signs other tokens (a CI
     // job's ID token, whose `aud` its author picks) that must grant nothing (RFC 8725 §2.8, §3.12).
-    const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
     const { audience, legacyAudience: legacy } = this.settings;
-    const legacyAudience = audiences.includes(legacy) && (audience === legacy || !audiences.includes(audience));
+    const legacyAudience = names(claims.aud, legacy) && (audience === legacy || !names(claims.aud, audience));
     const impliedScopes = legacyAudience && hasLegacyTokenShape(claims) ? LEGACY_AUDIENCE_IMPLIED_SCOPES : NO_SCOPES;
-    return {
-      ok: true,
-      claims,
-      scopes: (scopes as string[] | undefined) ?? impliedScopes,
-      issuer: key.issuer,
-      kid,
-      legacyAudience,
-    };
+    return { ok: true, claims, scopes: (scopes as string[] | undefined) ?? impliedScopes, issuer: key.issuer, kid, legacyAudience };
   }
 }
 
-function reject(reason: RejectReason, detail: string, kid?: unknown, iss?: unknown): RejectedToken {
+const isString = (value: unknown): value is string => typeof value === 'string';
+
+/** Whether an `aud` claim (a string or an array of them, RFC 7519 §4.1.3) names `audience`. */
+function names(aud: unknown, audience: string): boolean {
+  return aud === audience || (Array.isArray(aud) && aud.includes(audience));
+}
+
+/**
+ * jwtVerify's options, one object for the verifier's life. jose reads each member once per
+ * call, so the getters hand it the audiences accepted now (AuthSettings recomputes the list
+ * when the control API changes the audience or the window) and the injected clock's time.
+ */
+function verifyOptions(settings: AuthSettings, clock: Clock): JWTVerifyOptions {
   return {
-    ok: false,
-    reason,
-    detail,
-    kid: typeof kid === 'string' ? kid.slice(0, LOGGABLE) : undefined,
-    iss: typeof iss === 'string' ? iss.slice(0, LOGGABLE) : undefined,
+    algorithms: settings.algorithms as string[],
+    requiredClaims: ['exp'],
+    clockTolerance: settings.clockSkewSeconds,
+    get audience() {
+      return settings.acceptedAudiences as string[];
+    },
+    get currentDate() {
+      return new Date(clock());
+    },
   };
 }
 
-function rejectFromJose(e: unknown, kid: string | undefined, iss: unknown, keyIssuer: string): RejectedToken {
-  if (e instanceof errors.JWTExpired) return reject('expired', 'exp is in the past (beyond the allowed clock skew)', kid, iss);
-  if (e instanceof errors.JWTClaimValidationFailed) {
-    switch (e.claim) {
-      case 'nbf':
-        return reject('not-yet-valid', 'nbf is in the future (beyond the allowed clock skew)', kid, iss);
-      case 'aud':
-        return reject('audience', e.reason === 'missing' ? 'aud is missing' : 'aud does not contain an accepted audience', kid, iss);
-      case 'iss':
-        return reject('issuer-mismatch', `iss is not ${JSON.stringify(keyIssuer)}, the issuer (as its discovery document spells it) that published the signing key`, kid, iss);
-      default:
-        return reject('invalid-claims', `claim ${e.claim}: ${e.reason}`, kid, iss);
-    }
-  }
-  if (e instanceof errors.JOSEAlgNotAllowed || e instanceof errors.JOSENotSupported) {
-    return reject('alg-not-allowed', 'algorithm not allowed for the key', kid, iss);
-  }
-  if (e instanceof errors.JWTInvalid || e instanceof errors.JWSInvalid) return reject('malformed', `invalid JWT (${e.code})`, kid, iss);
-  return reject('malformed', `unverifiable token (${(e as Error)?.name ?? 'error'})`, kid, iss);
-}
-
-function decodeJsonObject(segment: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** A claim or header value for a log line: a string shortened and JSON-quoted, else its type (a nested value is never walked). */
-function loggable(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > LOGGABLE ? `${value.slice(0, LOGGABLE)}…` : value);
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return `(${value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value})`;
-}

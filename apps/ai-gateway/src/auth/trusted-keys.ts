@@ -1,4 +1,4 @@
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { importJWK, type CryptoKey } from 'jose';
 
 /** A verification key from a trusted issuer's JWKS, imported once. */
 export interface TrustedKey {
@@ -7,9 +7,12 @@ export interface TrustedKey {
   readonly issuer: string;
   /** The configured trusted issuer whose JWKS published the key (the key cache's entry). */
   readonly trustedIssuer: string;
-  readonly key: KeyObject;
-  /** Algorithms this key may verify: its own `alg`, or every allowed algorithm of its key type. */
-  readonly algorithms: readonly string[];
+  /**
+   * alg -> the key imported for it (WebCrypto binds a key to one algorithm): its own `alg`, or
+   * every allowed algorithm of its key type. jose uses a CryptoKey as is, without converting it
+   * per call, and hands it back from a key resolver, so trustedKeyOf() names the key that verified.
+   */
+  readonly verificationKeys: ReadonlyMap<string, CryptoKey>;
 }
 
 export interface RejectedJwk {
@@ -24,27 +27,35 @@ const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
 
 const EC_CURVE_BY_ALG: Record<string, string> = { ES256: 'P-256', ES384: 'P-384', ES512: 'P-521' };
 
+/** Every imported CryptoKey -> its TrustedKey. Weak: a key dropped from every cache goes with it. */
+const OWNER = new WeakMap<CryptoKey, TrustedKey>();
+
+/** The trusted key a CryptoKey was imported for (jwtVerify's `key` result), or undefined for any other key. */
+export function trustedKeyOf(key: unknown): TrustedKey | undefined {
+  return typeof key === 'object' && key !== null ? OWNER.get(key as CryptoKey) : undefined;
+}
+
 /**
- * Filters a JWKS down to keys fit to verify tokens and imports each once as a KeyObject.
+ * Filters a JWKS down to keys fit to verify tokens and imports each once, per algorithm.
  * Refused: private or symmetric material, `use` other than sig, `key_ops` without verify, an
  * `alg` outside the allowed set, key types no allowed algorithm uses, RSA keys under 2048 bits.
  */
-export function importTrustedKeys(
+export async function importTrustedKeys(
   jwks: readonly unknown[],
   origin: { issuer: string; trustedIssuer: string },
   allowedAlgorithms: readonly string[],
-): { keys: TrustedKey[]; rejected: RejectedJwk[] } {
+): Promise<{ keys: TrustedKey[]; rejected: RejectedJwk[] }> {
   const keys: TrustedKey[] = [];
   const rejected: RejectedJwk[] = [];
   for (const entry of jwks) {
-    const result = importOne(entry, origin, allowedAlgorithms);
+    const result = await importOne(entry, origin, allowedAlgorithms);
     if ('reason' in result) rejected.push(result);
     else keys.push(result);
   }
   return { keys, rejected };
 }
 
-function importOne(entry: unknown, origin: { issuer: string; trustedIssuer: string }, allowed: readonly string[]): TrustedKey | RejectedJwk {
+async function importOne(entry: unknown, origin: { issuer: string; trustedIssuer: string }, allowed: readonly string[]): Promise<TrustedKey | RejectedJwk> {
   if (!entry || typeof entry !== 'object' || Array.isArray(entry)) return { kid: undefined, reason: 'not a JSON object' };
   const jwk = entry as Record<string, unknown>;
   const kid = typeof jwk.kid === 'string' ? jwk.kid : undefined;
@@ -75,15 +86,17 @@ function importOne(entry: unknown, origin: { issuer: string; trustedIssuer: stri
   }
   if (family.length === 0) return reject(`no allowed algorithm (${allowed.join(', ')}) uses this key type`);
 
-  let key: KeyObject;
+  const verificationKeys = new Map<string, CryptoKey>();
   try {
-    key = createPublicKey({ key: material as never, format: 'jwk' });
+    for (const alg of family) verificationKeys.set(alg, (await importJWK(material, alg)) as CryptoKey);
   } catch {
     return reject('not a valid public key');
   }
-  const bits = key.asymmetricKeyDetails?.modulusLength;
+  const bits = (verificationKeys.values().next().value!.algorithm as { modulusLength?: number }).modulusLength;
   if (jwk.kty === 'RSA' && (bits === undefined || bits < MIN_RSA_BITS)) return reject(`RSA key of ${bits ?? '?'} bits (minimum ${MIN_RSA_BITS})`);
-  return { kid, issuer: origin.issuer, trustedIssuer: origin.trustedIssuer, key, algorithms: family };
+  const key: TrustedKey = { kid, issuer: origin.issuer, trustedIssuer: origin.trustedIssuer, verificationKeys };
+  for (const cryptoKey of verificationKeys.values()) OWNER.set(cryptoKey, key);
+  return key;
 }
 
 /** A member's value for a log line: a short quoted string, else only its type (never walks a nested value). */

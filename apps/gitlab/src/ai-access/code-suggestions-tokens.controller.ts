@@ -8,7 +8,7 @@ import {
 } from '#contracts';
 import { ContractHttpException } from '#common';
 import { AllowAccessWithScope, CurrentActor } from '../auth/allow-access-with-scope.decorator.js';
-import type { Actor } from '../auth/api-auth.service.js';
+import type { Actor } from '../auth/actor.js';
 import { ApiGuard } from '../auth/api.guard.js';
 import { FeatureFlagsService } from '../feature-flags/feature-flags.service.js';
 import { SaasTokenIssuer } from './saas-token-issuer.service.js';

@@ -1,12 +1,13 @@
 import { SetMetadata, createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import type { Actor } from './api-auth.service.js';
+import type { Actor } from './actor.js';
 
 export const ALLOWED_SCOPES_KEY = 'gitlab:allowed-scopes';
 
 /**
- * GitLab's `allow_access_with_scope`: extra personal access token scopes an endpoint accepts
- * besides `api` (always) and `read_api` (GET/HEAD). Needs ApiGuard on the controller.
+ * GitLab's `allow_access_with_scope`: extra access token scopes (personal access tokens and
+ * OAuth access tokens alike) an endpoint accepts besides `api` (always) and `read_api`
+ * (GET/HEAD). Needs ApiGuard on the controller.
  */
 export const AllowAccessWithScope = (...scopes: string[]) => SetMetadata(ALLOWED_SCOPES_KEY, scopes);
 

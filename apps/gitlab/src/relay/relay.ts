@@ -1,4 +1,4 @@
-import type { Actor } from '../auth/api-auth.service.js';
+import type { Actor } from '../auth/actor.js';
 
 /** What a self-managed instance answers the IDE after relaying (status and body as SaaS gave them, or its own). */
 export interface RelayResult {

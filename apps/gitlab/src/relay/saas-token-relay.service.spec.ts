@@ -1,6 +1,6 @@
 import { GITLAB_ERROR } from '#contracts';
 import { ContractHttpException } from '#common';
-import type { Actor } from '../auth/api-auth.service.js';
+import type { Actor } from '../auth/actor.js';
 import { InstanceSettings } from '../settings/instance-settings.service.js';
 import { captureLogger } from '#common/testing/app';
 import { type FetchLike, SaasRelayClient } from './saas-relay-client.js';

@@ -2,6 +2,9 @@ import { PATH } from '#contracts';
 
 /** Minimal HTML pages of the emulated GitLab web UI (enough for browser tests and the Web IDE FE). */
 
+/** The Content-Type the pages are sent with. */
+export const HTML_CONTENT_TYPE = 'text/html; charset=utf-8';
+
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

@@ -1,29 +1,16 @@
-import { Body, Controller, Get, Headers, Inject, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Inject, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HEADER, PATH, SESSION_COOKIE } from '#contracts';
-import { IdentityService } from '../identity/identity.service.js';
-import { homePage, signInPage } from './pages.js';
+import { sessionCookie } from '../auth/credentials.js';
+import { PasswordSignInGuard, SignedInUser } from '../auth/password-sign-in.guard.js';
+import { type GitlabUser, IdentityService } from '../identity/identity.service.js';
+import { HTML_CONTENT_TYPE as HTML, homePage, signInPage } from './pages.js';
 import { SessionsService, csrfTokenMatches } from './sessions.service.js';
+import { SignInFailureFilter } from './sign-in-failure.filter.js';
 
-export const SIGN_OUT_PATH = '/users/sign_out';
-export const INVALID_LOGIN_MESSAGE = 'Invalid login or password.';
+export const SIGN_OUT_PATH = PATH.GITLAB_SIGN_OUT;
 
 const COOKIE_OPTIONS = { path: '/', httpOnly: true, sameSite: 'lax' } as const;
-
-function sessionCookie(req: FastifyRequest): string | undefined {
-  return req.cookies[SESSION_COOKIE] || undefined;
-}
-const HTML = 'text/html; charset=utf-8';
-
-/** `user[login]`/`user[password]` from a form (flat or nested keys) or `{"user":{login,password}}` JSON. */
-export function signInCredentials(body: unknown): { login: string; password: string } | undefined {
-  if (!body || typeof body !== 'object') return undefined;
-  const b = body as Record<string, unknown>;
-  const nested = b.user && typeof b.user === 'object' ? (b.user as Record<string, unknown>) : {};
-  const login = nested.login ?? b['user[login]'];
-  const password = nested.password ?? b['user[password]'];
-  return typeof login === 'string' && typeof password === 'string' && login && password ? { login, password } : undefined;
-}
 
 /**
  * The browser side of GitLab: sign in (form or JSON), the signed-in home page that carries
@@ -46,16 +33,14 @@ export class SessionsController {
     void reply.status(200).header('content-type', HTML).header('cache-control', 'no-store').send(signInPage());
   }
 
+  /**
+   * The sign-in form's post (or its JSON twin): PasswordSignInGuard checks the password
+   * (passport-local); a refused sign-in is answered by SignInFailureFilter.
+   */
   @Post(PATH.GITLAB_SIGN_IN)
-  async signIn(@Body() body: unknown, @Headers('content-type') contentType: string | undefined, @Res() reply: FastifyReply): Promise<void> {
-    const wantsJson = (contentType ?? '').toLowerCase().includes('json');
-    const credentials = signInCredentials(body);
-    const user = credentials && (await this.identity.verifyCredentials(credentials.login, credentials.password));
-    if (!user) {
-      if (wantsJson) void reply.status(401).send({ message: INVALID_LOGIN_MESSAGE });
-      else void reply.status(401).header('content-type', HTML).header('cache-control', 'no-store').send(signInPage(INVALID_LOGIN_MESSAGE));
-      return;
-    }
+  @UseGuards(PasswordSignInGuard)
+  @UseFilters(SignInFailureFilter)
+  signIn(@SignedInUser() user: GitlabUser, @Res() reply: FastifyReply): void {
     const { id } = this.sessions.create(user.id);
     void reply
       .status(302)

@@ -1,5 +1,4 @@
 import { SessionsService, csrfTokenMatches } from './sessions.service.js';
-import { signInCredentials } from './sessions.controller.js';
 import { escapeHtml, homePage } from './pages.js';
 
 describe('SessionsService', () => {
@@ -35,14 +34,6 @@ describe('SessionsService', () => {
     expect(csrfTokenMatches(session, session.csrfToken)).toBe(true);
     expect(csrfTokenMatches(session, `${session.csrfToken}x`)).toBe(false);
     expect(csrfTokenMatches(session, undefined)).toBe(false);
-  });
-
-  it('reads sign-in credentials from form and JSON bodies', () => {
-    expect(signInCredentials({ 'user[login]': 'a', 'user[password]': 'p' })).toEqual({ login: 'a', password: 'p' });
-    expect(signInCredentials({ user: { login: 'a', password: 'p' } })).toEqual({ login: 'a', password: 'p' });
-    expect(signInCredentials({ user: { login: 'a' } })).toBeUndefined();
-    expect(signInCredentials({ user: { login: 'a', password: 1 } })).toBeUndefined();
-    expect(signInCredentials(undefined)).toBeUndefined();
   });
 
   it('publishes the CSRF token in the page\'s meta tag, escaped', () => {

@@ -2,7 +2,7 @@ import { Controller, Get, UseGuards } from '@nestjs/common';
 import { GITLAB_ERROR, PAT_SCOPES, PATH } from '#contracts';
 import { ContractHttpException } from '#common';
 import { AllowAccessWithScope, CurrentActor } from '../auth/allow-access-with-scope.decorator.js';
-import type { Actor } from '../auth/api-auth.service.js';
+import type { Actor } from '../auth/actor.js';
 import { ApiGuard } from '../auth/api.guard.js';
 
 export interface ApiUser {

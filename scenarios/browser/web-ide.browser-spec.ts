@@ -1,0 +1,44 @@
+/**
+ * Seed 000 in a browser: the Web IDE's editor frame asks the host page (the mediator) for a
+ * token by postMessage, the host page obtains it by the option in force, and typing in the
+ * editor shows the gateway's completion. Debian's Chromium, the embedded stack (global-setup.ts).
+ */
+import { expect, test } from '@playwright/test';
+import { PATH, WEB_IDE_PATH, WEB_IDE_SEED_OPTION, type WebIdeTokenOption } from '#contracts';
+import { browserStack } from './support/stack.js';
+import { gatewayCompletion, openWebIde, requestsTo, screenshot, signIn, typeInEditor } from './support/web-ide.js';
+
+const TYPED = 'def fibonacci(n):\n    ';
+
+/** The endpoint each option's host page obtains its JWT from. */
+const TOKEN_ENDPOINT: Partial<Record<WebIdeTokenOption, string>> = {
+  'custom-endpoint': PATH.GITLAB_CODE_SUGGESTIONS_TOKENS,
+  'ide-controller': WEB_IDE_PATH.TOKENS,
+};
+
+test.describe('the Web IDE, seed 000', () => {
+  for (const option of ['custom-endpoint', 'ide-controller'] as const) {
+    test(`option ${WEB_IDE_SEED_OPTION[option]} (${option}): sign in, open the IDE, type, see the gateway's suggestion`, async ({ page }, testInfo) => {
+      const stack = browserStack();
+      const since = new Date().toISOString();
+      await signIn(page, stack);
+      const editor = await openWebIde(page, stack, option);
+
+      const shown = await typeInEditor(editor, TYPED);
+      expect(shown).not.toBe('');
+      expect(shown).toBe(await gatewayCompletion(stack, TYPED));
+
+      // The token came from this option's endpoint, once, and the keystroke reached the gateway from the browser.
+      const endpoint = TOKEN_ENDPOINT[option]!;
+      const issued = await requestsTo(stack.gitlab, stack, endpoint, since);
+      expect(issued.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([`POST ${endpoint} 201`]);
+      const other = Object.values(TOKEN_ENDPOINT).find((p) => p !== endpoint)!;
+      expect(await requestsTo(stack.gitlab, stack, other, since)).toEqual([]);
+      const preflights = await requestsTo(stack.gateway, stack, PATH.GATEWAY_COMPLETIONS, since);
+      expect(preflights.map((r) => `${r.method} ${r.status}`)).toEqual(expect.arrayContaining(['OPTIONS 200', 'POST 200']));
+
+      await expect(page.getByTestId('mediator-log').locator('[data-kind="token"]')).toHaveCount(1);
+      await screenshot(page, testInfo, `web-ide-option-${WEB_IDE_SEED_OPTION[option]}-${option}`);
+    });
+  }
+});
