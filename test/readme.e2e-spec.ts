@@ -74,6 +74,16 @@ it('seed 000: the session flow, the PAT flow, a keystroke and the refusals answe
   expect(out).toContain(`{"error":"Header mismatch 'X-Gitlab-Realm'"}`);
 }, 60_000);
 
+it('seed 000 option 3: the IDE controller signs a JWT for the session only, and the gateway accepts it, as the README says', async () => {
+  const out = await bash(shellBlocks('Walk-through: seed 000, option 3'));
+  expect(out).toMatch(/^302$/m);
+  expect(out).toContain("aud: 'gitlab-ai-gateway'");
+  expect(out).toContain("gitlab_realm: 'saas'");
+  expect(out).toContain('"object":"text_completion"');
+  expect(out).toContain('{"message":"422 Unprocessable Entity"} 422');
+  expect(out.match(/\{"message":"401 Unauthorized"\} 401/g)).toHaveLength(2);
+}, 60_000);
+
 it('seed 001: the relayed JWT comes from SaaS, verifies against SaaS\'s keys, and every error branch answers as the README says', async () => {
   const out = await bash(shellBlocks('Walk-through: seed 001'));
   expect(out).toContain("iss: 'http://127.0.0.1:");

@@ -59,8 +59,20 @@ export const TRACE_HEADER = { TRACEPARENT: 'traceparent', TRACESTATE: 'tracestat
 /** Our tracestate key (W3C Trace Context §3.3.1.3): `ai-auth-harness=<sender role>`. */
 export const TRACESTATE_KEY = 'ai-auth-harness';
 
-/** The only authentication type the AI gateway accepts. */
+/** The authentication type of a JWT (an AI access token), the only one GitLab's AI gateway accepts (cloud_connector/auth.py L24-25, L82 @823ced4678f5). */
 export const AUTHENTICATION_TYPE_OIDC = 'oidc';
+
+// --- Seed 000 option 1 (opaque OAuth access tokens at the AI gateway); added for issue 8 ---
+
+/**
+ * The authentication type of an opaque GitLab OAuth access token (seed 000 option 1: the Web
+ * IDE sends its OAuth access token, and the gateway verifies it by a back-channel call to
+ * GitLab). The harness's own value: GitLab's gateway knows only `oidc`. A gateway that does not
+ * verify OAuth tokens answers it as any other unknown type (401 INVALID_TYPE).
+ */
+export const AUTHENTICATION_TYPE_OAUTH2 = 'oauth2';
+
+// --- end of the seed 000 option 1 block ---
 
 /**
  * Issuer of the tokens the AI gateway signs itself (user tokens, UJWT): ai_gateway
@@ -157,6 +169,33 @@ export function insufficientScopeError(acceptedScopes: readonly string[]) {
 
 /** Scopes that grant POST /api/v4/code_suggestions/tokens (`allow_access_with_scope :ai_features` + api). */
 export const CODE_SUGGESTIONS_TOKEN_SCOPES: readonly PatScope[] = ['ai_features', 'api'];
+
+// --- Seed 000 option 1 (opaque OAuth access tokens at the AI gateway); added for issue 8 ---
+
+/**
+ * The unit primitives an OAuth access token's scopes grant, and which scopes grant each: the
+ * scopes GitLab lets mint an AI access token for the same user (POST
+ * /api/v4/code_suggestions/tokens: `allow_access_with_scope :ai_features`, and `api`, which
+ * every API route accepts). The Web IDE's own OAuth application is scoped `api`
+ * (WebIde::DefaultOauthApplication default_settings, gitlabhq lib/web_ide/default_oauth_application.rb).
+ */
+export const OAUTH_SCOPES_GRANTING: Readonly<Record<string, readonly string[]>> = Object.freeze({
+  [UNIT_PRIMITIVE.CODE_SUGGESTIONS]: CODE_SUGGESTIONS_TOKEN_SCOPES,
+});
+
+/** The unit primitives granted by a set of OAuth scopes (OAUTH_SCOPES_GRANTING), in the table's order. */
+export function unitPrimitivesForOAuthScopes(scopes: readonly string[]): string[] {
+  return Object.keys(OAUTH_SCOPES_GRANTING).filter((primitive) => OAUTH_SCOPES_GRANTING[primitive]!.some((scope) => scopes.includes(scope)));
+}
+
+/**
+ * 503 `detail` of the gateway when an OAuth access token cannot be verified now (GitLab's
+ * token endpoint unreachable, failing or rate-limited, or the gateway's own budget of
+ * back-channel calls spent); sent with Retry-After. Never a 401: the token may be good.
+ */
+export const GATEWAY_TOKEN_VERIFICATION_UNAVAILABLE = 'Token verification is temporarily unavailable';
+
+// --- end of the seed 000 option 1 block ---
 
 /**
  * API::APIGuard answers a revoked or expired token with rack-oauth2's Bearer::Unauthorized:

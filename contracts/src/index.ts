@@ -10,3 +10,4 @@ export * from './harness-control.js';
 export * from './control-client.js';
 export * from './demo-fixture.js';
 export * from './web-ide.js';
+export * from './oauth.js';

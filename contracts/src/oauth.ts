@@ -8,7 +8,7 @@
  */
 import { PATH } from './constants.js';
 
-/** GitLab's OAuth routes, plus the two the emulator adds (INTROSPECT, and the INTERACTION pages). */
+/** GitLab's OAuth routes, plus the ones the emulator adds (INTROSPECT, the INTERACTION pages, END_SESSION_CONFIRM). */
 export const OAUTH_PATH = {
   AUTHORIZE: '/oauth/authorize',
   TOKEN: '/oauth/token',
@@ -28,6 +28,12 @@ export const OAUTH_PATH = {
   PROTECTED_RESOURCE_METADATA: '/.well-known/oauth-protected-resource',
   /** The emulator's sign-in and consent pages of one authorization (`/{uid}`); GitLab renders them at /oauth/authorize. */
   INTERACTION: '/oauth/interaction',
+  /**
+   * oidc-provider's `end_session_confirm` route: when the `_gitlab_session` user differs from the
+   * engine's own session, the engine ends its session through a self-posting form here. GitLab
+   * has no such path.
+   */
+  END_SESSION_CONFIRM: '/oauth/logout/confirm',
   /** Where the Web IDE's OAuth application redirects (seed 000 option 1). */
   IDE_CALLBACK: '/oauth/ide/callback',
   /** GitLab's admin API for OAuth applications (API::Applications). */
@@ -40,6 +46,26 @@ export const OAUTH_PATH = {
  */
 export const OAUTH_SCOPES = ['api', 'read_api', 'read_user', 'ai_features', 'openid', 'profile', 'email'] as const;
 export type OAuthScope = (typeof OAUTH_SCOPES)[number];
+
+/**
+ * The instance-wide trusted Web IDE OAuth application of the demo fixture (GitLab's
+ * WebIde::DefaultOauthApplication, seed 000 option 1): public (PKCE), trusted (no consent
+ * screen), redirect URI `<instance>/oauth/ide/callback`, scope `api`: GitLab's
+ * `default_settings` are name 'GitLab Web IDE', scopes ['api'], trusted true, confidential false
+ * (GitLab lib/web_ide/default_oauth_application.rb, `default_settings`). GitLab
+ * generates its uid per instance; the emulator fixes it so the Web IDE and the checks can name it.
+ */
+export const WEB_IDE_OAUTH_APPLICATION = {
+  CLIENT_ID: 'ed7f3cbbd7e95e6c0e4b8f7c7f5d2a0c9b4ab6d0e6f1b7a2c3d4e5f60718293a',
+  NAME: 'GitLab Web IDE',
+  SCOPES: ['api'],
+} as const;
+
+/**
+ * The demo fixture's third-party confidential application (the consent-flow browser test): its
+ * client_id; the secret and redirect URI are in contracts/fixtures/demo-data.yaml.
+ */
+export const DEMO_THIRD_PARTY_OAUTH_CLIENT_ID = 'demo-third-party-app';
 
 /**
  * The only scope GitLab gives a dynamically registered application: "All dynamically created
@@ -131,6 +157,16 @@ export interface OAuthTokenInfo {
   scopes: string[];
   expires_in_seconds: number;
 }
+
+/**
+ * Doorkeeper's `invalid_request` body (Doorkeeper::OAuth::ErrorResponse with name
+ * :invalid_request; GitLab's config/locales/doorkeeper.en.yml description). The engine's own
+ * invalid_request answers carry its own descriptions; only the status and `error` are contract.
+ */
+export const DOORKEEPER_INVALID_REQUEST = {
+  error: 'invalid_request',
+  error_description: 'The request is missing a required parameter, includes an unsupported parameter value, or is otherwise malformed.',
+} as const;
 
 /** GitLab's POST /oauth/register answer (registration mode `gitlab`). */
 export interface GitlabDynamicRegistration {

@@ -133,12 +133,27 @@ export interface DemoGroup {
   code_suggestions_enabled?: boolean;
 }
 
+/** An OAuth application of the demo fixture (Doorkeeper::Application). */
+export interface DemoOAuthApplication {
+  client_id: string;
+  name: string;
+  /** Confidential applications only. */
+  secret?: string;
+  confidential: boolean;
+  /** GitLab's trusted flag: no consent screen. */
+  trusted?: boolean;
+  /** Exact redirect URIs; a path starting with '/' is relative to the instance URL. */
+  redirect_uris: string[];
+  scopes: string[];
+}
+
 export interface DemoInstance {
   instance_id: string;
   feature_flags?: Record<string, boolean>;
   settings?: { code_suggestions_enabled?: boolean; ai_access_token?: string | null };
   groups?: DemoGroup[];
   users: DemoUser[];
+  oauth_applications?: DemoOAuthApplication[];
 }
 
 export interface DemoFixture {

@@ -6,7 +6,7 @@
 import { expect, test } from '@playwright/test';
 import { PATH, WEB_IDE_PATH, WEB_IDE_SEED_OPTION, type WebIdeTokenOption } from '#contracts';
 import { browserStack } from './support/stack.js';
-import { gatewayCompletion, openWebIde, requestsTo, screenshot, signIn, typeInEditor } from './support/web-ide.js';
+import { followReadme, gatewayCompletion, requestsTo, screenshot, typeInEditor } from './support/web-ide.js';
 
 const TYPED = 'def fibonacci(n):\n    ';
 
@@ -18,13 +18,13 @@ const TOKEN_ENDPOINT: Partial<Record<WebIdeTokenOption, string>> = {
 
 test.describe('the Web IDE, seed 000', () => {
   for (const option of ['custom-endpoint', 'ide-controller'] as const) {
-    test(`option ${WEB_IDE_SEED_OPTION[option]} (${option}): sign in, open the IDE, type, see the gateway's suggestion`, async ({ page }, testInfo) => {
+    test(`option ${WEB_IDE_SEED_OPTION[option]} (${option}): open the IDE, sign in, type, see the gateway's suggestion (the README's walk-through)`, async ({ page }, testInfo) => {
       const stack = browserStack();
       // The gateway's own answer, obtained before the browser starts: its token request is not the browser's.
       const expected = await gatewayCompletion(stack, TYPED);
       const since = new Date().toISOString();
-      await signIn(page, stack);
-      const editor = await openWebIde(page, stack, option);
+      // As the README's browser walk-through says: open the IDE, sign in when sent to, type.
+      const editor = await followReadme(page, stack, option);
 
       const shown = await typeInEditor(editor, TYPED);
       expect(shown).not.toBe('');

@@ -29,10 +29,10 @@ import { expectNotEchoed, expectSchema, expectThat, fail, shownBody } from '../c
 import { FaultServer, answer } from '../checks/fault-server.js';
 import { ForeignKey, decodeJwt, malformedTokens, withAlgNone, withAlteredClaims, withCorruptedSignature, withHs256KeyedByPublicKey } from '../checks/jwt.js';
 import { completionRequest, gatewayHeaders } from '../clients/code-suggestions.js';
-import { condition, type ConditionEnv, type NeedEnv } from '../runner/condition.js';
+import { condition, type ConditionEnv, type Need, type NeedEnv } from '../runner/condition.js';
 import type { HttpResponse } from '../runner/types.js';
 import { expectControlAccepted } from './issuer.js';
-import { aiTokenOf, controlOf, keysOf, type GitlabRole } from './needs.js';
+import { aiTokenOf, controlOf, keysOf, type AiToken, type GitlabRole } from './needs.js';
 
 /** A token as the IDE holds it: the compact JWS and its (readable) claims. */
 export interface Held {
@@ -103,11 +103,11 @@ function expectCompletion(res: HttpResponse, claims: Record<string, unknown>, wh
 
 // --- Acceptance --------------------------------------------------------------------------
 
-export const CompletesCodeForValidJwt = (issuer: GitlabRole) =>
+export const CompletesCodeForValidJwt = (issuer: GitlabRole, source: Need<AiToken> = aiTokenOf(issuer)) =>
   condition({
     name: 'EnsureGatewayCompletesValidKeystroke',
     title: 'POST /v2/code/completions with the JWT (Bearer, X-Gitlab-Authentication-Type: oidc, bound headers) returns a completion',
-    needs: { token: aiTokenOf(issuer) },
+    needs: { token: source },
     async evaluate({ token }, env) {
       const res = await keystroke(env, gatewayHeaders(token.token, token.decoded.claims), 'keystroke: POST /v2/code/completions');
       expectCompletion(res, token.decoded.claims, 'a keystroke with a valid token of the trusted issuer');
@@ -172,11 +172,12 @@ export const RefusesHeaderVariant = (
   title: string,
   vary: (headers: Record<string, string>, token: Held) => { headers: Record<string, string>; repeatedHeaders?: Array<[string, string]> } | Record<string, string>,
   refusals: readonly Refusal[],
+  source: Need<AiToken> = aiTokenOf(issuer),
 ) =>
   condition({
     name: 'EnsureHeaderVariantRefused',
     title,
-    needs: { token: aiTokenOf(issuer) },
+    needs: { token: source },
     async evaluate({ token }, env) {
       const t = held(token.token, token.decoded.claims);
       await gatewayAccepts(env, t);
@@ -208,11 +209,17 @@ export const RefusesMintedVariant = (issuer: GitlabRole, title: string, change: 
   });
 
 /** The IDE's valid token is accepted; a token forged from it (same headers) is refused. */
-export const RefusesForgedToken = (issuer: GitlabRole, title: string, forge: (token: Held, env: NeedEnv) => Promise<string> | string, refusals: readonly Refusal[] = [FORBIDDEN]) =>
+export const RefusesForgedToken = (
+  issuer: GitlabRole,
+  title: string,
+  forge: (token: Held, env: NeedEnv) => Promise<string> | string,
+  refusals: readonly Refusal[] = [FORBIDDEN],
+  source: Need<AiToken> = aiTokenOf(issuer),
+) =>
   condition({
     name: 'EnsureForgedTokenRefused',
     title,
-    needs: { token: aiTokenOf(issuer) },
+    needs: { token: source },
     async evaluate({ token }, env) {
       const t = held(token.token, token.decoded.claims);
       await gatewayAccepts(env, t);
@@ -279,11 +286,11 @@ export const RejectsMalformedTokens = (issuer: GitlabRole) =>
   });
 
 /** A header the gateway binds to a claim, sent with another value: 401 "Header mismatch '<header>'". */
-export const RejectsBoundHeaderMismatch = (issuer: GitlabRole, header: string) =>
+export const RejectsBoundHeaderMismatch = (issuer: GitlabRole, header: string, source: Need<AiToken> = aiTokenOf(issuer)) =>
   condition({
     name: 'EnsureBoundHeaderMismatchRefused',
     title: `${header} different from the token claim bound to it -> 401 "Header mismatch '${header}'"`,
-    needs: { token: aiTokenOf(issuer) },
+    needs: { token: source },
     async evaluate({ token }, env) {
       const t = held(token.token, token.decoded.claims);
       const binding = headerBindingsFor(t.claims.iss).find((b) => b.header === header && typeof t.claims[b.claim] === 'string' && t.claims[b.claim] !== '');
@@ -295,11 +302,11 @@ export const RejectsBoundHeaderMismatch = (issuer: GitlabRole, header: string) =
     },
   });
 
-export const NeverEchoesTheToken = (issuer: GitlabRole) =>
+export const NeverEchoesTheToken = (issuer: GitlabRole, source: Need<AiToken> = aiTokenOf(issuer)) =>
   condition({
     name: 'EnsureRefusalsNeverEchoToken',
     title: 'Refusals (forged, unsigned, mismatched) never echo the token in the response body',
-    needs: { token: aiTokenOf(issuer) },
+    needs: { token: source },
     async evaluate({ token }, env) {
       const t = held(token.token, token.decoded.claims);
       await gatewayAccepts(env, t);

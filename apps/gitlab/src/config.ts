@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AI_TOKEN_SHAPES, DEFAULT_AI_TOKEN_SHAPE, DEFAULT_PORT, contractPath } from '#contracts';
+import { AI_TOKEN_SHAPES, DEFAULT_AI_TOKEN_SHAPE, DEFAULT_PORT, OAUTH_REGISTRATION_MODES, contractPath } from '#contracts';
 import { AI_TOKEN_SHAPE_AUDIENCES, AI_TOKEN_SHAPE_LIST } from './ai-access/ai-token-settings.service.js';
 import { type ConfigOf, type ConfigSource, checkHttpTimeouts, configFields, defineConfig, loadConfig, serverSettings } from '#common';
 import { webIdeSettings } from './web-ide/web-ide-settings.js';
@@ -80,6 +80,23 @@ export const gitlabSettings = defineConfig({
         .min(1, { message: 'must be at least 1' })
         .max(600_000, { message: 'must be at most 600000 (10 minutes)' })
         .default(DEFAULT_SAAS_TIMEOUT_MS),
+    },
+    oauthRegistrationMode: {
+      env: 'OAUTH_REGISTRATION_MODE',
+      flag: 'oauth-registration-mode',
+      doc: "how POST /oauth/register answers: rfc7591 (RFC 7591 with RFC 7592 management) or gitlab (GitLab's own: a public PKCE client with scope mcp, no registration access token)",
+      schema: z.enum(OAUTH_REGISTRATION_MODES, { message: "must be 'rfc7591' or 'gitlab'" }).default('rfc7591'),
+    },
+    oauthStoreMaxEntries: {
+      env: 'OAUTH_STORE_MAX_ENTRIES',
+      flag: 'oauth-store-max-entries',
+      doc: 'bound on what the OAuth server holds (tokens, codes, grants, sessions, applications), 100..10000000; expired entries are dropped first, live ones never (503 temporarily_unavailable when full of live ones)',
+      schema: z.coerce
+        .number({ message: 'must be a whole number' })
+        .int({ message: 'must be a whole number' })
+        .min(100, { message: 'must be at least 100' })
+        .max(10_000_000, { message: 'must be at most 10000000' })
+        .default(1_000_000),
     },
     ...webIdeSettings,
     ...serverSettings(0),

@@ -4,7 +4,7 @@
  * own answer to the same request, the instances' request logs). Screenshots go to
  * reports/browser/ and into the test's results.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type FrameLocator, type Page, type TestInfo, expect } from '@playwright/test';
 import {
@@ -12,11 +12,11 @@ import {
   HEADER,
   type LoggedRequest,
   PATH,
-  WEB_IDE_PATH,
   WEB_IDE_TOKEN_OPTION_PARAM,
   type WebIdeTokenOption,
   boundHeaderValues,
 } from '#contracts';
+import { projectRoot } from '#contracts';
 import { BROWSER_REPORTS } from './paths.js';
 import { type BrowserStack, DEMO } from './stack.js';
 
@@ -31,14 +31,49 @@ export async function signIn(page: Page, stack: BrowserStack, user: { username: 
   await expect(page.getByTestId('username')).toHaveText(user.username);
 }
 
-/** Opens /-/ide with `option` and waits until the editor holds its first token. */
-export async function openWebIde(page: Page, stack: BrowserStack, option: WebIdeTokenOption): Promise<FrameLocator> {
-  await page.goto(`${stack.gitlab}${WEB_IDE_PATH.HOST}?${WEB_IDE_TOKEN_OPTION_PARAM}=${option}`);
+/** The README's browser walk-through of option 3: the address to open and who signs in. */
+export interface ReadmeWalkthrough {
+  /** As written: on the default port 3001. */
+  url: string;
+  username: string;
+  password: string;
+}
+
+/** Reads the browser paragraph of the README's "Walk-through: seed 000, option 3" section. */
+export function readmeBrowserWalkthrough(): ReadmeWalkthrough {
+  const readme = readFileSync(join(projectRoot(), 'README.md'), 'utf8');
+  const start = readme.indexOf('## Walk-through: seed 000, option 3');
+  const section = readme.slice(start, readme.indexOf('\n## ', start + 3));
+  const found = /In a browser: open `([^`]+)`,\s+sign in as\s+`([^`]+)` \/ `([^`]+)`/.exec(section);
+  if (start < 0 || !found) throw new Error('README: the option 3 section has no "In a browser: open `<url>`, sign in as `<user>` / `<password>`" paragraph');
+  return { url: found[1]!, username: found[2]!, password: found[3]! };
+}
+
+/**
+ * The walk-through as a person follows it: open the IDE's address (on this stack's port, with
+ * `option`), get sent to the sign-in form, sign in, land back in the IDE with its first token.
+ */
+export async function followReadme(page: Page, stack: BrowserStack, option: WebIdeTokenOption): Promise<FrameLocator> {
+  const walkthrough = readmeBrowserWalkthrough();
+  const url = new URL(walkthrough.url);
+  url.host = new URL(stack.gitlab).host;
+  url.searchParams.set(WEB_IDE_TOKEN_OPTION_PARAM, option);
+  await page.goto(url.href);
+  await expect(page).toHaveURL(`${stack.gitlab}${PATH.GITLAB_SIGN_IN}`);
+  await page.getByLabel('Username').fill(walkthrough.username);
+  await page.getByLabel('Password').fill(walkthrough.password);
+  await page.getByTestId('sign-in-button').click();
+  await expect(page).toHaveURL(url.href);
+  return editorReady(page, option);
+}
+
+async function editorReady(page: Page, option: WebIdeTokenOption): Promise<FrameLocator> {
   await expect(page.getByTestId('token-option')).toHaveText(option);
   const editor = page.frameLocator('[data-testid="editor-frame"]');
   await expect(editor.getByTestId('status')).toHaveAttribute('data-state', 'ready');
   return editor;
 }
+
 
 /** Types `text` into the editor (one input event, the cursor at the end) and waits for a suggestion. */
 export async function typeInEditor(editor: FrameLocator, text: string): Promise<string> {

@@ -96,5 +96,6 @@ function crossCheck(instance: DemoInstance, base: string): string[] {
     });
     (u.personal_access_tokens ?? []).forEach((t, j) => unique('token', t.token, `${at}/personal_access_tokens/${j}/token`));
   });
+  (instance.oauth_applications ?? []).forEach((a, i) => unique('OAuth client_id', a.client_id, `${base}/oauth_applications/${i}/client_id`));
   return problems;
 }

@@ -5,6 +5,7 @@ import { sessionCookie } from '../auth/credentials.js';
 import { PasswordSignInGuard, SignedInUser } from '../auth/password-sign-in.guard.js';
 import { type GitlabUser, IdentityService } from '../identity/identity.service.js';
 import { HTML_CONTENT_TYPE as HTML, homePage, signInPage } from './pages.js';
+import { redirectToSignIn, takeReturnTo } from './return-to.js';
 import { SessionsService, csrfTokenMatches } from './sessions.service.js';
 import { SignInFailureFilter } from './sign-in-failure.filter.js';
 
@@ -15,7 +16,8 @@ const COOKIE_OPTIONS = { path: '/', httpOnly: true, sameSite: 'lax' } as const;
 /**
  * The browser side of GitLab: sign in (form or JSON), the signed-in home page that carries
  * the CSRF token, sign out. A successful sign-in sets `_gitlab_session` (HttpOnly,
- * SameSite=Lax) and redirects to `/`, as Devise does.
+ * SameSite=Lax) and redirects to the page that sent the browser to sign in (return-to.ts), else
+ * `/`, as Devise does.
  */
 @Controller()
 export class SessionsController {
@@ -27,7 +29,7 @@ export class SessionsController {
   @Get(PATH.GITLAB_SIGN_IN)
   signInForm(@Req() req: FastifyRequest, @Res() reply: FastifyReply): void {
     if (this.sessions.get(sessionCookie(req))) {
-      void reply.status(302).header('location', '/').send();
+      void reply.status(302).header('location', takeReturnTo(req, reply)).send();
       return;
     }
     void reply.status(200).header('content-type', HTML).header('cache-control', 'no-store').send(signInPage());
@@ -40,12 +42,12 @@ export class SessionsController {
   @Post(PATH.GITLAB_SIGN_IN)
   @UseGuards(PasswordSignInGuard)
   @UseFilters(SignInFailureFilter)
-  signIn(@SignedInUser() user: GitlabUser, @Res() reply: FastifyReply): void {
+  signIn(@SignedInUser() user: GitlabUser, @Req() req: FastifyRequest, @Res() reply: FastifyReply): void {
     const { id } = this.sessions.create(user.id);
     void reply
       .status(302)
       .setCookie(SESSION_COOKIE, id, COOKIE_OPTIONS)
-      .header('location', '/')
+      .header('location', takeReturnTo(req, reply))
       .send();
   }
 
@@ -54,7 +56,7 @@ export class SessionsController {
     const session = this.sessions.get(sessionCookie(req));
     const user = session && this.identity.findUserById(session.userId);
     if (!session || !user) {
-      void reply.status(302).header('location', PATH.GITLAB_SIGN_IN).send();
+      redirectToSignIn(req, reply);
       return;
     }
     void reply.status(200).header('content-type', HTML).header('cache-control', 'no-store').send(homePage(user, session.csrfToken));

@@ -80,6 +80,17 @@ export class SigningKeys {
   }
 
   /**
+   * The published keys with their private members, the active key first, as the OAuth
+   * authorization server takes them (oidc-provider's `jwks`: it signs ID tokens with the first
+   * key that fits). Same kid, use and alg as publicJwks(), so ID tokens verify against the
+   * instance's JWKS: one key set for OAuth and the AI tokens. Never served or logged.
+   */
+  privateJwks(): Array<Record<string, unknown>> {
+    const ordered = [...this.keys.values()].sort((a, b) => Number(b.kid === this.active) - Number(a.kid === this.active));
+    return ordered.map((k) => ({ ...(k.privateKey.export({ format: 'jwk' }) as Record<string, unknown>), kid: k.kid, use: 'sig', alg: AI_TOKEN.ALGORITHM }));
+  }
+
+  /**
    * Signs a JWS in compact form over exactly this header and payload with the active key (or
    * the published key `kid`). The header must say alg RS256: that is the only algorithm
    * these keys sign with.

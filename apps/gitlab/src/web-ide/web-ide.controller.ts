@@ -2,6 +2,7 @@ import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PATH, WEB_IDE_PATH, WEB_IDE_TOKEN_OPTION_PARAM, type WebIdeTokenOption } from '#contracts';
 import { badRequest } from '../errors.js';
+import { redirectToSignIn } from '../sessions/return-to.js';
 import { type RenderedPage, framePage, hostPage } from './pages.js';
 import { WebIdeSettings, tokenOptionProblem } from './web-ide-settings.js';
 import { WebSession } from './web-session.js';
@@ -9,7 +10,7 @@ import { WebSession } from './web-session.js';
 /**
  * The Web IDE's pages (seed 000's title: the token reaches the model gateway "using Mediator"):
  * - GET /-/ide: the host page, the mediator, for the signed-in user (else 302 to sign in, as
- *   GitLab's web pages answer); `?token_option=` picks how it obtains tokens for this visit
+ *   GitLab's web pages answer, back here once signed in); `?token_option=` picks how it obtains tokens for this visit
  *   (400 for an unknown one), WEB_IDE_TOKEN_OPTION otherwise;
  * - GET /-/ide/frame: the editor frame, addressed on the frame origin; it needs no session (it
  *   has none: it is another origin) and gets its tokens from the host page only.
@@ -26,7 +27,7 @@ export class WebIdeController {
     const tokenOption = this.tokenOption(req.query);
     const signedIn = this.web.current(req);
     if (!signedIn) {
-      void reply.status(302).header('location', PATH.GITLAB_SIGN_IN).header('cache-control', 'no-store').send();
+      redirectToSignIn(req, reply);
       return;
     }
     send(

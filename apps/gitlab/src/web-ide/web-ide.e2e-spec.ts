@@ -30,10 +30,37 @@ describe('the Web IDE (SaaS)', () => {
   });
 
   describe('GET /-/ide (the host page)', () => {
-    it('sends a signed-out visitor to sign in', async () => {
-      const res = await get(WEB_IDE_PATH.HOST);
+    it('sends a signed-out visitor to sign in, and back to the IDE once signed in (Devise stored location)', async () => {
+      const visit = `${WEB_IDE_PATH.HOST}?token_option=ide-controller`;
+      const res = await get(visit);
       expect(res.status).toBe(302);
       expect(res.headers.get('location')).toBe(PATH.GITLAB_SIGN_IN);
+      const returnTo = res.headers.getSetCookie().find((c) => c.startsWith('user_return_to='))!;
+      expect(returnTo).toContain('HttpOnly');
+
+      const signedIn = await fetch(`${gl.url}${PATH.GITLAB_SIGN_IN}`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: returnTo.split(';')[0]! },
+        body: new URLSearchParams({ 'user[login]': DEMO.developer, 'user[password]': DEMO.password }),
+      });
+      expect(signedIn.status).toBe(302);
+      expect(decodeURIComponent(signedIn.headers.get('location')!)).toBe(visit);
+      // The stored location is used once.
+      expect(signedIn.headers.getSetCookie().some((c) => /^user_return_to=;/.test(c))).toBe(true);
+    });
+
+    it('never stores a location on another host (no open redirect)', async () => {
+      for (const hostile of ['//evil.example/x', '/\\evil.example/x']) {
+        const res = await fetch(`${gl.url}${PATH.GITLAB_SIGN_IN}`, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `user_return_to=${encodeURIComponent(hostile)}` },
+          body: new URLSearchParams({ 'user[login]': DEMO.developer, 'user[password]': DEMO.password }),
+        });
+        expect(res.status).toBe(302);
+        expect(res.headers.get('location')).toBe('/');
+      }
     });
 
     it('serves the signed-in user the mediator with the session\'s CSRF token and the frame on the other origin', async () => {
