@@ -21,7 +21,7 @@ import {
 import { setFlag } from '../checks/control.js';
 import { expectError, expectHeader, expectSchema, expectStatus, expectThat, shownBody } from '../checks/expect.js';
 import { verifyRs256WithJwks } from '../checks/jwt.js';
-import { condition, type ConditionEnv, type NeedEnv } from '../runner/condition.js';
+import { condition, type ConditionEnv, type Need, type NeedEnv } from '../runner/condition.js';
 import type { HttpResponse } from '../runner/types.js';
 import {
   aiTokenOf,
@@ -121,11 +121,11 @@ export const AnswersTokenRequestWith201 = (role: GitlabRole) =>
     },
   });
 
-export const StatesOneHourLifetime = (role: GitlabRole) =>
+export const StatesOneHourLifetime = (role: GitlabRole, source: Need<AiToken> = aiTokenOf(role)) =>
   condition({
     name: 'EnsureTokenResponseStatesLifetime',
     title: 'The token response says expires_in 3600 and created_at is the issue time, so the IDE can store it and know its expiry',
-    needs: { token: aiTokenOf(role) },
+    needs: { token: source },
     async evaluate({ token: { res, decoded } }) {
       const body = res.json as CodeSuggestionsTokenResponse;
       expectThat(body.expires_in === AI_TOKEN.EXPIRES_IN_SECONDS, `expires_in must be ${AI_TOKEN.EXPIRES_IN_SECONDS}`, {
@@ -141,11 +141,11 @@ export const StatesOneHourLifetime = (role: GitlabRole) =>
     },
   });
 
-export const SignsJwtWithRs256 = (role: GitlabRole) =>
+export const SignsJwtWithRs256 = (role: GitlabRole, source: Need<AiToken> = aiTokenOf(role)) =>
   condition({
     name: 'EnsureTokenHeaderIsRs256',
     title: 'The JWT header is {alg: RS256, typ: JWT} and carries no key-bearing parameters (jwk, jku, x5u, x5c)',
-    needs: { token: aiTokenOf(role) },
+    needs: { token: source },
     async evaluate({ token }) {
       expectSchema(token.decoded.header, SCHEMA.AI_ACCESS_TOKEN_HEADER, 'the JWT header', token.res);
     },
@@ -157,11 +157,11 @@ export const SignsJwtWithRs256 = (role: GitlabRole) =>
  * in scopes, and claims a client can satisfy: the gateway binds both `sub` and
  * `gitlab_instance_id` to X-Gitlab-Instance-Id, so an issuer that mints both must mint them equal.
  */
-export const MintsClaimsOfTheContract = (role: GitlabRole, issuerRole: GitlabRole, realm: string) =>
+export const MintsClaimsOfTheContract = (role: GitlabRole, issuerRole: GitlabRole, realm: string, source: Need<AiToken> = aiTokenOf(role)) =>
   condition({
     name: 'EnsureTokenClaimsMatchContract',
     title: `The JWT claims match the contract: jti, aud gitlab-ai-gateway, iss = the issuer URL, iat/nbf/exp, realm ${realm}, scopes with code_suggestions, bound claims a client can satisfy`,
-    needs: { token: aiTokenOf(role) },
+    needs: { token: source },
     async evaluate({ token: { decoded, res } }, env) {
       const { claims } = decoded;
       const issuer = env.target(issuerRole).issuer;
@@ -182,11 +182,11 @@ export const MintsClaimsOfTheContract = (role: GitlabRole, issuerRole: GitlabRol
     },
   });
 
-export const LimitsJwtToOneHour = (role: GitlabRole) =>
+export const LimitsJwtToOneHour = (role: GitlabRole, source: Need<AiToken> = aiTokenOf(role)) =>
   condition({
     name: 'EnsureTokenLifetimeIsGitlabs',
     title: 'exp = iat + 3600 and nbf = iat - 5, as Gitlab::Ai::AccessToken sets them',
-    needs: { token: aiTokenOf(role) },
+    needs: { token: source },
     async evaluate({ token: { decoded, res } }) {
       const { iat, nbf, exp } = decoded.claims;
       expectThat(exp - iat === AI_TOKEN.EXPIRES_IN_SECONDS && iat - nbf === AI_TOKEN.NOT_BEFORE_SKEW_SECONDS, "lifetime claims differ from GitLab's", {
@@ -198,11 +198,11 @@ export const LimitsJwtToOneHour = (role: GitlabRole) =>
   });
 
 /** The token verifies (node:crypto, independently of any gateway) against a key the issuer publishes. */
-export const SignsJwtWithAPublishedKey = (role: GitlabRole, issuerRole: GitlabRole) =>
+export const SignsJwtWithAPublishedKey = (role: GitlabRole, issuerRole: GitlabRole, source: Need<AiToken> = aiTokenOf(role)) =>
   condition({
     name: 'EnsureTokenVerifiesWithPublishedKey',
     title: `The JWT signature verifies (independently, with node:crypto) against a key of ${issuerRole}'s JWKS`,
-    needs: { token: aiTokenOf(role), keys: keysOf(issuerRole) },
+    needs: { token: source, keys: keysOf(issuerRole) },
     async evaluate({ token, keys: { jwks } }) {
       const kid = verifyRs256WithJwks(token.token, jwks);
       expectThat(kid !== undefined, "no key of the published JWKS verifies the token's signature", {

@@ -11,10 +11,10 @@ import { countRequestsDuring, mint, rotateSigningKey, rotateSigningKeyFrom, with
 import { expectThat, shownBody } from '../checks/expect.js';
 import { ForeignKey, decodeJwt } from '../checks/jwt.js';
 import { gatewayHeaders } from '../clients/code-suggestions.js';
-import { condition, type ConditionEnv, type NeedEnv } from '../runner/condition.js';
+import { condition, type ConditionEnv, type Need, type NeedEnv } from '../runner/condition.js';
 import type { ControlClient, HttpResponse } from '../runner/types.js';
 import { FORBIDDEN, expectRefusal, gatewayAccepts, keystroke, type Held } from './gateway.js';
-import { aiTokenOf, controlOf, keysOf, type GitlabRole } from './needs.js';
+import { aiTokenOf, controlOf, keysOf, type AiToken, type GitlabRole } from './needs.js';
 
 const KEYSTROKES = 5;
 /** Slack on top of a gateway's documented cooldown before a timing check gives up. */
@@ -49,11 +49,11 @@ async function keystrokeUntilAccepted(env: NeedEnv, token: Held, boundMs: number
   }
 }
 
-export const ServesKeystrokesFromTheKeyCache = (issuer: GitlabRole) =>
+export const ServesKeystrokesFromTheKeyCache = (issuer: GitlabRole, source: Need<AiToken> = aiTokenOf(issuer)) =>
   condition({
     name: 'EnsureKeystrokesUseCachedKeys',
     title: `${KEYSTROKES} keystrokes in a row are verified from the cached keys: no discovery or JWKS fetch while the cache is fresh`,
-    needs: { token: aiTokenOf(issuer), control: controlOf(issuer), keys: keysOf(issuer) },
+    needs: { token: source, control: controlOf(issuer), keys: keysOf(issuer) },
     async evaluate({ token, control, keys }, env) {
       const t = { token: token.token, claims: token.decoded.claims };
       // The control keystroke warms a cold cache: what counts is what happens after it.

@@ -92,7 +92,11 @@ export interface AiToken {
 
 /** POST /api/v4/code_suggestions/tokens as the IDE does, with these headers; the token must come back. */
 export async function requestAiToken(env: NeedEnv, role: GitlabRole, headers: Record<string, string>, label: string): Promise<AiToken> {
-  const res = await env.http('ide', role).request({ method: 'POST', path: PATH.GITLAB_CODE_SUGGESTIONS_TOKENS, headers, label });
+  return aiTokenFrom(await env.http('ide', role).request({ method: 'POST', path: PATH.GITLAB_CODE_SUGGESTIONS_TOKENS, headers, label }));
+}
+
+/** The AI access token of a token answer in the shape of POST /api/v4/code_suggestions/tokens (200 or 201, access_token a JWT). */
+export function aiTokenFrom(res: HttpResponse): AiToken {
   expectStatus(res, [200, 201]);
   const token = (res.json as { access_token?: unknown } | undefined)?.access_token;
   if (typeof token !== 'string') fail(`${res.request} returned no access_token`, { expected: { access_token: 'a JWT' }, actual: res.json ?? res.text, res });

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { AUDIENCE, DEFAULT_PORT, isSerializedOrigin } from '#contracts';
 import { checkHttpTimeouts, type ConfigOf, type ConfigSource, configFields, defineConfig, loadConfig, serverSettings } from '#common';
+import { OAUTH_VERIFICATION_MODES } from './auth/oauth-token-introspection.js';
+import { MAX_REFUSED_ENTRIES } from './auth/oauth-token-verifier.js';
 
 /** Asymmetric JWS algorithms only: `none` and HMAC (HS*) can never be configured (RFC 8725 §3.1-3.2). */
 const ALGORITHM = /^(RS|PS|ES)(256|384|512)$/;
@@ -148,6 +150,66 @@ export const aiGatewaySettings = defineConfig({
       schema: originList,
       shownDefault: 'none (no CORS headers)',
     },
+    oauthTokenVerification: {
+      env: 'AIGW_OAUTH_TOKEN_VERIFICATION',
+      flag: 'oauth-token-verification',
+      doc: "seed 000 option 1, opaque OAuth access tokens sent with X-Gitlab-Authentication-Type: oauth2: off (refused as an unknown type, as GitLab's gateway does); token-info: GET <AIGW_OAUTH_GITLAB_URL>/oauth/token/info with the token (what GitLab serves); introspection: RFC 7662 POST <AIGW_OAUTH_GITLAB_URL>/oauth/introspect with AIGW_OAUTH_CLIENT_ID/AIGW_OAUTH_CLIENT_SECRET (GitLab has none; the emulator does)",
+      schema: z.enum(OAUTH_VERIFICATION_MODES).default('off'),
+    },
+    oauthGitlabUrl: {
+      env: 'AIGW_OAUTH_GITLAB_URL',
+      flag: 'oauth-gitlab-url',
+      doc: 'base URL of the GitLab that issued the OAuth tokens (redirects are never followed); required with more than one trusted issuer',
+      schema: configFields.url().optional(),
+      shownDefault: 'the trusted issuer, when AIGW_TRUSTED_ISSUERS names exactly one',
+    },
+    oauthClientId: {
+      env: 'AIGW_OAUTH_CLIENT_ID',
+      flag: 'oauth-client-id',
+      doc: "the gateway's client_id at the introspection endpoint (RFC 7662 §2.1, client_secret_basic); introspection only",
+      schema: z.string().min(1).max(255).optional(),
+    },
+    oauthClientSecret: {
+      env: 'AIGW_OAUTH_CLIENT_SECRET',
+      doc: "the gateway's client secret at the introspection endpoint; introspection only. No flag: a secret stays out of `ps`",
+      schema: z.string().min(1).max(1024).optional(),
+    },
+    oauthCacheSeconds: {
+      env: 'AIGW_OAUTH_CACHE_SECONDS',
+      flag: 'oauth-cache-seconds',
+      doc: "an active OAuth token is trusted from memory this long after GitLab said so, never past its expiry: a revoked token is refused at most this long after its revocation (0: ask GitLab on every keystroke)",
+      schema: bounded(30, 0, 300),
+    },
+    oauthNegativeCacheSeconds: {
+      env: 'AIGW_OAUTH_NEGATIVE_CACHE_SECONDS',
+      flag: 'oauth-negative-cache-seconds',
+      doc: `an OAuth token GitLab refused is refused without asking again this long (${MAX_REFUSED_ENTRIES} tokens, oldest out); keep it short: a token GitLab has just issued may be unknown to a lagging replica (0: not remembered)`,
+      schema: bounded(5, 0, 60),
+    },
+    oauthCacheMaxEntries: {
+      env: 'AIGW_OAUTH_CACHE_MAX_ENTRIES',
+      flag: 'oauth-cache-max-entries',
+      doc: 'most active OAuth tokens remembered, least recently used out first (keys are SHA-256 hashes, never tokens)',
+      schema: bounded(10_000, 1, 1_000_000),
+    },
+    oauthLookupsPerSecond: {
+      env: 'AIGW_OAUTH_LOOKUPS_PER_SECOND',
+      flag: 'oauth-lookups-per-second',
+      doc: 'back-channel calls started at most this many a second for tokens not in the cache (a flood of forged tokens costs GitLab no more); past it such a token gets 503 with Retry-After',
+      schema: bounded(50, 1, 10_000),
+    },
+    oauthTimeoutMs: {
+      env: 'AIGW_OAUTH_TIMEOUT_MS',
+      flag: 'oauth-timeout-ms',
+      doc: 'timeout of each back-channel call, body included -> 503',
+      schema: bounded(2000, 1, 60_000),
+    },
+    oauthMaxBytes: {
+      env: 'AIGW_OAUTH_MAX_BYTES',
+      flag: 'oauth-max-bytes',
+      doc: 'largest back-channel answer read; a larger one is a failed call -> 503',
+      schema: bounded(16 * 1024, 1024, 1024 * 1024),
+    },
     modelUrl: { env: 'AIGW_MODEL_URL', flag: 'model-url', doc: 'base URL of the model (POST <url>/v1/completions)', schema: configFields.url() },
     modelTimeoutMs: { env: 'AIGW_MODEL_TIMEOUT_MS', flag: 'model-timeout-ms', doc: 'model call timeout -> 504', schema: bounded(10_000, 1, 600_000) },
     modelMaxResponseBytes: {
@@ -162,8 +224,33 @@ export const aiGatewaySettings = defineConfig({
     AIGW_JWKS_MIN_REFETCH_SECONDS:
       'removed; use AIGW_JWKS_REFETCH_INTERVAL_MS (unknown-kid re-fetches) and AIGW_JWKS_ERROR_BACKOFF_SECONDS (after a failed fetch)',
   },
-  refine: [checkHttpTimeouts],
+  refine: [checkHttpTimeouts, checkOAuthSettings],
 });
+
+/**
+ * GitLab's base URL for the OAuth back channel: AIGW_OAUTH_GITLAB_URL, else the one trusted
+ * issuer (GitLab's OIDC issuer is its base URL), else undefined (a configuration error when
+ * option 1 is on: checkOAuthSettings).
+ */
+export function oauthGitlabUrlOf(config: Pick<AiGatewayConfig, 'oauthGitlabUrl' | 'trustedIssuers'>): string | undefined {
+  if (config.oauthGitlabUrl !== undefined) return config.oauthGitlabUrl;
+  return config.trustedIssuers?.length === 1 ? issuerWithoutTrailingSlash(config.trustedIssuers[0]!) : undefined;
+}
+
+/** Option 1 on needs a GitLab to ask; introspection also needs the gateway's client credentials. */
+function checkOAuthSettings(
+  c: Pick<AiGatewayConfig, 'oauthTokenVerification' | 'oauthGitlabUrl' | 'trustedIssuers' | 'oauthClientId' | 'oauthClientSecret'>,
+  problem: (key: 'oauthGitlabUrl' | 'oauthClientId' | 'oauthClientSecret', message: string) => void,
+): void {
+  if (c.oauthTokenVerification === undefined || c.oauthTokenVerification === 'off') return;
+  if (Array.isArray(c.trustedIssuers) && oauthGitlabUrlOf(c) === undefined) {
+    problem('oauthGitlabUrl', `required with AIGW_OAUTH_TOKEN_VERIFICATION=${c.oauthTokenVerification} when AIGW_TRUSTED_ISSUERS names more than one issuer: which GitLab issued the OAuth tokens?`);
+  }
+  if (c.oauthTokenVerification === 'introspection') {
+    if (c.oauthClientId === undefined) problem('oauthClientId', 'required with AIGW_OAUTH_TOKEN_VERIFICATION=introspection (RFC 7662 §2.1: the caller authenticates)');
+    if (c.oauthClientSecret === undefined) problem('oauthClientSecret', 'required with AIGW_OAUTH_TOKEN_VERIFICATION=introspection (RFC 7662 §2.1: the caller authenticates)');
+  }
+}
 
 export type AiGatewayConfig = ConfigOf<typeof aiGatewaySettings.settings>;
 

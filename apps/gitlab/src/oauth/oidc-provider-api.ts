@@ -22,6 +22,8 @@ export interface OidcContext {
   req: IncomingMessage;
   get(header: string): string;
   set(header: string, value: string): void;
+  /** Whether the request's Content-Type is `type` (Koa's request.is). */
+  is(type: string): string | false | null;
   oidc: {
     route?: string;
     provider: OidcProvider;
@@ -41,6 +43,7 @@ export interface OidcSession {
   accountId?: string;
   touched?: boolean;
   authorizations?: Record<string, unknown>;
+  grantIdFor(clientId: string): string | undefined;
   loginAccount(details: { accountId: string; loginTs?: number }): void;
 }
 
@@ -70,6 +73,7 @@ export interface OidcGrant {
 
 export interface OidcAccessToken {
   jti: string;
+  kind: 'AccessToken';
   accountId: string;
   clientId: string;
   grantId?: string;
