@@ -2,7 +2,10 @@ import { createHash } from 'node:crypto';
 import {
   GATEWAY_SELF_ISSUER,
   HEADER,
+  AUTHENTICATION_TYPE_OAUTH2,
   AUTHENTICATION_TYPE_OIDC,
+  OAUTH_PATH,
+  WEB_IDE_OAUTH_APPLICATION,
   INSTANCE_TOKEN_BINDINGS,
   PATH,
   USER_TOKEN_BINDINGS,
@@ -12,7 +15,7 @@ import {
   type WebIdeTokenOption,
 } from '#contracts';
 import { escapeHtml } from '../sessions/pages.js';
-import { CONFIG_ELEMENT_ID, FRAME_SCRIPT, HOST_SCRIPT, STYLE } from './client/browser-scripts.js';
+import { CALLBACK_SCRIPT, CONFIG_ELEMENT_ID, FRAME_SCRIPT, HOST_SCRIPT, STYLE } from './client/browser-scripts.js';
 import type { BindingTable } from './client/token-logic.js';
 
 /** A page and the response headers it must be served with. */
@@ -30,6 +33,7 @@ export const EDITOR_FILE = { name: 'main.py', language: 'python' } as const;
 const hashSource = (text: string) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
 const HOST_SCRIPT_SOURCE = hashSource(HOST_SCRIPT);
 const FRAME_SCRIPT_SOURCE = hashSource(FRAME_SCRIPT);
+const CALLBACK_SCRIPT_SOURCE = hashSource(CALLBACK_SCRIPT);
 const STYLE_SOURCE = hashSource(STYLE);
 
 const BINDINGS: BindingTable = { selfIssuer: GATEWAY_SELF_ISSUER, instance: INSTANCE_TOKEN_BINDINGS, user: USER_TOKEN_BINDINGS };
@@ -91,6 +95,16 @@ export function hostPage(input: HostPageInput): RenderedPage {
     authenticationTypeHeader: HEADER.AUTHENTICATION_TYPE,
     authenticationType: AUTHENTICATION_TYPE_OIDC,
     bindings: BINDINGS,
+    refreshMarginSeconds: WEB_IDE_TOKEN_REFRESH_MARGIN_SECONDS,
+    // Option 1: the instance-wide Web IDE application (public client, PKCE, consent skipped).
+    oauth: {
+      clientId: WEB_IDE_OAUTH_APPLICATION.CLIENT_ID,
+      scope: WEB_IDE_OAUTH_APPLICATION.SCOPES.join(' '),
+      authorizePath: OAUTH_PATH.AUTHORIZE,
+      tokenPath: OAUTH_PATH.TOKEN,
+      redirectUri: webIdeRedirectUri(input.hostOrigin),
+      authenticationType: AUTHENTICATION_TYPE_OAUTH2,
+    },
   };
   const body = `<header>
 <h1>Web IDE</h1>
@@ -114,6 +128,51 @@ export function hostPage(input: HostPageInput): RenderedPage {
         'connect-src': "'self'",
         'frame-src': input.frameOrigin,
         'form-action': "'self'",
+        'base-uri': "'none'",
+        'frame-ancestors': "'none'",
+      }),
+      'x-frame-options': 'DENY',
+    },
+  };
+}
+
+/** The Web IDE application's redirect URI on an instance (its registered `redirect_uri`). */
+export function webIdeRedirectUri(instanceOrigin: string): string {
+  return `${instanceOrigin}${WEB_IDE_PATH.OAUTH_CALLBACK}`;
+}
+
+export interface CallbackPageInput {
+  /** The authorization server's issuer (the instance URL): the `iss` the answer must carry. */
+  issuer: string;
+  hostOrigin: string;
+}
+
+/**
+ * The Web IDE application's redirect URI page `/oauth/ide/callback` (option 1): CALLBACK_SCRIPT
+ * completes the authorization in the browser, which holds the PKCE verifier; the server never
+ * sees it. The page may call only its own origin (the token endpoint) and is never framed.
+ */
+export function callbackPage(input: CallbackPageInput): RenderedPage {
+  const config = {
+    issuer: input.issuer,
+    clientId: WEB_IDE_OAUTH_APPLICATION.CLIENT_ID,
+    tokenPath: OAUTH_PATH.TOKEN,
+    redirectUri: webIdeRedirectUri(input.hostOrigin),
+  };
+  const body = `<h1>Web IDE</h1>
+<p data-testid="status" data-state="working" role="status">Completing the sign-in to the Web IDE application…</p>`;
+  return {
+    html: document('Web IDE', '<meta name="referrer" content="no-referrer">\n', body, CALLBACK_SCRIPT, config),
+    headers: {
+      ...PAGE_HEADERS,
+      // The address carries the authorization code: it must not leak through a Referer.
+      'referrer-policy': 'no-referrer',
+      'content-security-policy': csp({
+        'default-src': "'none'",
+        'script-src': CALLBACK_SCRIPT_SOURCE,
+        'style-src': STYLE_SOURCE,
+        'connect-src': "'self'",
+        'form-action': "'none'",
         'base-uri': "'none'",
         'frame-ancestors': "'none'",
       }),

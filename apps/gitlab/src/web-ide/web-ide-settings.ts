@@ -74,6 +74,11 @@ export class WebIdeSettings {
     return new URL(this.instance.url).origin;
   }
 
+  /** The authorization server's issuer, the instance URL as its discovery document names it (no trailing '/'). */
+  get issuer(): string {
+    return this.instance.url.replace(/\/+$/, '');
+  }
+
   /** The editor frame's origin (WEB_IDE_FRAME_ORIGIN, else the other loopback name of the instance URL). */
   get frameOrigin(): string {
     return this.config.webIdeFrameOrigin ?? webIdeFrameOrigin(this.instance.url);

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PATH, WEB_IDE_PATH, WEB_IDE_TOKEN_OPTION_PARAM, type WebIdeTokenOption } from '#contracts';
 import { badRequest } from '../errors.js';
 import { redirectToSignIn } from '../sessions/return-to.js';
-import { type RenderedPage, framePage, hostPage } from './pages.js';
+import { type RenderedPage, callbackPage, framePage, hostPage } from './pages.js';
 import { WebIdeSettings, tokenOptionProblem } from './web-ide-settings.js';
 import { WebSession } from './web-session.js';
 
@@ -12,6 +12,7 @@ import { WebSession } from './web-session.js';
  * - GET /-/ide: the host page, the mediator, for the signed-in user (else 302 to sign in, as
  *   GitLab's web pages answer, back here once signed in); `?token_option=` picks how it obtains tokens for this visit
  *   (400 for an unknown one), WEB_IDE_TOKEN_OPTION otherwise;
+ * - GET /oauth/ide/callback: option 1's redirect URI, completing the authorization in the browser;
  * - GET /-/ide/frame: the editor frame, addressed on the frame origin; it needs no session (it
  *   has none: it is another origin) and gets its tokens from the host page only.
  */
@@ -40,6 +41,12 @@ export class WebIdeController {
         frameOrigin: this.settings.frameOrigin,
       }),
     );
+  }
+
+  /** Option 1's redirect URI: the page that completes the authorization in the browser (pages.ts callbackPage). */
+  @Get(WEB_IDE_PATH.OAUTH_CALLBACK)
+  oauthCallback(@Res() reply: FastifyReply): void {
+    send(reply, callbackPage({ issuer: this.settings.issuer, hostOrigin: this.settings.hostOrigin }));
   }
 
   @Get(WEB_IDE_PATH.FRAME)

@@ -5,12 +5,20 @@
  * The token logic comes from token-logic.ts by source text (type-checked and unit-tested there).
  */
 import { WEB_IDE_MESSAGE } from '#contracts';
-import { boundHeaders, jwtClaims, needsNewToken, tokenFromResponse, tokenReply } from './token-logic.js';
+import { authorizationResponse, base64url, boundHeaders, jwtClaims, needsNewToken, oauthTokenSet, tokenFromResponse, tokenReply } from './token-logic.js';
 
 /** The id of the JSON block holding a page's settings. */
 export const CONFIG_ELEMENT_ID = 'web-ide-config';
 
 const MESSAGES = JSON.stringify(WEB_IDE_MESSAGE);
+
+/**
+ * Where option 1 keeps its state in the tab's sessionStorage (the host page's origin only):
+ * the tokens, and the pending authorization (state, PKCE verifier, the page to return to)
+ * between the redirect to /oauth/authorize and the callback.
+ */
+export const OAUTH_STORAGE = { TOKENS: 'gitlab-web-ide:oauth-tokens', PENDING: 'gitlab-web-ide:oauth-pending' } as const;
+const STORAGE = JSON.stringify(OAUTH_STORAGE);
 
 /**
  * The host page, seed 000's mediator. It embeds the editor frame and answers the frame's token
@@ -24,7 +32,11 @@ export const HOST_SCRIPT = `
   const jwtClaims = ${jwtClaims.toString()};
   const boundHeaders = ${boundHeaders.toString()};
   const tokenFromResponse = ${tokenFromResponse.toString()};
+  const oauthTokenSet = ${oauthTokenSet.toString()};
+  const needsNewToken = ${needsNewToken.toString()};
+  const base64url = ${base64url.toString()};
   const MESSAGE = ${MESSAGES};
+  const STORAGE = ${STORAGE};
   const config = JSON.parse(document.getElementById('${CONFIG_ELEMENT_ID}').textContent);
   const frame = document.getElementById('web-ide-frame');
   const logList = document.querySelector('[data-testid="mediator-log"]');
@@ -60,7 +72,64 @@ export const HOST_SCRIPT = `
     };
   }
 
+  // Option 1: an opaque OAuth access token of the instance-wide Web IDE application, obtained
+  // by authorization code + PKCE (RFC 7636, S256) and kept with its refresh token in this tab's
+  // sessionStorage; refreshed when near expiry (seed 000 option 1, "on autocomplete").
+  const oauth = config.oauth;
+  const readTokens = () => JSON.parse(sessionStorage.getItem(STORAGE.TOKENS) || 'null');
+  const oauthHeld = (t) => ({ accessToken: t.accessToken, expiresAt: t.expiresAt, headers: { [config.authenticationTypeHeader]: oauth.authenticationType } });
+
+  async function refresh(tokens) {
+    const response = await fetch(oauth.tokenPath, {
+      method: 'POST',
+      credentials: 'omit',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: tokens.refreshToken, client_id: oauth.clientId }),
+    });
+    const result = oauthTokenSet(response.status, await response.json().catch(() => undefined), Date.now(), tokens.refreshToken);
+    if ('error' in result) throw new Error('refresh answered ' + result.error);
+    sessionStorage.setItem(STORAGE.TOKENS, JSON.stringify(result));
+    log('Refreshed the OAuth access token', 'refresh');
+    return result;
+  }
+
+  async function authorize() {
+    const random = (n) => base64url(crypto.getRandomValues(new Uint8Array(n)));
+    const verifier = random(32);
+    const challenge = base64url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))));
+    const state = random(16);
+    sessionStorage.setItem(STORAGE.PENDING, JSON.stringify({ state, verifier, returnTo: location.pathname + location.search }));
+    const query = new URLSearchParams({
+      client_id: oauth.clientId,
+      redirect_uri: oauth.redirectUri,
+      response_type: 'code',
+      scope: oauth.scope,
+      state,
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+    });
+    log('Redirecting to ' + oauth.authorizePath + ' (the trusted Web IDE application: no consent screen)', 'redirect');
+    location.assign(oauth.authorizePath + '?' + query);
+    // The page is leaving: the editor gets its token after the callback brings the browser back.
+    return new Promise(() => {});
+  }
+
+  async function fromOAuth() {
+    const tokens = readTokens();
+    if (tokens && !needsNewToken(tokens, Date.now(), config.refreshMarginSeconds)) return oauthHeld(tokens);
+    if (tokens && tokens.refreshToken) {
+      try {
+        return oauthHeld(await refresh(tokens));
+      } catch (error) {
+        log('No refresh: ' + error.message + '; signing in to the application again', 'error');
+      }
+    }
+    sessionStorage.removeItem(STORAGE.TOKENS);
+    return authorize();
+  }
+
   const obtainers = {
+    'oauth-pkce': fromOAuth,
     'custom-endpoint': () => fromTokenEndpoint(config.endpoints.customEndpoint),
     'ide-controller': () => fromTokenEndpoint(config.endpoints.ideController),
   };
@@ -216,6 +285,48 @@ export const FRAME_SCRIPT = `
     () => show('ready', 'Ready: type to get a suggestion'),
     (error) => show('error', error.message),
   );
+})();
+`;
+
+/**
+ * The page at the Web IDE application's redirect URI (/oauth/ide/callback): checks the
+ * authorization response against the pending authorization of this tab (state, then iss, RFC
+ * 9207), exchanges the code with the PKCE verifier at the token endpoint (a public client: no
+ * secret), stores the tokens and sends the browser back to the Web IDE (seed 000 option 1:
+ * "User is redirected to the /-/ide"). The code leaves the address bar at once.
+ */
+export const CALLBACK_SCRIPT = `
+'use strict';
+(async () => {
+  const authorizationResponse = ${authorizationResponse.toString()};
+  const oauthTokenSet = ${oauthTokenSet.toString()};
+  const STORAGE = ${STORAGE};
+  const config = JSON.parse(document.getElementById('${CONFIG_ELEMENT_ID}').textContent);
+  const status = document.querySelector('[data-testid="status"]');
+  const search = location.search;
+  history.replaceState(null, '', location.pathname);
+  const pending = JSON.parse(sessionStorage.getItem(STORAGE.PENDING) || 'null');
+  sessionStorage.removeItem(STORAGE.PENDING);
+
+  function fail(text) {
+    status.dataset.state = 'error';
+    status.textContent = text;
+  }
+  if (!pending) return fail('No sign-in to the Web IDE is in progress in this tab: open the Web IDE again.');
+  const answer = authorizationResponse(search, { state: pending.state, issuer: config.issuer });
+  if ('error' in answer) return fail('Authorization failed: ' + answer.error);
+  const response = await fetch(config.tokenPath, {
+    method: 'POST',
+    credentials: 'omit',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+    body: new URLSearchParams({ grant_type: 'authorization_code', code: answer.code, redirect_uri: config.redirectUri, client_id: config.clientId, code_verifier: pending.verifier }),
+  });
+  const tokens = oauthTokenSet(response.status, await response.json().catch(() => undefined), Date.now());
+  if ('error' in tokens) return fail('The token endpoint answered ' + tokens.error);
+  sessionStorage.setItem(STORAGE.TOKENS, JSON.stringify(tokens));
+  status.dataset.state = 'done';
+  status.textContent = 'Signed in to the Web IDE application; back to the Web IDE…';
+  location.replace(pending.returnTo);
 })();
 `;
 

@@ -5,7 +5,8 @@ import {
   WEB_IDE_MESSAGE,
   boundHeaderValues,
 } from '#contracts';
-import { type BindingTable, boundHeaders, jwtClaims, needsNewToken, tokenFromResponse, tokenReply } from './token-logic.js';
+import { createHash } from 'node:crypto';
+import { type BindingTable, authorizationResponse, base64url, boundHeaders, jwtClaims, needsNewToken, oauthTokenSet, tokenFromResponse, tokenReply } from './token-logic.js';
 
 const TABLE: BindingTable = { selfIssuer: GATEWAY_SELF_ISSUER, instance: INSTANCE_TOKEN_BINDINGS, user: USER_TOKEN_BINDINGS };
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -60,5 +61,37 @@ describe('the Web IDE token logic (run in the browser)', () => {
     for (const junk of [null, 'x', { type: WEB_IDE_MESSAGE.TOKEN, id: '3', accessToken: 't', expiresAt: 9 }, { type: WEB_IDE_MESSAGE.TOKEN, id: 3, expiresAt: 9 }, { type: 'other', id: 1 }]) {
       expect(tokenReply(junk, TYPES)).toBeUndefined();
     }
+  });
+});
+
+describe('option 1 in the browser', () => {
+  const now = 1_700_000_000_000;
+
+  it('keeps the tokens of a token response, and the old refresh token when a refresh answers none', () => {
+    expect(oauthTokenSet(200, { access_token: 'a', token_type: 'bearer', expires_in: 7200, refresh_token: 'r' }, now)).toEqual({ accessToken: 'a', refreshToken: 'r', expiresAt: 1_700_007_200 });
+    expect(oauthTokenSet(200, { access_token: 'a2', token_type: 'Bearer', expires_in: 60 }, now, 'r')).toEqual({ accessToken: 'a2', refreshToken: 'r', expiresAt: 1_700_000_060 });
+  });
+
+  it('refuses a token response without a Bearer token or a lifetime, and keeps the OAuth error', () => {
+    expect(oauthTokenSet(200, { access_token: 'a', token_type: 'mac', expires_in: 1 }, now)).toEqual({ error: 'token_type is not Bearer' });
+    expect(oauthTokenSet(200, { access_token: 'a', token_type: 'Bearer' }, now)).toEqual({ error: '200 without a positive expires_in' });
+    expect(oauthTokenSet(400, { error: 'invalid_grant', error_description: 'grant request is invalid' }, now)).toEqual({ error: '400: invalid_grant (grant request is invalid)' });
+  });
+
+  it('accepts an authorization response only with the state sent and the issuer (RFC 9207), then reads code or error', () => {
+    const expected = { state: 's1', issuer: 'http://127.0.0.1:3001' };
+    expect(authorizationResponse('?code=c&state=s1&iss=http%3A%2F%2F127.0.0.1%3A3001', expected)).toEqual({ code: 'c' });
+    expect(authorizationResponse('?code=c&state=s2&iss=http%3A%2F%2F127.0.0.1%3A3001', expected)).toEqual({ error: expect.stringContaining('state') });
+    expect(authorizationResponse('?code=c&state=s1', expected)).toEqual({ error: expect.stringContaining('RFC 9207') });
+    expect(authorizationResponse('?code=c&state=s1&iss=http%3A%2F%2Fevil.example', expected)).toEqual({ error: expect.stringContaining('RFC 9207') });
+    expect(authorizationResponse('?error=access_denied&error_description=no&state=s1&iss=http%3A%2F%2F127.0.0.1%3A3001', expected)).toEqual({ error: 'access_denied (no)' });
+  });
+
+  it('encodes PKCE values as base64url without padding (RFC 7636 appendix B)', () => {
+    // RFC 7636 appendix B: this verifier's S256 challenge is E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM.
+    const verifierBytes = Uint8Array.from([116, 24, 223, 180, 151, 153, 224, 37, 79, 250, 96, 125, 216, 173, 187, 186, 22, 212, 37, 77, 105, 214, 191, 240, 91, 88, 5, 88, 83, 132, 141, 121]);
+    const verifier = base64url(verifierBytes);
+    expect(verifier).toBe('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk');
+    expect(base64url(createHash('sha256').update(verifier).digest())).toBe('E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM');
   });
 });

@@ -93,3 +93,53 @@ export function tokenReply(data: unknown, types: { token: string; error: string 
   }
   return { id: m.id, token: { accessToken: m.accessToken, expiresAt: m.expiresAt, headers } };
 }
+
+/** Option 1's tokens as the Web IDE keeps them on the client side (seed 000: "Web IDE stores both tokens"). */
+export interface OAuthTokenSet {
+  accessToken: string;
+  /** Absent when the server issued none; then an expired access token means a new authorization. */
+  refreshToken?: string;
+  /** Epoch seconds, by the browser's clock. */
+  expiresAt: number;
+}
+
+/**
+ * The tokens of a 200 from the token endpoint (RFC 6749 §5.1: `access_token`, `token_type`
+ * Bearer compared case-insensitively, `expires_in`, `refresh_token`), or why there are none:
+ * the OAuth `error` (and `error_description`, §5.2) with the status. A refresh answer without a
+ * new refresh token keeps `previousRefreshToken` (RFC 6749 §6).
+ */
+export function oauthTokenSet(status: number, body: unknown, nowMs: number, previousRefreshToken?: string): OAuthTokenSet | { error: string } {
+  const b = body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : {};
+  if (status !== 200) {
+    const reason = typeof b.error === 'string' ? b.error + (typeof b.error_description === 'string' ? ' (' + b.error_description + ')' : '') : '';
+    return { error: reason ? status + ': ' + reason : String(status) };
+  }
+  if (typeof b.access_token !== 'string' || b.access_token === '') return { error: '200 without an access_token' };
+  if (typeof b.token_type !== 'string' || b.token_type.toLowerCase() !== 'bearer') return { error: 'token_type is not Bearer' };
+  if (typeof b.expires_in !== 'number' || !Number.isFinite(b.expires_in) || b.expires_in <= 0) return { error: '200 without a positive expires_in' };
+  const refreshToken = typeof b.refresh_token === 'string' && b.refresh_token !== '' ? b.refresh_token : previousRefreshToken;
+  return { accessToken: b.access_token, ...(refreshToken ? { refreshToken } : {}), expiresAt: Math.floor(nowMs / 1000) + b.expires_in };
+}
+
+/**
+ * The authorization response at the redirect URI (RFC 6749 §4.1.2, §4.1.2.1), checked as a
+ * client must: `state` equal to the one sent (§10.12), `iss` equal to the server's issuer
+ * (RFC 9207 §2.4: the server advertises it, so it must be there), then `code` or `error`.
+ */
+export function authorizationResponse(search: string, expected: { state: string; issuer: string }): { code: string } | { error: string } {
+  const params = new URLSearchParams(search);
+  if (params.get('state') !== expected.state) return { error: 'the state in the answer is not the one sent (a forged or stale redirect)' };
+  if (params.get('iss') !== expected.issuer) return { error: 'iss ' + JSON.stringify(params.get('iss')) + ' is not the issuer ' + expected.issuer + ' (RFC 9207)' };
+  const error = params.get('error');
+  if (error !== null) return { error: error + (params.get('error_description') ? ' (' + params.get('error_description') + ')' : '') };
+  const code = params.get('code');
+  return code ? { code } : { error: 'the answer has neither code nor error' };
+}
+
+/** base64url without padding (RFC 4648 §5) of `bytes`: PKCE's verifier and challenge (RFC 7636 §4.1-4.2). */
+export function base64url(bytes: Uint8Array): string {
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
