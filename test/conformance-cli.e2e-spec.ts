@@ -25,6 +25,8 @@ describe('ai-auth-harness run (compiled CLI)', () => {
     const results = readResults(reports);
     expect(results.scenarios.map((s) => [s.id, s.status])).toEqual([
       ['custom-endpoint-jwt', 'FINISHED'],
+      ['ide-controller-jwt', 'FINISHED'],
+      ['oauth-pkce-webide', 'FINISHED'],
       ['sm-relay', 'FINISHED'],
       ['audience-migration', 'FINISHED'],
       ['jwks-lifecycle', 'FINISHED'],
@@ -38,11 +40,11 @@ describe('ai-auth-harness run (compiled CLI)', () => {
 
     const junit = readFileSync(join(reports, 'junit.xml'), 'utf8');
     expect(junit.match(/<testcase /g)?.length).toBe(checks.length);
-    expect(junit.match(/<testsuite /g)?.length).toBe(4);
+    expect(junit.match(/<testsuite /g)?.length).toBe(results.scenarios.length);
     expect(junit).not.toContain('<failure');
     const html = readFileSync(join(reports, 'report.html'), 'utf8');
     expect(html.match(/<svg/g)?.length).toBeGreaterThanOrEqual(3);
-    for (const id of ['custom-endpoint-jwt', 'sm-relay', 'audience-migration', 'jwks-lifecycle']) expect(html).toContain(id);
+    for (const id of ['custom-endpoint-jwt', 'ide-controller-jwt', 'oauth-pkce-webide', 'sm-relay', 'audience-migration', 'jwks-lifecycle']) expect(html).toContain(id);
     // The report shows what a token said, never a usable token or a credential.
     expect(html).not.toMatch(/eyJ[\w-]+\.eyJ[\w-]+\.[\w-]{20,}/);
     const { user, personal_access_tokens: saasPats } = demoCredentials('gitlab-saas');

@@ -54,7 +54,7 @@ const talkedToGateway = (scenario: ScenarioResult, check: CheckResult) => check.
 const diagramVerdicts = (result: RunResult) =>
   Object.fromEntries(result.scenarios.map((s) => [s.id, s.checks.find((c) => c.id === 'follows-the-sequence-diagram')?.status]));
 /** The flows a gateway without a harness control API can replay (audience-migration switches the gateway's settings through it). */
-const DIAGRAMS_FOLLOWED = { 'custom-endpoint-jwt': 'PASSED', 'sm-relay': 'PASSED' };
+const DIAGRAMS_FOLLOWED = { 'custom-endpoint-jwt': 'PASSED', 'ide-controller-jwt': 'PASSED', 'sm-relay': 'PASSED' };
 
 const bothIssuers = { trusted_issuers: ['gitlab-saas', 'gitlab-sm'] as Array<'gitlab-saas' | 'gitlab-sm'> };
 

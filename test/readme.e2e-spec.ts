@@ -74,6 +74,17 @@ it('seed 000: the session flow, the PAT flow, a keystroke and the refusals answe
   expect(out).toContain(`{"error":"Header mismatch 'X-Gitlab-Realm'"}`);
 }, 60_000);
 
+it('seed 000 option 1: PKCE with the trusted Web IDE application, an opaque token the gateway checks with GitLab, refresh and revocation, as the README says', async () => {
+  const out = await bash(shellBlocks('Walk-through: seed 000, option 1'));
+  expect(out).toMatch(/^302$/m);
+  expect(out).toMatch(/state: 'xyz',\s+iss: 'http:\/\/127\.0\.0\.1:\d+'/);
+  expect(out).toMatch(/"expires_in":7200,/);
+  expect(out).toContain('"scopes":["api"]');
+  expect(out.match(/"object":"text_completion".* 200$/gm)).toHaveLength(2);
+  expect(out).toMatch(/^200$/m);
+  expect(out.match(/\{"error":"Forbidden by auth provider"\} 401$/gm)).toHaveLength(2);
+}, 60_000);
+
 it('seed 000 option 3: the IDE controller signs a JWT for the session only, and the gateway accepts it, as the README says', async () => {
   const out = await bash(shellBlocks('Walk-through: seed 000, option 3'));
   expect(out).toMatch(/^302$/m);

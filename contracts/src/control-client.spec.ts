@@ -33,13 +33,14 @@ async function everyOperation(client: HarnessControlClient): Promise<void> {
   await client.addSigningKey({ activate: false });
   await client.activateSigningKey('kid/1');
   await client.removeSigningKey('kid/1');
-  for (const resource of [client.featureFlag('code_suggestions_tokens_api'), client.aiToken, client.group('duo-group'), client.relay, client.oidc, client.auth, client.faults]) {
+  for (const resource of [client.featureFlag('code_suggestions_tokens_api'), client.aiToken, client.group('duo-group'), client.relay, client.oidc, client.oauth, client.auth, client.faults]) {
     await resource.get();
     await resource.set({} as never);
   }
   await client.updateSettings({ code_suggestions_enabled: true });
   await client.jwksCache();
   await client.clearJwksCache();
+  await client.clearOAuthCache();
 }
 
 /** "method /template" of every harness-control operation the OpenAPI documents describe. */

@@ -25,6 +25,7 @@ import {
   type ModelFaults,
   type ModelFaultsUpdate,
   type OidcAvailabilityState,
+  type OAuthServerState,
   type RelayTarget,
   type RelayTargetUpdate,
   type RequestLogAnswer,
@@ -127,6 +128,11 @@ export abstract class HarnessControlClient implements ControlTransport {
     return this.resource(CONTROL_ROUTE.OIDC);
   }
 
+  /** /-/harness/oauth: the OAuth server's registration mode. */
+  get oauth(): ControlResource<OAuthServerState, OAuthServerState> {
+    return this.resource(CONTROL_ROUTE.OAUTH);
+  }
+
   // ai-gateway.
 
   /** GET /-/harness/jwks-cache. */
@@ -137,6 +143,11 @@ export abstract class HarnessControlClient implements ControlTransport {
   /** POST /-/harness/jwks-cache/clear: a cold cache. */
   async clearJwksCache(): Promise<void> {
     await this.call('POST', controlPath(CONTROL_ROUTE.JWKS_CACHE_CLEAR));
+  }
+
+  /** POST /-/harness/oauth-cache/clear: the gateway forgets every cached OAuth token answer (seed 000 option 1). */
+  async clearOAuthCache(): Promise<void> {
+    await this.call('POST', controlPath(CONTROL_ROUTE.OAUTH_CACHE_CLEAR));
   }
 
   /** /-/harness/auth: the gateway's audience and legacy-audience window. */

@@ -39,10 +39,14 @@ export const CONTROL_ROUTE = {
   RELAY: 'relay',
   /** gitlab: GET and PUT whether discovery and the JWKS answer. */
   OIDC: 'oidc',
+  /** gitlab: GET and PUT the OAuth server's settings (registration mode). */
+  OAUTH: 'oauth',
   /** ai-gateway: GET the key cache per issuer. */
   JWKS_CACHE: 'jwks-cache',
   /** ai-gateway: POST forgets every key (cold cache, 204). */
   JWKS_CACHE_CLEAR: 'jwks-cache/clear',
+  /** ai-gateway: POST forgets every cached OAuth token answer (seed 000 option 1; 204, also when option 1 is off). */
+  OAUTH_CACHE_CLEAR: 'oauth-cache/clear',
   /** ai-gateway: GET and PUT the verification settings. */
   AUTH: 'auth',
   /** fake-model: GET and PUT the injected faults. */
@@ -177,6 +181,11 @@ export type RelayTargetUpdate = Partial<RelayTarget>;
 /** `oidcAvailability`. */
 export interface OidcAvailabilityState {
   available: boolean;
+}
+
+/** `oauthServer`: how the gitlab app's POST /oauth/register answers (OAUTH_REGISTRATION_MODE until changed; reset restores it). */
+export interface OAuthServerState {
+  registration_mode: 'rfc7591' | 'gitlab';
 }
 
 /** `issuerCache`. */

@@ -189,7 +189,6 @@ export interface OAuthApplicationView {
   /** The redirect URIs, newline-separated as GitLab stores them. */
   callback_url: string;
   confidential: boolean;
-  scopes: string[];
 }
 
 /** API::Entities::ApplicationWithSecret (POST /api/v4/applications): the secret is shown once, confidential or not. */

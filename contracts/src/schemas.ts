@@ -21,6 +21,11 @@ export const SCHEMA = {
   FAKE_MODEL_RESPONSE: 'fake-model-response',
   DEMO_FIXTURE: 'demo-fixture',
   HARNESS_CONTROL: 'harness-control',
+  OAUTH_TOKEN_RESPONSE: 'oauth-token-response',
+  OAUTH_ERROR: 'oauth-error',
+  OAUTH_TOKEN_INFO: 'oauth-token-info',
+  OAUTH_REGISTRATION: 'oauth-registration',
+  OAUTH_APPLICATION: 'oauth-application',
 } as const;
 export type SchemaName = (typeof SCHEMA)[keyof typeof SCHEMA];
 

@@ -15,7 +15,7 @@ import { condition, need, needFamily, type NeedEnv } from '../runner/condition.j
 import type { HttpRequest, HttpResponse } from '../runner/types.js';
 import { expectControlAccepted } from './issuer.js';
 import { aiTokenFrom, aiTokenOf, browserSessionOf, type AiToken, type GitlabRole } from './needs.js';
-import type { BrowserSession } from './web-session.js';
+import { anotherSessionOf, type BrowserSession } from './web-session.js';
 
 const TOKENS = WEB_IDE_PATH.TOKENS;
 /** The Web IDE front end calls the controller with fetch and reads JSON (Devise answers such a request 401, not a redirect). */
@@ -107,7 +107,7 @@ export const MintsTheClaimShapeOfOption2 = (role: GitlabRole) =>
 export interface IdeRequestVariant {
   label: string;
   method?: HttpRequest['method'];
-  headers: (env: NeedEnv, browser: BrowserSession) => Promise<Record<string, string>> | Record<string, string>;
+  headers: (env: NeedEnv, browser: BrowserSession, role: GitlabRole) => Promise<Record<string, string>> | Record<string, string>;
 }
 
 /**
@@ -123,9 +123,9 @@ export const RefusesIdeTokenRequest = (role: GitlabRole, title: string, variant:
       const valid = await callIdeController(env, role, sessionHeaders(browser), `POST ${TOKENS} (session + CSRF: control request)`);
       expectIdeControllerServed(env, role, valid);
       expectControlAccepted(env, valid, 'IDE controller request (session cookie + its CSRF token)');
-      const res = await callIdeController(env, role, await variant.headers(env, browser), `${variant.method ?? 'POST'} ${TOKENS} (${variant.label})`, variant.method);
+      const res = await callIdeController(env, role, await variant.headers(env, browser, role), `${variant.method ?? 'POST'} ${TOKENS} (${variant.label})`, variant.method);
       if (!statuses.includes(res.status)) {
-        fail(`${variant.label}: expected HTTP ${statuses.join(' or ')} from ${res.request}, got ${res.status}`, { expected: { status: statuses.length === 1 ? statuses[0] : statuses }, actual: { status: res.status, body: shownBody(res) }, res });
+        fail(`expected HTTP ${statuses.join(' or ')} from ${res.request} (${variant.label}), got ${res.status}`, { expected: { status: statuses.length === 1 ? statuses[0] : statuses }, actual: { status: res.status, body: shownBody(res) }, res });
       }
       const leaked = /eyJ[\w-]+\.[\w-]+\.[\w-]*/.test(res.text) || (res.json as { access_token?: unknown } | undefined)?.access_token !== undefined;
       expectThat(!leaked, `${res.request} was refused with ${res.status} yet its body carries a token`, { expected: 'no access_token, no JWT', actual: { status: res.status, body: shownBody(res) }, res });
@@ -141,6 +141,10 @@ export const ideRequestVariants = {
   },
   noCsrfToken: { label: 'session cookie, no X-CSRF-Token', headers: (_env, b) => ({ ...ACCEPT_JSON, Cookie: b.cookie }) },
   alteredCsrfToken: { label: 'session cookie, an altered X-CSRF-Token', headers: (_env, b) => ({ ...sessionHeaders(b), [HEADER.CSRF_TOKEN]: alter(b.csrfToken) }) },
+  otherSessionsCsrfToken: {
+    label: "session cookie, the CSRF token of another session of the same user",
+    headers: async (env, b, role) => ({ ...sessionHeaders(b), [HEADER.CSRF_TOKEN]: (await anotherSessionOf(env, role)).csrfToken }),
+  },
   get: { label: 'GET with session cookie and CSRF token', method: 'GET', headers: (_env, b) => sessionHeaders(b) },
 } satisfies Record<string, IdeRequestVariant>;
 

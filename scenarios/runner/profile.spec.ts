@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { demoFixturePath, demoToken, readDemoFixture } from '#contracts';
+import { DEMO_THIRD_PARTY_OAUTH_CLIENT_ID, WEB_IDE_OAUTH_APPLICATION, demoFixturePath, demoToken, readDemoFixture } from '#contracts';
 import { join } from 'node:path';
 import { UsageError } from './errors.js';
 import { credentialsFor, loadTargetProfile, mergeProfiles, parseTargetOverride, readEmbeddedProfile, readProfileFile } from './profile.js';
@@ -125,6 +125,20 @@ describe('target profiles', () => {
     expect(usageMessage(() => loadTargetProfile({ profileFile: join(dir, 'lacking.yaml') }))).toMatch(
       /^profile: \/roles\/gitlab-sm\/demo_credentials\/user: the demo data has no user 'sm-nobody' .*give the role's credentials in your profile instead$/,
     );
+  });
+
+  it('reads the OAuth applications it names from the demo data (secret, first redirect URI, scopes, trusted) and names one the data lacks', () => {
+    const apps = credentialsFor(mergeProfiles(readEmbeddedProfile()), 'gitlab-saas').oauthApplications;
+    expect(apps?.webIde).toEqual({ clientId: WEB_IDE_OAUTH_APPLICATION.CLIENT_ID, redirectUri: '/oauth/ide/callback', scopes: ['api'], trusted: true });
+    expect(apps?.thirdParty).toEqual({ clientId: DEMO_THIRD_PARTY_OAUTH_CLIENT_ID, clientSecret: 'gloas-demo-third-party-secret', redirectUri: 'http://localhost:5999/callback', scopes: ['api', 'read_user', 'openid', 'profile', 'email'] });
+
+    const written = readProfileFile(writeProfile('oauth.yaml', 'roles:\n  gitlab-saas:\n    url: "https://gitlab.example"\n    credentials:\n      oauth_applications:\n        web_ide: { client_id: ide, redirect_uri: /oauth/ide/callback }\n'));
+    expect(credentialsFor(mergeProfiles(readEmbeddedProfile(), written), 'gitlab-saas').oauthApplications).toEqual({ webIde: { clientId: 'ide', redirectUri: '/oauth/ide/callback', scopes: [] } });
+    expect(usageMessage(() => readProfileFile(writeProfile('no-uri.yaml', 'roles:\n  gitlab-saas:\n    credentials:\n      oauth_applications: { web_ide: { client_id: ide } }\n')))).toContain(
+      '/roles/gitlab-saas/credentials/oauth_applications/web_ide',
+    );
+    const unknown = writeProfile('unknown-app.yaml', 'roles:\n  gitlab-saas:\n    demo_credentials: { oauth_applications: { third_party: no-such-app } }\n');
+    expect(usageMessage(() => loadTargetProfile({ profileFile: unknown }))).toMatch(/^profile: \/roles\/gitlab-saas\/demo_credentials\/oauth_applications\/third_party: the demo data has no OAuth application 'no-such-app'/);
   });
 
   it('resolves an external role\'s log_file against the profile folder, and ignores it for an embedded role', () => {

@@ -7,16 +7,27 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import { parse as parseYaml } from 'yaml';
-import { ROLES, demoFixturePath, demoToken, demoUser, projectRoot, readDemoFixture, type Role } from '#contracts';
+import { DEMO_INSTANCES, ROLES, demoFixturePath, demoToken, demoUser, projectRoot, readDemoFixture, type DemoFixture, type Role } from '#contracts';
 import { UsageError } from './errors.js';
-import type { GitlabCredentials } from './types.js';
+import type { GitlabCredentials, OAuthApplicationCredentials } from './types.js';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
+
+/** An OAuth application as a profile writes it (see OAuthApplicationCredentials). */
+export interface ProfileOAuthApplication {
+  client_id: string;
+  client_secret?: string;
+  redirect_uri: string;
+  scopes?: string[];
+  trusted?: boolean;
+}
 
 export interface ProfileCredentials {
   user?: { username: string; password: string };
   personal_access_tokens?: GitlabCredentials['personalAccessTokens'];
   service_access_token?: string;
+  /** Seed 000 option 1: the Web IDE's (public, trusted) application and a third-party confidential one. */
+  oauth_applications?: { web_ide?: ProfileOAuthApplication; third_party?: ProfileOAuthApplication };
 }
 
 /**
@@ -29,6 +40,8 @@ export interface DemoCredentialNames {
   user?: string;
   personal_access_tokens?: Partial<Record<keyof NonNullable<ProfileCredentials['personal_access_tokens']>, string>>;
   service_access_token?: string;
+  /** OAuth applications of the demo data, by client_id (their secret, redirect URI and scopes are read from there). */
+  oauth_applications?: { web_ide?: string; third_party?: string };
 }
 
 export interface RoleProfile {
@@ -55,11 +68,15 @@ export interface RoleProfile {
   trusted_issuers?: Array<'gitlab-saas' | 'gitlab-sm'>;
   /** ai-gateway: its documented JWKS re-fetch cooldown, in seconds (default 30, jose's). */
   jwks_refetch_cooldown_seconds?: number;
+  /** ai-gateway: how long it documents trusting an OAuth token GitLab called active, in seconds (default 30). */
+  oauth_cache_seconds?: number;
 }
 
 /** Defaults of the ai-gateway role settings. */
 export const DEFAULT_TRUSTED_ISSUERS: ReadonlyArray<'gitlab-saas' | 'gitlab-sm'> = ['gitlab-saas'];
 export const DEFAULT_JWKS_REFETCH_COOLDOWN_SECONDS = 30;
+/** The embedded gateway's default AIGW_OAUTH_CACHE_SECONDS. */
+export const DEFAULT_OAUTH_CACHE_SECONDS = 30;
 
 /** A profile file as written (snake_case keys, everything optional). */
 export interface TargetProfileFile {
@@ -213,6 +230,13 @@ export function resolveDemoCredentials(role: Role, names: DemoCredentialNames, s
     );
   }
   if (names.service_access_token) out.service_access_token = read('service_access_token', () => demoToken(fixture, names.service_access_token!));
+  if (names.oauth_applications) {
+    const apps: NonNullable<ProfileCredentials['oauth_applications']> = {};
+    for (const [purpose, clientId] of Object.entries(names.oauth_applications) as Array<['web_ide' | 'third_party', string]>) {
+      apps[purpose] = read(`oauth_applications/${purpose}`, () => demoOAuthApplication(fixture, clientId));
+    }
+    out.oauth_applications = apps;
+  }
   return out;
 }
 
@@ -243,6 +267,7 @@ export function mergeProfiles(
     const gatewaySettings = url ? u : { ...b, ...u };
     if (gatewaySettings.trusted_issuers) merged.trusted_issuers = [...gatewaySettings.trusted_issuers];
     if (gatewaySettings.jwks_refetch_cooldown_seconds !== undefined) merged.jwks_refetch_cooldown_seconds = gatewaySettings.jwks_refetch_cooldown_seconds;
+    if (gatewaySettings.oauth_cache_seconds !== undefined) merged.oauth_cache_seconds = gatewaySettings.oauth_cache_seconds;
     if (url) {
       merged.url = normaliseUrl(url);
       const credentials = credentialsOf(role, u);
@@ -283,7 +308,37 @@ export function credentialsFor(profile: TargetProfile, role: Role): GitlabCreden
   const out: GitlabCredentials = { personalAccessTokens: { ...(c?.personal_access_tokens ?? {}) } };
   if (c?.user) out.user = { ...c.user };
   if (c?.service_access_token) out.serviceAccessToken = c.service_access_token;
+  const apps = c?.oauth_applications;
+  if (apps?.web_ide || apps?.third_party) {
+    out.oauthApplications = {};
+    if (apps.web_ide) out.oauthApplications.webIde = oauthApplicationOf(apps.web_ide);
+    if (apps.third_party) out.oauthApplications.thirdParty = oauthApplicationOf(apps.third_party);
+  }
   return out;
+}
+
+function oauthApplicationOf(app: ProfileOAuthApplication): OAuthApplicationCredentials {
+  return {
+    clientId: app.client_id,
+    ...(app.client_secret ? { clientSecret: app.client_secret } : {}),
+    redirectUri: app.redirect_uri,
+    scopes: [...(app.scopes ?? [])],
+    ...(app.trusted !== undefined ? { trusted: app.trusted } : {}),
+  };
+}
+
+/** The demo data's OAuth application `clientId` (either instance), as a profile would write it; throws naming what is missing. */
+function demoOAuthApplication(fixture: DemoFixture, clientId: string): ProfileOAuthApplication {
+  const found = DEMO_INSTANCES.flatMap((name) => fixture[name]?.oauth_applications ?? []).find((a) => a.client_id === clientId);
+  if (!found) throw new Error(`the demo data has no OAuth application '${clientId}'`);
+  if (found.redirect_uris.length === 0) throw new Error(`the demo OAuth application '${clientId}' has no redirect URI`);
+  return {
+    client_id: found.client_id,
+    ...(found.secret ? { client_secret: found.secret } : {}),
+    redirect_uri: found.redirect_uris[0]!,
+    scopes: [...found.scopes],
+    ...(found.trusted !== undefined ? { trusted: found.trusted } : {}),
+  };
 }
 
 /** Roles the profile points at an external URL. */

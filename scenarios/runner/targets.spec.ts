@@ -67,6 +67,10 @@ describe('default role-process table', () => {
       AIGW_TRUSTED_ISSUERS: 'http://127.0.0.1:3001,http://127.0.0.1:3000',
       AIGW_MODEL_URL: 'http://127.0.0.1:5053',
       AIGW_CORS_ALLOWED_ORIGINS: 'http://localhost:3001,http://localhost:3000',
+      // Seed 000 option 1: OAuth tokens verified at the first trusted issuer, cached the profile's bound.
+      AIGW_OAUTH_TOKEN_VERIFICATION: 'token-info',
+      AIGW_OAUTH_GITLAB_URL: 'http://127.0.0.1:3001',
+      AIGW_OAUTH_CACHE_SECONDS: '2',
     });
     expect(table['ai-gateway'].healthPath).toBe('/monitoring/healthz');
   });

@@ -3,7 +3,7 @@
  * (the scenarios' roles plus what an embedded role needs), and each role's resolved target.
  */
 import { ROLES, type Role } from '#contracts';
-import { DEFAULT_JWKS_REFETCH_COOLDOWN_SECONDS, DEFAULT_TRUSTED_ISSUERS, type TargetProfile } from './profile.js';
+import { DEFAULT_JWKS_REFETCH_COOLDOWN_SECONDS, DEFAULT_OAUTH_CACHE_SECONDS, DEFAULT_TRUSTED_ISSUERS, type TargetProfile } from './profile.js';
 import { RecordingControlClient } from './recording/http-client.js';
 import type { ExchangeRecorder } from './recording/recorder.js';
 import { START_ORDER, embeddedDependencies } from './stack/role-table.js';
@@ -51,6 +51,7 @@ export function resolveTargets(
     if (role === 'ai-gateway') {
       target.trustedIssuers = profile.roles[role].trusted_issuers ?? DEFAULT_TRUSTED_ISSUERS;
       target.jwksRefetchCooldownSeconds = profile.roles[role].jwks_refetch_cooldown_seconds ?? DEFAULT_JWKS_REFETCH_COOLDOWN_SECONDS;
+      target.oauthCacheSeconds = profile.roles[role].oauth_cache_seconds ?? DEFAULT_OAUTH_CACHE_SECONDS;
     }
     if (token) {
       target.control = new RecordingControlClient({ recorder, role, baseUrl: url, token, timeoutMs: profile.options.timeoutMs });

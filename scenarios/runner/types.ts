@@ -205,6 +205,23 @@ export interface ResolvedTarget {
   trustedIssuers?: ReadonlyArray<'gitlab-saas' | 'gitlab-sm'>;
   /** ai-gateway: its documented JWKS re-fetch cooldown in seconds (profile; default 30). */
   jwksRefetchCooldownSeconds?: number;
+  /** ai-gateway: how long it documents trusting an OAuth token GitLab called active (profile oauth_cache_seconds; default 30). */
+  oauthCacheSeconds?: number;
+}
+
+/**
+ * An OAuth application (client) registered on a GitLab instance, as the checks use it: public
+ * when it has no secret. `redirectUri` is exact (RFC 6749 §3.1.2); one starting with '/' is
+ * relative to the instance (GitLab's Web IDE application: `/oauth/ide/callback`).
+ */
+export interface OAuthApplicationCredentials {
+  clientId: string;
+  clientSecret?: string;
+  redirectUri: string;
+  /** The scopes it may ask for; what checks request (default: all of them). */
+  scopes: string[];
+  /** GitLab's trusted flag: the server skips the consent page for it. */
+  trusted?: boolean;
 }
 
 /** Credentials for a GitLab role, from the demo data (embedded) or the target profile. */
@@ -224,6 +241,8 @@ export interface GitlabCredentials {
   };
   /** The service access token a self-managed instance stores (seed 001). */
   serviceAccessToken?: string;
+  /** OAuth applications registered on the instance that checks may authorize with (seed 000 option 1). */
+  oauthApplications?: { webIde?: OAuthApplicationCredentials; thirdParty?: OAuthApplicationCredentials };
 }
 
 export interface CheckSpec {

@@ -1,5 +1,5 @@
 import { ConfigError, flagsToSource } from '#common';
-import { aiGatewaySettings, loadAiGatewayConfig } from './config.js';
+import { aiGatewaySettings, loadAiGatewayConfig, oauthGitlabUrlOf } from './config.js';
 
 const REQUIRED = { AIGW_TRUSTED_ISSUERS: 'https://gitlab.example', AIGW_MODEL_URL: 'http://127.0.0.1:5053' };
 
@@ -91,5 +91,49 @@ describe('ai-gateway config', () => {
     ['AIGW_MODEL_MAX_RESPONSE_BYTES', '1.5'],
   ])('refuses %s=%s', (name, value) => {
     expect(problems({ ...REQUIRED, [name]: value }).some((p) => p.startsWith(`${name}:`))).toBe(true);
+  });
+
+  describe('OAuth token verification (seed 000 option 1)', () => {
+    it('is off by default, with the documented bounds', () => {
+      expect(loadAiGatewayConfig(REQUIRED)).toMatchObject({
+        oauthTokenVerification: 'off',
+        oauthCacheSeconds: 30,
+        oauthNegativeCacheSeconds: 5,
+        oauthCacheMaxEntries: 10000,
+        oauthLookupsPerSecond: 50,
+        oauthTimeoutMs: 2000,
+        oauthMaxBytes: 16384,
+      });
+    });
+
+    it('asks the one trusted issuer by default, AIGW_OAUTH_GITLAB_URL when set', () => {
+      expect(oauthGitlabUrlOf(loadAiGatewayConfig({ ...REQUIRED, AIGW_TRUSTED_ISSUERS: 'https://gitlab.example/', AIGW_OAUTH_TOKEN_VERIFICATION: 'token-info' }))).toBe('https://gitlab.example');
+      const explicit = loadAiGatewayConfig({ ...REQUIRED, AIGW_OAUTH_TOKEN_VERIFICATION: 'token-info', AIGW_OAUTH_GITLAB_URL: 'https://gitlab.internal/' });
+      expect(oauthGitlabUrlOf(explicit)).toBe('https://gitlab.internal');
+    });
+
+    it('requires AIGW_OAUTH_GITLAB_URL when option 1 is on and several issuers are trusted', () => {
+      const several = { ...REQUIRED, AIGW_TRUSTED_ISSUERS: 'https://gitlab.example,https://customers.example', AIGW_OAUTH_TOKEN_VERIFICATION: 'token-info' };
+      expect(problems(several).some((p) => p.startsWith('AIGW_OAUTH_GITLAB_URL: required'))).toBe(true);
+      expect(problems({ ...several, AIGW_OAUTH_GITLAB_URL: 'https://gitlab.example' })).toEqual([]);
+      expect(problems({ ...several, AIGW_OAUTH_TOKEN_VERIFICATION: 'off' })).toEqual([]);
+    });
+
+    it('requires client credentials for introspection, and never repeats the secret in an error', () => {
+      const found = problems({ ...REQUIRED, AIGW_OAUTH_TOKEN_VERIFICATION: 'introspection' });
+      expect(found.some((p) => p.startsWith('AIGW_OAUTH_CLIENT_ID: required'))).toBe(true);
+      expect(found.some((p) => p.startsWith('AIGW_OAUTH_CLIENT_SECRET: required'))).toBe(true);
+      expect(problems({ ...REQUIRED, AIGW_OAUTH_TOKEN_VERIFICATION: 'introspection', AIGW_OAUTH_CLIENT_ID: 'gw', AIGW_OAUTH_CLIENT_SECRET: 'x'.repeat(1025) }).join()).not.toContain('xxxx');
+    });
+
+    it.each([
+      ['AIGW_OAUTH_TOKEN_VERIFICATION', 'jwt'],
+      ['AIGW_OAUTH_CACHE_SECONDS', '301'],
+      ['AIGW_OAUTH_NEGATIVE_CACHE_SECONDS', '61'],
+      ['AIGW_OAUTH_LOOKUPS_PER_SECOND', '0'],
+      ['AIGW_OAUTH_GITLAB_URL', 'ftp://gitlab.example'],
+    ])('refuses %s=%s', (name, value) => {
+      expect(problems({ ...REQUIRED, [name]: value }).some((p) => p.startsWith(`${name}:`))).toBe(true);
+    });
   });
 });

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { AUDIENCE, DEFAULT_PORT, isSerializedOrigin } from '#contracts';
 import { checkHttpTimeouts, type ConfigOf, type ConfigSource, configFields, defineConfig, loadConfig, serverSettings } from '#common';
-import { OAUTH_VERIFICATION_MODES } from './auth/oauth-token-introspection.js';
-import { MAX_REFUSED_ENTRIES } from './auth/oauth-token-verifier.js';
+import { OAUTH_VERIFICATION_MODES, type OAuthVerificationMode } from './auth/oauth-token-introspection.js';
+import { MAX_REFUSED_ENTRIES } from './auth/oauth-token-cache.js';
 
 /** Asymmetric JWS algorithms only: `none` and HMAC (HS*) can never be configured (RFC 8725 §3.1-3.2). */
 const ALGORITHM = /^(RS|PS|ES)(256|384|512)$/;
@@ -150,6 +150,12 @@ export const aiGatewaySettings = defineConfig({
       schema: originList,
       shownDefault: 'none (no CORS headers)',
     },
+    authGuard: {
+      env: 'AIGW_AUTH_GUARD',
+      flag: 'auth-guard',
+      doc: 'how the per-keystroke guard is wired, for the benchmark (npm run bench measures both): direct (a Nest guard calling the verifiers) or passport (the same checks as a @nestjs/passport strategy); both answer alike',
+      schema: z.enum(['direct', 'passport']).default('direct'),
+    },
     oauthTokenVerification: {
       env: 'AIGW_OAUTH_TOKEN_VERIFICATION',
       flag: 'oauth-token-verification',
@@ -232,17 +238,18 @@ export const aiGatewaySettings = defineConfig({
  * issuer (GitLab's OIDC issuer is its base URL), else undefined (a configuration error when
  * option 1 is on: checkOAuthSettings).
  */
-export function oauthGitlabUrlOf(config: Pick<AiGatewayConfig, 'oauthGitlabUrl' | 'trustedIssuers'>): string | undefined {
+export function oauthGitlabUrlOf(config: { oauthGitlabUrl?: string | undefined; trustedIssuers: readonly string[] }): string | undefined {
   if (config.oauthGitlabUrl !== undefined) return config.oauthGitlabUrl;
   return config.trustedIssuers?.length === 1 ? issuerWithoutTrailingSlash(config.trustedIssuers[0]!) : undefined;
 }
 
 /** Option 1 on needs a GitLab to ask; introspection also needs the gateway's client credentials. */
 function checkOAuthSettings(
-  c: Pick<AiGatewayConfig, 'oauthTokenVerification' | 'oauthGitlabUrl' | 'trustedIssuers' | 'oauthClientId' | 'oauthClientSecret'>,
+  c: { oauthTokenVerification: OAuthVerificationMode; oauthGitlabUrl?: string | undefined; trustedIssuers: readonly string[]; oauthClientId?: string | undefined; oauthClientSecret?: string | undefined },
   problem: (key: 'oauthGitlabUrl' | 'oauthClientId' | 'oauthClientSecret', message: string) => void,
 ): void {
-  if (c.oauthTokenVerification === undefined || c.oauthTokenVerification === 'off') return;
+  // Refinements also run when a field failed its own check: only a valid mode that is on counts.
+  if (c.oauthTokenVerification !== 'token-info' && c.oauthTokenVerification !== 'introspection') return;
   if (Array.isArray(c.trustedIssuers) && oauthGitlabUrlOf(c) === undefined) {
     problem('oauthGitlabUrl', `required with AIGW_OAUTH_TOKEN_VERIFICATION=${c.oauthTokenVerification} when AIGW_TRUSTED_ISSUERS names more than one issuer: which GitLab issued the OAuth tokens?`);
   }

@@ -13,3 +13,4 @@ export * from './app-definition.js';
 export * from './di.js';
 export * from './bounded-io.js';
 export * from './trace-context.js';
+export * from './passport-strategies.js';

@@ -14,6 +14,10 @@ import { IdentityService } from './identity/identity.service.js';
 import type { Clock } from './instance/di.js';
 import { InstanceInfo } from './instance/instance-info.js';
 import { instanceProviders } from './instance/instance-providers.js';
+import { AuthorizationServer } from './oauth/authorization-server.js';
+import { OAuthControlController } from './oauth/oauth-control.controller.js';
+import { OAuthCoreModule } from './oauth/oauth-core.module.js';
+import { OAuthModule } from './oauth/oauth.module.js';
 import { OidcControlController } from './oidc/oidc-control.controller.js';
 import { OidcModule } from './oidc/oidc.module.js';
 import { RelayControlController } from './relay/relay-control.controller.js';
@@ -39,7 +43,8 @@ export interface GitlabDeps extends AppDeps {
  * The emulated GitLab, one codebase for both deployments (`--mode saas | self-managed`):
  * identity, personal access tokens, browser sessions, OIDC discovery + JWKS, POST
  * /api/v4/code_suggestions/tokens (minted on SaaS, relayed to SAAS_URL with the stored service
- * access token on self-managed, seed 001) and the admin API GET/PUT /api/v4/application/settings.
+ * access token on self-managed, seed 001), the admin API GET/PUT /api/v4/application/settings,
+ * and GitLab's OAuth 2.0 authorization server at /oauth/* (issue 8, apps/gitlab/src/oauth).
  */
 export const gitlab = defineApp<GitlabConfig, GitlabDeps>({
   name: APP_NAME,
@@ -55,6 +60,8 @@ export const gitlab = defineApp<GitlabConfig, GitlabDeps>({
     SigningModule,
     SessionsModule,
     OidcModule,
+    // GitLab's OAuth authorization server (issue 8): /oauth/*, its pages and the applications API.
+    OAuthModule,
     AiAccessModule,
     UsersModule,
     // The Web IDE (seed 000): the host page, the editor frame and the IDE controller (option 3).
@@ -67,7 +74,7 @@ export const gitlab = defineApp<GitlabConfig, GitlabDeps>({
   ],
   providers: (config, deps) => instanceProviders(config, deps.clock),
   control: (config) => ({
-    imports: [IdentityModule, FeatureFlagsModule, SigningModule, AiAccessModule, SessionsCoreModule, SettingsCoreModule, OidcModule],
+    imports: [IdentityModule, FeatureFlagsModule, SigningModule, AiAccessModule, SessionsCoreModule, SettingsCoreModule, OidcModule, OAuthCoreModule],
     controllers: [
       AiAccessControlController,
       SigningControlController,
@@ -76,10 +83,12 @@ export const gitlab = defineApp<GitlabConfig, GitlabDeps>({
       SettingsControlController,
       RelayControlController,
       OidcControlController,
+      OAuthControlController,
     ],
-    // Fixture state (tokens, groups, application settings), flags, issuer and relay settings and
-    // sessions back to start; signing keys and OIDC availability stay.
-    resets: [...(config.mode === 'self-managed' ? [SaasTokenRelay] : []), IdentityService, FeatureFlagsService, AiTokenSettings, InstanceSettings, SessionsService],
+    // Fixture state (tokens, groups, application settings), flags, issuer and relay settings,
+    // sessions and the OAuth server's state (tokens, grants, applications back to the fixture's)
+    // back to start; signing keys and OIDC availability stay.
+    resets: [...(config.mode === 'self-managed' ? [SaasTokenRelay] : []), IdentityService, FeatureFlagsService, AiTokenSettings, InstanceSettings, SessionsService, AuthorizationServer],
   }),
   // PORT=0 is only known after listen: without GITLAB_URL, the bound URL is the instance URL (the issuer).
   afterListen: (app, url) => app.get(InstanceInfo).bindListeningUrl(url),

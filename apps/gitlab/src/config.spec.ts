@@ -25,6 +25,8 @@ describe('gitlab config', () => {
       aiTokenIncludeKid: undefined,
       saasUrl: undefined,
       saasTimeoutMs: 10000,
+      oauthRegistrationMode: 'rfc7591',
+      oauthStoreMaxEntries: 1_000_000,
       controlToken: undefined,
       logLevel: 'info',
       headersTimeoutMs: 10000,
@@ -33,6 +35,13 @@ describe('gitlab config', () => {
       webIdeFrameOrigin: undefined,
       webIdeTokenOption: 'custom-endpoint',
     });
+  });
+
+  it('refuses an unknown OAuth registration mode and an unbounded OAuth store', () => {
+    expect(problemsOf({ OAUTH_REGISTRATION_MODE: 'doorkeeper', OAUTH_STORE_MAX_ENTRIES: '10' })).toEqual([
+      "OAUTH_REGISTRATION_MODE: must be 'rfc7591' or 'gitlab' (got 'doorkeeper')",
+      "OAUTH_STORE_MAX_ENTRIES: must be at least 100 (got '10')",
+    ]);
   });
 
   it('defaults self-managed to port 3000 and requires SAAS_URL there', () => {

@@ -31,7 +31,7 @@ export async function signIn(page: Page, stack: BrowserStack, user: { username: 
   await expect(page.getByTestId('username')).toHaveText(user.username);
 }
 
-/** The README's browser walk-through of option 3: the address to open and who signs in. */
+/** A README browser walk-through: the address to open and who signs in. */
 export interface ReadmeWalkthrough {
   /** As written: on the default port 3001. */
   url: string;
@@ -39,13 +39,18 @@ export interface ReadmeWalkthrough {
   password: string;
 }
 
-/** Reads the browser paragraph of the README's "Walk-through: seed 000, option 3" section. */
-export function readmeBrowserWalkthrough(): ReadmeWalkthrough {
+/**
+ * Reads the browser paragraph of the README's walk-through of `option` ("In a browser: open
+ * `<url>`, sign in as `<user>` / `<password>`"): option 1's and option 3's sections have their
+ * own; option 2 follows option 3's with its own `token_option`.
+ */
+export function readmeBrowserWalkthrough(option: WebIdeTokenOption): ReadmeWalkthrough {
   const readme = readFileSync(join(projectRoot(), 'README.md'), 'utf8');
-  const start = readme.indexOf('## Walk-through: seed 000, option 3');
+  const heading = `## Walk-through: seed 000, option ${option === 'oauth-pkce' ? 1 : 3}`;
+  const start = readme.indexOf(heading);
   const section = readme.slice(start, readme.indexOf('\n## ', start + 3));
-  const found = /In a browser: open `([^`]+)`,\s+sign in as\s+`([^`]+)` \/ `([^`]+)`/.exec(section);
-  if (start < 0 || !found) throw new Error('README: the option 3 section has no "In a browser: open `<url>`, sign in as `<user>` / `<password>`" paragraph');
+  const found = /In a browser: open `([^`]+)`,?\s+(?:and\s+)?sign in as\s+`([^`]+)` \/ `([^`]+)`/.exec(section);
+  if (start < 0 || !found) throw new Error(`README: "${heading}" has no "In a browser: open \`<url>\`, sign in as \`<user>\` / \`<password>\`" paragraph`);
   return { url: found[1]!, username: found[2]!, password: found[3]! };
 }
 
@@ -54,7 +59,7 @@ export function readmeBrowserWalkthrough(): ReadmeWalkthrough {
  * `option`), get sent to the sign-in form, sign in, land back in the IDE with its first token.
  */
 export async function followReadme(page: Page, stack: BrowserStack, option: WebIdeTokenOption): Promise<FrameLocator> {
-  const walkthrough = readmeBrowserWalkthrough();
+  const walkthrough = readmeBrowserWalkthrough(option);
   const url = new URL(walkthrough.url);
   url.host = new URL(stack.gitlab).host;
   url.searchParams.set(WEB_IDE_TOKEN_OPTION_PARAM, option);
@@ -114,12 +119,13 @@ export async function gatewayCompletion(stack: BrowserStack, text: string): Prom
   return ((await res.json()) as { choices: Array<{ text: string }> }).choices[0]!.text;
 }
 
-/** What a role answered on `path` since `since` (its harness request log). */
+/** What a role answered on exactly `path` since `since` (its harness request log). */
 export async function requestsTo(baseUrl: string, stack: BrowserStack, path: string, since: string): Promise<LoggedRequest[]> {
   const query = new URLSearchParams({ path, since });
   const res = await fetch(`${baseUrl}${PATH.HARNESS_CONTROL_PREFIX}/requests?${query}`, { headers: { [HEADER.HARNESS_CONTROL]: stack.controlToken } });
   expect(res.status).toBe(200);
-  return ((await res.json()) as { requests: LoggedRequest[] }).requests;
+  // The log's filter is a prefix (/oauth/token also finds /oauth/token/info): keep this path only.
+  return ((await res.json()) as { requests: LoggedRequest[] }).requests.filter((r) => r.path.split('?', 1)[0] === path);
 }
 
 /** A full-page screenshot saved as reports/browser/<name>.png and attached to the test's results. */

@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { PATH, projectRoot, type Role, webIdeFrameOrigin } from '#contracts';
-import { DEFAULT_TRUSTED_ISSUERS, type TargetProfile } from '../profile.js';
+import { DEFAULT_OAUTH_CACHE_SECONDS, DEFAULT_TRUSTED_ISSUERS, type TargetProfile } from '../profile.js';
 
 /** Order in which the embedded roles start: each one's dependencies come first. */
 export const START_ORDER: readonly Role[] = ['fake-model', 'gitlab-saas', 'gitlab-sm', 'ai-gateway'];
@@ -112,6 +112,11 @@ export function defaultRoleTable(root: string = projectRoot()): RoleTable {
         AIGW_TRUSTED_ISSUERS: trustedIssuerRoles(ctx.profile).map((role) => need(ctx, role)).join(','),
         AIGW_MODEL_URL: need(ctx, 'fake-model'),
         AIGW_CORS_ALLOWED_ORIGINS: webIdeOrigins(ctx).join(','),
+        // Seed 000 option 1: opaque OAuth access tokens, verified at the first trusted GitLab's
+        // /oauth/token/info and trusted from memory at most the profile's oauth_cache_seconds.
+        AIGW_OAUTH_TOKEN_VERIFICATION: 'token-info',
+        AIGW_OAUTH_GITLAB_URL: need(ctx, trustedIssuerRoles(ctx.profile)[0]!),
+        AIGW_OAUTH_CACHE_SECONDS: String(ctx.profile.roles['ai-gateway'].oauth_cache_seconds ?? DEFAULT_OAUTH_CACHE_SECONDS),
       }),
       healthPath: PATH.GATEWAY_HEALTHZ,
     },

@@ -1,9 +1,10 @@
-import { Body, Get, HttpCode, Inject, Post, Put } from '@nestjs/common';
+import { Body, Get, HttpCode, Inject, Optional, Post, Put } from '@nestjs/common';
 import { CONTROL_ROUTE, type GatewayAuthSettings, type GatewayAuthSettingsUpdate, type JwksCacheState } from '#contracts';
 import { ContractHttpException, HarnessControl } from '#common';
 import { UnparsableBody } from '../http/lenient-body-parsing.js';
 import { AuthSettings } from './auth-settings.js';
 import { JwksCache } from './jwks-cache.js';
+import { OAuthTokenVerifier } from './oauth-token-verifier.js';
 
 /** The gateway's part of the harness control API: its key cache and its verification settings. */
 @HarnessControl()
@@ -11,6 +12,7 @@ export class AuthControlController {
   constructor(
     @Inject(JwksCache) private readonly keys: JwksCache,
     @Inject(AuthSettings) private readonly settings: AuthSettings,
+    @Optional() @Inject(OAuthTokenVerifier) private readonly oauth: OAuthTokenVerifier | null = null,
   ) {}
 
   @Get(CONTROL_ROUTE.JWKS_CACHE)
@@ -23,6 +25,17 @@ export class AuthControlController {
   @HttpCode(204)
   clearJwksCache(): void {
     this.keys.clear();
+  }
+
+  /**
+   * Seed 000 option 1: every cached answer about OAuth tokens forgotten, so the next keystroke
+   * asks GitLab (a check of the revocation bound need not wait AIGW_OAUTH_CACHE_SECONDS).
+   * Nothing to forget while OAuth token verification is off.
+   */
+  @Post(CONTROL_ROUTE.OAUTH_CACHE_CLEAR)
+  @HttpCode(204)
+  clearOAuthCache(): void {
+    this.oauth?.clear();
   }
 
   @Get(CONTROL_ROUTE.AUTH)

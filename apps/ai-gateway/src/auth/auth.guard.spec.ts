@@ -2,7 +2,9 @@ import { jest } from '@jest/globals';
 import type { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import {
+  AUTHENTICATION_TYPE_OAUTH2,
   GATEWAY_AUTH_ERROR,
+  GATEWAY_TOKEN_VERIFICATION_UNAVAILABLE,
   GATEWAY_CODE_COMPLETIONS_FORBIDDEN,
   GATEWAY_SELF_ISSUER,
   headerMismatchError,
@@ -11,6 +13,7 @@ import {
 import { ContractHttpException, type Logger } from '#common';
 import { PublicRoute, RequiresUnitPrimitive } from './auth.decorators.js';
 import { AuthGuard, type AuthenticatedRequest } from './auth.guard.js';
+import type { OAuthTokenVerifier, OAuthVerification } from './oauth-token-verifier.js';
 import type { TokenVerifier, Verification } from './token-verifier.js';
 
 class Routes {
@@ -44,11 +47,18 @@ function verified(claims: Record<string, unknown> = INSTANCE_CLAIMS, scopes: str
 
 type Headers = Record<string, string | undefined>;
 
-function setup(result: Verification = verified()) {
+const OPAQUE = '4f2c0a7e9b1d3c5e7f9a1b3d5c7e9f1a3b5d7c9e1f3a5b7d9c1e3f5a7b9d1c3e';
+const activeOAuth = (scopes: string[] = ['code_suggestions']): OAuthVerification => ({ ok: true, kind: 'oauth2', oauthScopes: ['api'], scopes, expiresAt: undefined });
+
+/** `oauth`: the OAuth verifier's answer (seed 000 option 1 on), or undefined for a gateway with option 1 off. */
+function setup(result: Verification = verified(), oauth?: OAuthVerification) {
   const verify = jest.fn(async (_token: string) => result);
+  const verifyOAuth = jest.fn(async (_token: string) => oauth!);
   const info = jest.fn();
+  const warn = jest.fn();
   const error = jest.fn();
-  const guard = new AuthGuard(new Reflector(), { verify } as unknown as TokenVerifier, { info, error } as unknown as Logger);
+  const oauthVerifier = oauth === undefined ? null : ({ verify: verifyOAuth } as unknown as OAuthTokenVerifier);
+  const guard = new AuthGuard(new Reflector(), { verify } as unknown as TokenVerifier, { info, warn, error } as unknown as Logger, oauthVerifier);
   /** `rawHeaders` as Node keeps every header line; `headers` keeps only the first Authorization, as Node does. */
   const run = async (headers: Headers, route: keyof Routes = 'completions', rawHeaders?: string[]) => {
     const present = Object.entries(headers).filter((e): e is [string, string] => e[1] !== undefined);
@@ -65,10 +75,10 @@ function setup(result: Verification = verified()) {
       return { allowed: await guard.canActivate(context), request };
     } catch (e) {
       if (!(e instanceof ContractHttpException)) throw e;
-      return { status: e.getStatus(), body: e.body, request };
+      return { status: e.getStatus(), body: e.body, headers: e.headers, request };
     }
   };
-  return { verify, info, error, run };
+  return { verify, verifyOAuth, info, warn, error, run };
 }
 
 describe('AuthGuard', () => {
@@ -248,5 +258,68 @@ describe('AuthGuard', () => {
   it('requires no unit primitive on routes that declare none', async () => {
     const { run } = setup(verified(INSTANCE_CLAIMS, []));
     expect((await run(GOOD_HEADERS, 'anyAuthenticated')).allowed).toBe(true);
+  });
+
+  describe('seed 000 option 1: opaque OAuth tokens (X-Gitlab-Authentication-Type: oauth2)', () => {
+    const OAUTH_HEADERS = { authorization: `Bearer ${OPAQUE}`, 'x-gitlab-authentication-type': AUTHENTICATION_TYPE_OAUTH2 };
+
+    it('answers oauth2 as an unknown type when option 1 is off, as the production gateway does', async () => {
+      const { run, verify } = setup();
+      expect(await run(OAUTH_HEADERS)).toMatchObject({ status: 401, body: { error: GATEWAY_AUTH_ERROR.INVALID_TYPE } });
+      expect(verify).not.toHaveBeenCalled();
+    });
+
+    it('lets an active OAuth token with an AI scope through, without the JWT verifier, and hands it to the handler', async () => {
+      const { run, verify, verifyOAuth } = setup(verified(), activeOAuth());
+      const result = await run(OAUTH_HEADERS);
+      expect(result.allowed).toBe(true);
+      expect(verifyOAuth).toHaveBeenCalledWith(OPAQUE);
+      expect(verify).not.toHaveBeenCalled();
+      expect(result.request.oauthAccessToken).toMatchObject({ kind: 'oauth2', scopes: ['code_suggestions'] });
+      expect(result.request.aiAccessToken).toBeUndefined();
+    });
+
+    it('binds no header to an OAuth token (it has no claims): realm and instance id headers are not read', async () => {
+      const { run } = setup(verified(), activeOAuth());
+      const headers = { ...OAUTH_HEADERS, 'x-gitlab-realm': 'self-managed', 'x-gitlab-instance-id': 'another', 'x-gitlab-global-user-id': 'x' };
+      expect((await run(headers)).allowed).toBe(true);
+    });
+
+    it('answers 403 with the contract detail when the scopes grant no code_suggestions', async () => {
+      const { run, info } = setup(verified(), activeOAuth([]));
+      expect(await run(OAUTH_HEADERS)).toMatchObject({ status: 403, body: { detail: GATEWAY_CODE_COMPLETIONS_FORBIDDEN } });
+      expect(info).toHaveBeenCalledWith({ auth: expect.objectContaining({ reason: 'missing-unit-primitive', type: 'oauth2' }) }, 'request forbidden');
+    });
+
+    it('refuses a token GitLab refused, and a JWT sent as oauth2, with 401 Forbidden by auth provider and the reason logged, never the token', async () => {
+      for (const reason of ['inactive', 'jose-shaped'] as const) {
+        const { run, info, verify } = setup(verified(), { ok: false, reason, detail: 'why' });
+        expect(await run(OAUTH_HEADERS)).toMatchObject({ status: 401, body: { error: GATEWAY_AUTH_ERROR.FORBIDDEN } });
+        expect(info).toHaveBeenCalledWith({ auth: { reason, detail: 'why', type: 'oauth2' } }, 'token rejected');
+        expect(JSON.stringify(info.mock.calls)).not.toContain(OPAQUE);
+        expect(verify).not.toHaveBeenCalled();
+      }
+    });
+
+    it('refuses an opaque token sent as oidc through the JWT verifier (its first check), logging it as an opaque token', async () => {
+      const { run, info, verifyOAuth } = setup({ ok: false, reason: 'malformed', detail: 'not three base64url segments' }, activeOAuth());
+      expect(await run({ ...OAUTH_HEADERS, 'x-gitlab-authentication-type': 'oidc' })).toMatchObject({ status: 401, body: { error: GATEWAY_AUTH_ERROR.FORBIDDEN } });
+      expect(verifyOAuth).not.toHaveBeenCalled();
+      expect(info).toHaveBeenCalledWith({ auth: expect.objectContaining({ reason: 'opaque-token-as-oidc' }) }, 'token rejected');
+    });
+
+    it('answers 503 with Retry-After, never 401 or 500, when GitLab cannot say', async () => {
+      const { run, warn } = setup(verified(), { ok: false, unavailable: true, reason: 'back-channel-failed', detail: 'timeout', retryAfterSeconds: 1 });
+      expect(await run(OAUTH_HEADERS)).toMatchObject({ status: 503, body: { detail: GATEWAY_TOKEN_VERIFICATION_UNAVAILABLE }, headers: { 'retry-after': '1' } });
+      expect(warn).toHaveBeenCalledWith({ auth: { reason: 'back-channel-failed', detail: 'timeout', type: 'oauth2' } }, 'token not verifiable now');
+    });
+
+    it('matches the type exactly, as oidc is matched', async () => {
+      const { run, verifyOAuth } = setup(verified(), activeOAuth());
+      for (const type of ['OAUTH2', 'oauth2 ', 'oauth']) {
+        expect(await run({ ...OAUTH_HEADERS, 'x-gitlab-authentication-type': type })).toMatchObject({ status: 401, body: { error: GATEWAY_AUTH_ERROR.INVALID_TYPE } });
+      }
+      expect(verifyOAuth).not.toHaveBeenCalled();
+    });
   });
 });

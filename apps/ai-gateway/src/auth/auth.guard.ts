@@ -1,9 +1,11 @@
-import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Inject, Injectable, Optional } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import {
+  AUTHENTICATION_TYPE_OAUTH2,
   AUTHENTICATION_TYPE_OIDC,
   GATEWAY_AUTH_ERROR,
+  GATEWAY_TOKEN_VERIFICATION_UNAVAILABLE,
   HEADER,
   headerBindingsFor,
   headerMismatchError,
@@ -15,6 +17,7 @@ import {
 import { APP_LOGGER, ContractHttpException, type Logger } from '#common';
 import { PUBLIC_ROUTE, RequiresUnitPrimitive, unitPrimitiveForbiddenDetail } from './auth.decorators.js';
 import { bearerCredentials, INVALID_CREDENTIALS, NO_CREDENTIALS } from './bearer-credentials.js';
+import { looksLikeJose, OAuthTokenVerifier, type OAuthVerification, type VerifiedOAuthToken } from './oauth-token-verifier.js';
 import { TokenVerifier, type VerifiedToken } from './token-verifier.js';
 
 const AUTHORIZATION = HEADER.AUTHORIZATION.toLowerCase();
@@ -29,6 +32,8 @@ const NAMED_BINDINGS = new Map([INSTANCE_TOKEN_BINDINGS, USER_TOKEN_BINDINGS].ma
 /** The request property holding the verified token for handlers. */
 export interface AuthenticatedRequest extends FastifyRequest {
   aiAccessToken?: VerifiedToken;
+  /** Seed 000 option 1: the OAuth access token GitLab said is active (X-Gitlab-Authentication-Type: oauth2). */
+  oauthAccessToken?: VerifiedOAuthToken;
 }
 
 const unauthorized = (error: string) => new ContractHttpException({ error }, 401);
@@ -39,6 +44,17 @@ const unauthorized = (error: string) => new ContractHttpException({ error }, 401
  * authentication type oidc, token verification, header binding; then the route's unit
  * primitive (403). Contract bodies only; the reason for a refused token goes to the log
  * (reason, kid, iss), the token itself never does.
+ *
+ * Seed 000 option 1 (when AIGW_OAUTH_TOKEN_VERIFICATION is on): authentication type `oauth2`
+ * names an opaque GitLab OAuth access token, verified by OAuthTokenVerifier (a back-channel
+ * call to GitLab, cached). The type decides the path, never the token's looks: a JWT (a token
+ * with '.') sent as oauth2 is refused without a call to GitLab, an opaque token sent as oidc is
+ * refused by the JWT verifier's first check (not three base64url segments); both 401 "Forbidden
+ * by auth provider", the reason logged. An OAuth token carries no claims, so no header is bound
+ * to it (X-Gitlab-Realm, X-Gitlab-Instance-Id and X-Gitlab-Global-User-Id are not read: the
+ * contracts' headerBindingsFor binds claims, and there are none); its scopes map to unit
+ * primitives (contracts OAUTH_SCOPES_GRANTING). GitLab unreachable: 503 with Retry-After.
+ * The JWT path is unchanged: one string comparison decides it first.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -46,31 +62,51 @@ export class AuthGuard implements CanActivate {
     @Inject(Reflector) private readonly reflector: Reflector,
     @Inject(TokenVerifier) private readonly verifier: TokenVerifier,
     @Inject(APP_LOGGER) private readonly logger: Logger,
+    /** Null unless AIGW_OAUTH_TOKEN_VERIFICATION is on. */
+    @Optional() @Inject(OAuthTokenVerifier) private readonly oauth: OAuthTokenVerifier | null = null,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [context.getHandler(), context.getClass()])) return true;
+    if (this.isPublic(context)) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const token = await this.authenticate(request);
-    const primitive = this.reflector.get(RequiresUnitPrimitive, context.getHandler());
-    if (primitive !== undefined && !token.scopes.includes(primitive)) {
-      this.logger.info({ auth: { reason: 'missing-unit-primitive', primitive, kid: token.kid, iss: token.issuer } }, 'request forbidden');
-      throw new ContractHttpException({ detail: unitPrimitiveForbiddenDetail(primitive) }, 403);
-    }
-    request.aiAccessToken = token;
+    this.authorize(request, await this.authenticate(request), context);
     return true;
   }
 
-  private async authenticate(request: FastifyRequest): Promise<VerifiedToken> {
+  /** Whether the route is marked @PublicRoute(). */
+  isPublic(context: ExecutionContext): boolean {
+    return this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [context.getHandler(), context.getClass()]) === true;
+  }
+
+  /** The route's unit primitive (403 without it), then the token recorded on the request for handlers. */
+  authorize(request: AuthenticatedRequest, token: VerifiedToken | VerifiedOAuthToken, context: ExecutionContext): void {
+    const primitive = this.reflector.get(RequiresUnitPrimitive, context.getHandler());
+    if (primitive !== undefined && !token.scopes.includes(primitive)) {
+      const who = 'kind' in token ? { type: AUTHENTICATION_TYPE_OAUTH2, oauthScopes: token.oauthScopes } : { kid: token.kid, iss: token.issuer };
+      this.logger.info({ auth: { reason: 'missing-unit-primitive', primitive, ...who } }, 'request forbidden');
+      throw new ContractHttpException({ detail: unitPrimitiveForbiddenDetail(primitive) }, 403);
+    }
+    if ('kind' in token) request.oauthAccessToken = token;
+    else request.aiAccessToken = token;
+  }
+
+  /** The request's token, verified; throws the contract's 401 (or 503 for option 1 with GitLab down). */
+  async authenticate(request: FastifyRequest): Promise<VerifiedToken | VerifiedOAuthToken> {
     const headers = request.headers;
     const bearer = bearerCredentials(headers[AUTHORIZATION], request.raw.rawHeaders);
     if (bearer === NO_CREDENTIALS) throw unauthorized(GATEWAY_AUTH_ERROR.NO_HEADER);
     if (bearer === INVALID_CREDENTIALS) throw unauthorized(GATEWAY_AUTH_ERROR.INVALID_HEADER);
-    if (headers[AUTHENTICATION_TYPE] !== AUTHENTICATION_TYPE_OIDC) throw unauthorized(GATEWAY_AUTH_ERROR.INVALID_TYPE);
+    const type = headers[AUTHENTICATION_TYPE];
+    if (type !== AUTHENTICATION_TYPE_OIDC) {
+      if (type === AUTHENTICATION_TYPE_OAUTH2 && this.oauth !== null) return this.authenticateOAuth(this.oauth, bearer);
+      throw unauthorized(GATEWAY_AUTH_ERROR.INVALID_TYPE);
+    }
 
     const result = await this.verify(bearer);
     if (!result.ok) {
-      this.logger.info({ auth: { reason: result.reason, detail: result.detail, kid: result.kid, iss: result.iss } }, 'token rejected');
+      // An opaque token sent as oidc fails the verifier's first check; say so when option 1 is on.
+      const reason = result.reason === 'malformed' && this.oauth !== null && !looksLikeJose(bearer) ? 'opaque-token-as-oidc' : result.reason;
+      this.logger.info({ auth: { reason, detail: result.detail, kid: result.kid, iss: result.iss } }, 'token rejected');
       throw unauthorized(GATEWAY_AUTH_ERROR.FORBIDDEN);
     }
     const mismatch = this.boundHeaderMismatch(result, headers);
@@ -79,6 +115,31 @@ export class AuthGuard implements CanActivate {
       throw unauthorized(headerMismatchError(mismatch));
     }
     return result;
+  }
+
+  /**
+   * Seed 000 option 1: GitLab's answer about an opaque token (OAuthTokenVerifier). Refused:
+   * 401 "Forbidden by auth provider"; unverifiable now (GitLab down or failing, the lookup
+   * budget spent): 503 with Retry-After, so the IDE retries the same token instead of signing
+   * the user in again.
+   */
+  private async authenticateOAuth(oauth: OAuthTokenVerifier, bearer: string): Promise<VerifiedOAuthToken> {
+    let result: OAuthVerification;
+    try {
+      result = await oauth.verify(bearer);
+    } catch (e) {
+      // Never thrown by contract (as verify below); should it, 503: nothing is known of the token.
+      this.logger.error({ auth: { reason: 'oauth-verifier-error', error: e instanceof Error ? e.name : typeof e } }, 'OAuth token verification failed unexpectedly');
+      result = { ok: false, unavailable: true, reason: 'back-channel-failed', detail: 'verifier error', retryAfterSeconds: 1 };
+    }
+    if (result.ok) return result;
+    const auth = { reason: result.reason, detail: result.detail, type: AUTHENTICATION_TYPE_OAUTH2 };
+    if (result.unavailable) {
+      this.logger.warn({ auth }, 'token not verifiable now');
+      throw new ContractHttpException({ detail: GATEWAY_TOKEN_VERIFICATION_UNAVAILABLE }, 503, { 'retry-after': String(result.retryAfterSeconds) });
+    }
+    this.logger.info({ auth }, 'token rejected');
+    throw unauthorized(GATEWAY_AUTH_ERROR.FORBIDDEN);
   }
 
   /** The verifier never throws by contract; should it, the keystroke still gets a 401, never a 500. */

@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { PATH } from '#contracts';
 import type { Logger } from '#common';
+import type { AiGatewayConfig } from '../config.js';
 import type { Clock, FetchFn } from '../di.js';
 import { IssuerDocuments, IssuerFetchError, type Discovery, type Validators } from './issuer-documents.js';
 import { importTrustedKeys, type TrustedKey } from './trusted-keys.js';
@@ -49,6 +50,23 @@ export interface JwksCacheOptions {
   /** Waits `ms` of the clock, or less if `signal` aborts; never rejects. Real timers by default (tests pass one that moves a manual clock). */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   logger?: Logger;
+}
+
+/** JwksCacheOptions from the gateway's configuration (AIGW_TRUSTED_ISSUERS, AIGW_ALGORITHMS, AIGW_JWKS_*) and the cache's collaborators. */
+export function jwksCacheOptions(config: AiGatewayConfig, deps: { fetch: FetchFn; clock: Clock; logger?: Logger }): JwksCacheOptions {
+  return {
+    issuers: config.trustedIssuers,
+    allowedAlgorithms: config.algorithms,
+    ttlSeconds: config.jwksTtlSeconds,
+    refetchIntervalMs: config.jwksRefetchIntervalMs,
+    negativeCacheSeconds: config.jwksNegativeCacheSeconds,
+    coldRetryMs: config.jwksColdRetryMs,
+    errorBackoffSeconds: config.jwksErrorBackoffSeconds,
+    staleIfErrorSeconds: config.jwksStaleIfErrorSeconds,
+    fetchTimeoutMs: config.jwksFetchTimeoutMs,
+    maxDocumentBytes: config.jwksMaxBytes,
+    ...deps,
+  };
 }
 
 /** ok: keys fresh and the last fetch worked; stale: the last good keys serve while fetches fail; unavailable: no usable key. */

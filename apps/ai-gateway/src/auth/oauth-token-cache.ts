@@ -10,6 +10,12 @@ export function tokenKey(token: string): string {
 }
 
 /**
+ * Entries of refused tokens kept at most (oldest out first), apart from the active ones, so a
+ * flood of forged tokens cannot evict good ones.
+ */
+export const MAX_REFUSED_ENTRIES = 4096;
+
+/**
  * A bounded map of entries that expire: at most `maxEntries`, least recently used out first
  * (a Map keeps insertion order; a hit re-inserts its entry). An entry is never returned at or
  * after its `expiresAt` (clock ms), and is dropped when found expired. No timers: expiry is

@@ -54,8 +54,6 @@ export interface OAuthIntrospectionOptions {
   maxBytes: number;
   fetch: FetchFn;
   clock: Clock;
-  /** Aborts every request in flight (app shutdown). */
-  closing: AbortSignal;
 }
 
 /**
@@ -74,6 +72,7 @@ export interface OAuthIntrospectionOptions {
  */
 export class OAuthTokenIntrospection {
   readonly url: string;
+  private readonly closing = new AbortController();
 
   constructor(private readonly options: OAuthIntrospectionOptions) {
     this.url = `${options.gitlabUrl}${options.mode === 'token-info' ? OAUTH_PATH.TOKEN_INFO : OAUTH_PATH.INTROSPECT}`;
@@ -104,9 +103,14 @@ export class OAuthTokenIntrospection {
     return this.options.mode === 'token-info' ? tokenInfoState(body, startedAt, this.url) : introspectionState(body, this.url);
   }
 
+  /** Aborts every call in flight (app shutdown); they end as failures. */
+  close(): void {
+    this.closing.abort();
+  }
+
   private async send(token: string): Promise<Response> {
     const timeout = AbortSignal.timeout(this.options.timeoutMs);
-    const signal = AbortSignal.any([timeout, this.options.closing]);
+    const signal = AbortSignal.any([timeout, this.closing.signal]);
     const headers: Record<string, string> = { 'user-agent': USER_AGENT.GATEWAY, accept: 'application/json', ...outboundTraceHeaders('ai-gateway') };
     const init: RequestInit = { signal, redirect: 'manual', headers };
     if (this.options.mode === 'token-info') {

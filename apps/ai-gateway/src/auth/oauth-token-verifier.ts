@@ -1,7 +1,7 @@
 import { unitPrimitivesForOAuthScopes } from '#contracts';
 import type { Logger } from '#common';
 import type { Clock } from '../di.js';
-import { ExpiringLru, RateBudget, tokenKey } from './oauth-token-cache.js';
+import { ExpiringLru, MAX_REFUSED_ENTRIES, RateBudget, tokenKey } from './oauth-token-cache.js';
 import { BackChannelError, type OAuthTokenIntrospection, type TokenState } from './oauth-token-introspection.js';
 import { MAX_TOKEN_BYTES } from './token-verifier.js';
 
@@ -36,9 +36,6 @@ export interface UnverifiableOAuthToken {
 }
 
 export type OAuthVerification = VerifiedOAuthToken | RefusedOAuthToken | UnverifiableOAuthToken;
-
-/** Entries of refused tokens kept at most (oldest out first); apart from the positive entries, so a flood of forged tokens cannot evict good ones. */
-export const MAX_REFUSED_ENTRIES = 4096;
 
 export interface OAuthTokenVerifierOptions {
   introspection: OAuthTokenIntrospection;
@@ -85,10 +82,13 @@ export function looksLikeJose(token: string): boolean {
  * - calls are rate-limited (AIGW_OAUTH_LOOKUPS_PER_SECOND, a token bucket over all tokens): a
  *   flood of forged tokens, each one new, costs GitLab at most that many calls a second; past
  *   the budget a token not in the cache gets 503 with Retry-After (unverifiable, not refused);
- * - GitLab unreachable, slow, redirecting, rate limiting or answering garbage: 503, never 401
- *   (the token may be good: an IDE told its token is bad signs the user in again, more load on
- *   a GitLab that is down) and never a 500; cached positives keep serving until their bound,
- *   never longer.
+ * - GitLab unreachable, slow, redirecting, rate limiting or answering garbage: fail closed, as
+ *   Envoy's ext_authz does by default (failure_mode_allow false), but with 503 and Retry-After
+ *   (RFC 9110 §15.6.4) rather than its default status_on_error 403: our 403 means "scope lacks
+ *   the unit primitive", final; never 401 either (the token may be good: an IDE told its token
+ *   is bad signs the user in again, more load on a GitLab that is down), never a 500. Cached
+ *   positives keep serving until their bound, never longer (no stale-if-error: that would
+ *   stretch the revocation bound).
  * A token with a '.' is a JWT (or JWE), never sent to GitLab.
  */
 export class OAuthTokenVerifier {
@@ -136,6 +136,11 @@ export class OAuthTokenVerifier {
       lastAnswerAt: this.lastAnswerAt === undefined ? null : new Date(this.lastAnswerAt).toISOString(),
       cachedTokens: this.active.size,
     };
+  }
+
+  /** Aborts the back-channel calls in flight (app shutdown). */
+  close(): void {
+    this.options.introspection.close();
   }
 
   /** Forgets every answer (harness reset; a cold cache). */

@@ -1,8 +1,9 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Get, Inject, Optional } from '@nestjs/common';
 import { PATH } from '#contracts';
 import { ContractHttpException } from '#common';
 import { PublicRoute } from '../auth/auth.decorators.js';
 import { JwksCache, type IssuerStatus } from '../auth/jwks-cache.js';
+import { OAuthTokenVerifier } from '../auth/oauth-token-verifier.js';
 
 interface IssuerReadiness {
   issuer: string;
@@ -14,7 +15,10 @@ interface IssuerReadiness {
 @Controller()
 @PublicRoute()
 export class MonitoringController {
-  constructor(@Inject(JwksCache) private readonly keys: JwksCache) {}
+  constructor(
+    @Inject(JwksCache) private readonly keys: JwksCache,
+    @Optional() @Inject(OAuthTokenVerifier) private readonly oauth: OAuthTokenVerifier | null = null,
+  ) {}
 
   /** Liveness: the process answers HTTP. */
   @Get(PATH.GATEWAY_HEALTHZ)
@@ -30,6 +34,10 @@ export class MonitoringController {
    * stale keys or none (one issuer's outage, a CustomersDot down, must not take every replica
    * out of rotation); 503 `unavailable` when no trusted issuer's tokens can be verified at all
    * (checklist gateway-auth 15, 21).
+   * With OAuth token verification on (seed 000 option 1), `checks.oauth` shows the back channel
+   * as its latest call left it (`unknown` before the first; no probe of GitLab is made, since a
+   * call needs a token). It never decides the status: JWT keystrokes work while GitLab's token
+   * endpoint is down, and OAuth keystrokes then get 503, not a replica taken out of rotation.
    */
   @Get(PATH.GATEWAY_READY)
   async ready(): Promise<object> {
@@ -37,10 +45,11 @@ export class MonitoringController {
     const issuers: IssuerReadiness[] = this.keys.snapshot().map((s) => ({ issuer: s.issuer, status: s.status, keys: s.keys.length, lastError: s.lastError }));
     const troubled = issuers.filter((i) => i.status !== 'ok');
     const reason = troubled.map((i) => `${i.issuer}: ${describe(i)}`).join('; ');
+    const oauth = this.oauth === null ? {} : { oauth: this.oauth.state() };
     if (issuers.every((i) => i.status === 'unavailable')) {
-      throw new ContractHttpException({ status: 'unavailable', checks: { jwks: { status: 'unavailable', reason, issuers } } }, 503);
+      throw new ContractHttpException({ status: 'unavailable', checks: { jwks: { status: 'unavailable', reason, issuers }, ...oauth } }, 503);
     }
-    return { status: 'ok', checks: { jwks: troubled.length === 0 ? { status: 'ok', issuers } : { status: 'degraded', reason, issuers } } };
+    return { status: 'ok', checks: { jwks: troubled.length === 0 ? { status: 'ok', issuers } : { status: 'degraded', reason, issuers }, ...oauth } };
   }
 }
 

@@ -1,7 +1,7 @@
 import { GITLAB_ERROR, GITLAB_INVALID_TOKEN_DESCRIPTION, PATH, gitlabInvalidTokenError, insufficientScopeError } from '#contracts';
-import { defineApp } from '#common';
+import { jest } from '@jest/globals';
 import { type TestApp, startTestApp } from '#common/testing/app';
-import { type GitlabDeps, gitlab } from '../app.js';
+import { gitlab } from '../app.js';
 import type { GitlabConfig } from '../config.js';
 import { IdentityService } from '../identity/identity.service.js';
 import { FakeOAuthAccessTokens } from '../test/fake-oauth-access-tokens.js';
@@ -9,16 +9,12 @@ import { DEMO } from '../test/helpers.js';
 import { OAuthAccessTokenLookup } from './oauth-access-token-lookup.js';
 
 /**
- * OAuth access tokens on the REST API of a running gitlab app, with the oauth module's port
- * provided app-wide by a fake store (as the oauth module will provide it): the optional
- * injection finds it, and the answers on the wire are GitLab's.
+ * OAuth access tokens on the REST API of a running gitlab app, the oauth module's port answered
+ * by a fake store (the app's OAuthAccessTokenLookup, provided app-wide by the oauth module, is
+ * made to ask the fake): the answers on the wire are GitLab's.
  */
 describe('gitlab REST API with OAuth access tokens', () => {
   const oauth = new FakeOAuthAccessTokens();
-  const withOAuth = defineApp<GitlabConfig, GitlabDeps>({
-    ...gitlab.definition,
-    providers: (config, deps) => [...(gitlab.definition.providers?.(config, deps) ?? []), { provide: OAuthAccessTokenLookup, useValue: oauth }],
-  });
   let gl: TestApp<GitlabConfig>;
   const bodies: string[] = [];
 
@@ -30,7 +26,8 @@ describe('gitlab REST API with OAuth access tokens', () => {
   };
 
   beforeAll(async () => {
-    gl = await startTestApp(withOAuth);
+    gl = await startTestApp(gitlab);
+    jest.spyOn(gl.app.get(OAuthAccessTokenLookup), 'find').mockImplementation((token) => oauth.find(token));
     const userId = gl.app.get(IdentityService).findUserByUsername(DEMO.developer)!.id;
     const live = { userId, expiresAt: Math.floor(Date.now() / 1000) + 7200, clientId: 'web-ide' };
     oauth

@@ -72,6 +72,20 @@ describe('fixture loader', () => {
     expect(problems.join('')).not.toContain('glpat-alice');
   });
 
+  it('reports a duplicate OAuth client_id, and a confidential application without a secret', () => {
+    const apps = `
+  oauth_applications:
+    - { client_id: app-one-id, name: One, confidential: false, redirect_uris: [/oauth/ide/callback], scopes: [api] }
+    - { client_id: app-one-id, name: Two, confidential: false, redirect_uris: ['http://localhost:1/cb'], scopes: [api] }
+`;
+    expect(problemsOf(valid + apps)).toEqual([`${FILE}: /saas/oauth_applications/1/client_id: duplicate OAuth client_id 'app-one-id' (first at /saas/oauth_applications/0/client_id)`]);
+    const noSecret = `
+  oauth_applications:
+    - { client_id: app-one-id, name: One, confidential: true, redirect_uris: ['http://localhost:1/cb'], scopes: [api] }
+`;
+    expect(problemsOf(valid + noSecret).join('\n')).toMatch(/oauth_applications\/0.*secret/);
+  });
+
   it('reports a reference to an undefined group', () => {
     const problems = problemsOf(valid.replace('groups: [duo-group]', 'groups: [duo-group, ghost-group]'));
     expect(problems).toEqual([`${FILE}: /saas/users/0/groups/1: group 'ghost-group' is not defined in /saas/groups`]);

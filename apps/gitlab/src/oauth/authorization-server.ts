@@ -1,19 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
-import type { DemoInstance, DemoOAuthApplication, OAuthRegistrationMode } from '#contracts';
-import { APP_CONFIG, APP_LOGGER, type HarnessResettable, type Logger } from '#common';
+import { type DemoInstance, type DemoOAuthApplication, type OAuthRegistrationMode, SESSION_COOKIE } from '#contracts';
+import { APP_CONFIG, APP_LOGGER, ContractHttpException, type HarnessResettable, type Logger } from '#common';
 import type { GitlabConfig } from '../config.js';
 import { IdentityService } from '../identity/identity.service.js';
 import { INSTANCE_FIXTURE } from '../instance/di.js';
 import { InstanceInfo } from '../instance/instance-info.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { SigningKeys } from '../signing/signing-keys.service.js';
-import { OAuthStore } from './oauth-store.js';
+import { OAuthStore, StoreFullError } from './oauth-store.js';
 import { type OidcProvider, loadOidcProvider } from './oidc-provider-api.js';
 import { GITLAB_CLIENT_METADATA, buildProviderConfiguration } from './provider-configuration.js';
-import { doorkeeperTokenResponse, gitlabDynamicRegistration } from './provider-middleware.js';
-import { SESSION_COOKIE } from '#contracts';
+import { doorkeeperTokenResponse, unauthorizedClientError } from './provider-middleware.js';
 
 interface Built {
   provider: OidcProvider;
@@ -102,6 +101,19 @@ export class AuthorizationServer implements HarnessResettable {
     callback(req, res);
   }
 
+  /**
+   * Stores an application (a client of the engine). A store full of live entries is 503
+   * `temporarily_unavailable`, as the engine answers it, never a 500.
+   */
+  saveApplication(metadata: ApplicationMetadata & { client_id_issued_at?: number; [GITLAB_CLIENT_METADATA.DYNAMIC]?: true }): void {
+    try {
+      this.store.upsert(CLIENT_MODEL, metadata.client_id, { ...metadata });
+    } catch (e) {
+      if (!(e instanceof StoreFullError)) throw e;
+      throw new ContractHttpException({ error: e.error, error_description: e.error_description }, 503);
+    }
+  }
+
   /** A new numeric application id (Doorkeeper::Application#id) for the admin API. */
   allocateApplicationId(): number {
     return this.nextApplicationId++;
@@ -149,8 +161,8 @@ export class AuthorizationServer implements HarnessResettable {
     );
     // The mount sets X-Forwarded-Proto/Host from the issuer: every URL the engine writes is the issuer's.
     provider.proxy = true;
-    if (this.mode === 'gitlab') provider.use(gitlabDynamicRegistration);
     provider.use(doorkeeperTokenResponse);
+    provider.use(unauthorizedClientError);
     // Errors the engine did not expect (its own 500s); client errors are answered, not logged.
     provider.on('server_error', (_ctx, err) => this.logger.error({ component: 'oauth', error: (err as Error).message }, 'authorization server error'));
     return { provider, callback: provider.callback(), fingerprint };

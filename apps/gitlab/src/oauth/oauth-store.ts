@@ -179,6 +179,23 @@ export class OAuthStore {
     return out;
   }
 
+  /**
+   * Revokes the grant's access tokens stored before `value` (insertion order: the older links of
+   * the token chain), keeping `value` and any newer one. Returns how many were revoked.
+   */
+  revokeAccessTokensBefore(grantId: string, value: string): number {
+    const members = this.grants.get(grantId);
+    const self = `${ACCESS_TOKEN}\0${value}`;
+    if (!members?.has(self)) return 0;
+    const older: string[] = [];
+    for (const key of members) {
+      if (key === self) break;
+      if (key.startsWith(`${ACCESS_TOKEN}\0`)) older.push(key.slice(ACCESS_TOKEN.length + 1));
+    }
+    for (const id of older) this.destroy(ACCESS_TOKEN, id);
+    return older.length;
+  }
+
   /** Revokes (access tokens) or deletes (everything else) an entry. */
   destroy(model: string, id: string): void {
     const entries = this.models.get(model);

@@ -104,7 +104,9 @@ export function buildProviderConfiguration(o: ProviderOptions): Record<string, u
       registration: { enabled: true, initialAccessToken: false, issueRegistrationAccessToken: rfc7591 },
       // RFC 7592 in rfc7591 mode only: GitLab's answer has no registration access token.
       registrationManagement: { enabled: rfc7591, rotateRegistrationAccessToken: false },
-      revocation: { enabled: true },
+      // RFC 7009 §2.1: a client revokes its own tokens; another client's token is left alone
+      // and the answer is still 200 (oidc-provider skips the revocation when this is false).
+      revocation: { enabled: true, allowedPolicy: async (_ctx: OidcContext, client: OidcClient, token: { clientId?: string }) => token.clientId === client.clientId },
       introspection: {
         enabled: true,
         // A public client may introspect its own tokens only (oidc-provider's default for it).
@@ -162,10 +164,10 @@ export function buildProviderConfiguration(o: ProviderOptions): Record<string, u
     extraClientMetadata: {
       properties: Object.values(GITLAB_CLIENT_METADATA),
       validator(ctx: OidcContext | undefined, key: string, value: unknown) {
-        // Registration and RFC 7592 updates come from outside: nobody registers themselves as
-        // trusted, or under an admin API id (gitlab_dynamic is set by the GitLab-mode middleware).
+        // RFC 7591/7592 requests come from outside: nobody registers themselves as trusted,
+        // dynamic or under an admin API id (the admin API and GitLab-mode registration set them).
         const route = ctx?.oidc?.route;
-        if ((route === 'registration' || route === 'client_update') && value !== undefined && key !== GITLAB_CLIENT_METADATA.DYNAMIC) {
+        if ((route === 'registration' || route === 'client_update') && value !== undefined) {
           throw new errors.InvalidClientMetadata(`${key} cannot be registered`);
         }
       },

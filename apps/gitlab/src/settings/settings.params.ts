@@ -15,7 +15,8 @@ const AUTH_PARAMS = new Set(['private_token']);
 const TRUE_WORDS = new Set(['1', 'on', 'On', 'ON', 't', 'true', 'True', 'TRUE', 'T', 'y', 'yes', 'Yes', 'YES', 'Y']);
 const FALSE_WORDS = new Set(['0', 'off', 'Off', 'OFF', 'f', 'false', 'False', 'FALSE', 'F', 'n', 'no', 'No', 'NO', 'N']);
 
-function coerceBoolean(value: unknown): boolean | undefined {
+/** A Grape Boolean parameter's value, or undefined when it is not one of the spellings. */
+export function coerceBoolean(value: unknown): boolean | undefined {
   if (typeof value === 'boolean') return value;
   if (value === 1 || value === 0) return value === 1;
   if (typeof value !== 'string') return undefined;
