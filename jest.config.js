@@ -9,6 +9,8 @@ const shared = {
     '^#common$': '<rootDir>/apps/common/src/index.ts',
     '^#common/testing/(.*)$': '<rootDir>/apps/common/src/testing/$1.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
+    // mercurius -> @fastify/static -> content-disposition 3 is ESM-only; see the shim.
+    '^content-disposition$': '<rootDir>/test/shims/content-disposition.cjs',
   },
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.json' }],

@@ -29,11 +29,19 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => stack?.stop());
 
+/**
+ * The scenarios whose gateway is the one under test. scoped-graphql's chat goes GitLab -> the
+ * gateway GitLab was started with, never the harness's gateway target, and this stack's GitLab
+ * has none (its chat answers "not available"), so it has nothing to say about these gateways.
+ */
+const GATEWAY_SCENARIOS = SCENARIOS.map((s) => s.id).filter((id) => id !== 'scoped-graphql');
+
 /** Every scenario against `gateway`; the GitLab instances and the model are the emulators above. */
 async function certify(gateway: LoopbackServer, settings: Pick<RoleProfile, 'trusted_issuers' | 'jwks_refetch_cooldown_seconds'>): Promise<RunResult> {
   try {
     return await runConformance({
       scenarios: SCENARIOS,
+      selected: GATEWAY_SCENARIOS,
       profile: mergeProfiles(readEmbeddedProfile(), { roles: { ...targetsOf(stack), 'ai-gateway': { url: gateway.url, ...settings } } }),
       reportsDir: tempDir('fair'),
       ports: 'auto',

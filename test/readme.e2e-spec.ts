@@ -95,6 +95,17 @@ it('seed 000 option 3: the IDE controller signs a JWT for the session only, and 
   expect(out.match(/\{"message":"401 Unauthorized"\} 401/g)).toHaveLength(2);
 }, 60_000);
 
+it("seed 004: the seed's own script gives its three outcomes against SaaS, as the README says", async () => {
+  const out = await bash(shellBlocks('Walk-through: seed 004'));
+  const [chat, update, denied] = out.trim().split('\n');
+  expect(JSON.parse(chat!)).toEqual({ data: { aiAction: { clientMutationId: null, requestId: expect.stringMatching(/^[0-9a-f-]{36}$/) } } });
+  expect(JSON.parse(update!)).toEqual({ data: { updateIssue: { clientMutationId: null, issue: { iid: '7' } } } });
+  expect(JSON.parse(denied!)).toMatchObject({
+    errors: [{ message: "The resource that you are attempting to access does not exist or you don't have permission to perform this action", path: ['updateIssue'] }],
+    data: { updateIssue: null },
+  });
+}, 60_000);
+
 it('seed 001: the relayed JWT comes from SaaS, verifies against SaaS\'s keys, and every error branch answers as the README says', async () => {
   const out = await bash(shellBlocks('Walk-through: seed 001'));
   expect(out).toContain("iss: 'http://127.0.0.1:");

@@ -12,7 +12,7 @@
  */
 import { rmSync } from 'node:fs';
 import { type SchemeCredential, type SchemathesisOutcome, installSchemathesis, runSchemathesis } from './tools/schemathesis/schemathesis.js';
-import { HEADER, OAUTH_PATH, PATH, SESSION_COOKIE, boundHeaderValues } from '#contracts';
+import { DUO_CHAT_TOKEN_SCOPES, HEADER, OAUTH_PATH, PATH, SESSION_COOKIE, boundHeaderValues } from '#contracts';
 import type { Role } from '#contracts';
 import { decodeJwt } from '#common/testing/jwt';
 import type { TargetProfileFile } from '../scenarios/runner/profile.js';
@@ -141,7 +141,16 @@ describe('the OpenAPI documents match the apps (Schemathesis, every check)', () 
     const pat = credentials('gitlab-saas').personal_access_tokens!.ai_features!;
     const res = await fetch(`${roleUrl(stack, 'gitlab-saas')}${PATH.GITLAB_CODE_SUGGESTIONS_TOKENS}`, { method: 'POST', headers: { [HEADER.AUTHORIZATION]: `Bearer ${pat}` } });
     expect(res.status).toBe(201);
-    const token = ((await res.json()) as { access_token: string }).access_token;
+    const issued = decodeJwt(((await res.json()) as { access_token: string }).access_token).claims;
+    // The same token with Duo Chat's unit primitives too (GitLab mints those in the chat's own
+    // instance token), so both completions and POST /v1/chat/agent are reached past their 403.
+    const minted = await fetch(`${roleUrl(stack, 'gitlab-saas')}${PATH.HARNESS_CONTROL_PREFIX}/tokens`, {
+      method: 'POST',
+      headers: { [HEADER.HARNESS_CONTROL]: CONTROL_TOKEN, 'content-type': 'application/json' },
+      body: JSON.stringify({ claims: { scopes: [...(issued.scopes as string[]), ...DUO_CHAT_TOKEN_SCOPES] } }),
+    });
+    expect(minted.status).toBe(201);
+    const token = ((await minted.json()) as { token: string }).token;
     // The headers bound to the token's claims are fixed; Schemathesis generates every other input.
     const bound = Object.fromEntries(Object.entries(boundHeaderValues(decodeJwt(token).claims)).map(([name, value]) => [`header.${name}`, value]));
     await verify('AI gateway', { document: 'ai-gateway.yaml', url: roleUrl(stack, 'ai-gateway'), auth: { aiAccessToken: { bearer: token } }, parameters: bound });
@@ -211,7 +220,10 @@ function gitlab(url: string, pat: string, browser: BrowserSession): Omit<Target,
     // meet its error pages and redirects, and every registration would add a client.
     // The sign-in and consent pages answer only the browser that started an authorization (its
     // interaction cookie, bound to the uid): to generated requests always the same 400 page.
-    notFuzzed: `^${OAUTH_PATH.AUTHORIZE}|^${OAUTH_PATH.TOKEN}$|^${OAUTH_PATH.REVOKE}$|^${OAUTH_PATH.INTROSPECT}$|^${OAUTH_PATH.USERINFO}$|^${OAUTH_PATH.REGISTER}|^${OAUTH_PATH.END_SESSION_CONFIRM}$|^${OAUTH_PATH.INTERACTION}/`,
+    // GraphQL (/api/graphql): its input is a query language, not a schema-shaped body; generated
+    // strings only ever meet the parser's 200 errors, and a generated valid mutation could edit
+    // the demo issues mid-pass. apps/gitlab/src/graphql/*.e2e-spec.ts pin its answers.
+    notFuzzed: `^${PATH.GITLAB_GRAPHQL}$|^${OAUTH_PATH.AUTHORIZE}|^${OAUTH_PATH.TOKEN}$|^${OAUTH_PATH.REVOKE}$|^${OAUTH_PATH.INTROSPECT}$|^${OAUTH_PATH.USERINFO}$|^${OAUTH_PATH.REGISTER}|^${OAUTH_PATH.END_SESSION_CONFIRM}$|^${OAUTH_PATH.INTERACTION}/`,
     controlParameters: { 'path.path': 'duo-group' },
   };
 }

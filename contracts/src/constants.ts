@@ -15,6 +15,8 @@ export type Audience = (typeof AUDIENCE)[keyof typeof AUDIENCE];
 /** Unit primitives carried in the `scopes` claim. */
 export const UNIT_PRIMITIVE = {
   CODE_SUGGESTIONS: 'code_suggestions',
+  /** Duo Chat (ai_gateway `gitlab_features.py` L29; required by POST /v1/chat/agent, api/v1/chat/agent.py L60). */
+  DUO_CHAT: 'duo_chat',
 } as const;
 
 /** Scopes a legacy-audience token is treated as carrying while the compatibility window is open (seed 002). */
@@ -46,6 +48,10 @@ export const HEADER = {
   REALM: 'X-Gitlab-Realm',
   INSTANCE_ID: 'X-Gitlab-Instance-Id',
   GLOBAL_USER_ID: 'X-Gitlab-Global-User-Id',
+  /** GitLab's host name, sent to the gateway on Duo Chat calls (ee/lib/gitlab/llm/ai_gateway/client.rb). */
+  HOST_NAME: 'X-Gitlab-Host-Name',
+  /** Correlation id GitLab sends with every gateway call (Labkit::Correlation). */
+  REQUEST_ID: 'X-Request-ID',
   /** Harness-only: authenticates calls to an emulator's control API. */
   HARNESS_CONTROL: 'X-Harness-Control-Token',
 } as const;
@@ -283,6 +289,11 @@ export const JWKS_MAX_AGE_SECONDS = 86400;
 export const FEATURE_FLAG = {
   CODE_SUGGESTIONS_TOKENS_API: 'code_suggestions_tokens_api',
   INSTANCE_ADMIN_ENABLED: 'code_suggestions_for_instance_admin_enabled',
+  /**
+   * GraphQL authenticates with access tokens only, admitting `ai_features` tokens (seed 004;
+   * GraphqlController `authenticate_graphql`). Off: any API credential, `api`/`read_api` only.
+   */
+  GRAPHQL_MINIMAL_AUTH_METHODS: 'graphql_minimal_auth_methods',
 } as const;
 
 /** HTTP paths of the contracts. */
@@ -295,13 +306,19 @@ export const PATH = {
   GITLAB_PAT_SELF: '/api/v4/personal_access_tokens/self',
   GITLAB_GROUPS: '/api/v4/groups',
   GITLAB_APPLICATION_SETTINGS: '/api/v4/application/settings',
+  /** GitLab's GraphQL API (GraphqlController#execute; GET for queries, POST for anything). */
+  GITLAB_GRAPHQL: '/api/graphql',
   OPENID_CONFIGURATION: '/.well-known/openid-configuration',
   JWKS: '/oauth/discovery/keys',
   GATEWAY_COMPLETIONS: '/v2/code/completions',
   GATEWAY_COMPLETIONS_ALIAS: '/v2/completions',
+  /** Duo Chat at the gateway (ai_gateway api/v1/chat/agent.py L60-67, the `agent` chat invokable under /v1/chat). */
+  GATEWAY_CHAT_AGENT: '/v1/chat/agent',
   GATEWAY_HEALTHZ: '/monitoring/healthz',
   GATEWAY_READY: '/monitoring/ready',
   MODEL_COMPLETIONS: '/v1/completions',
+  /** The fake model's streamed chat answer (the harness's own model API). */
+  MODEL_CHAT_COMPLETIONS: '/v1/chat/completions',
   MODEL_HEALTHZ: '/healthz',
   /** Harness-only control API prefix of every emulator (off unless HARNESS_CONTROL_TOKEN is set). */
   HARNESS_CONTROL_PREFIX: '/-/harness',
@@ -332,3 +349,40 @@ export const USER_AGENT = {
   GATEWAY: 'ai-auth-harness-ai-gateway',
   RELAY_PREFIX: 'gitlab-workhorse',
 } as const;
+
+// --- Duo Chat (seed 004, issue 9): GitLab -> AI gateway -> model ---
+
+/**
+ * The unit primitives of GitLab's instance token for Duo Chat: the `duo_chat` service's
+ * `duo_pro` bundle (GitLab ee/config/cloud_connector/access_data.yml, services.duo_chat;
+ * pavankalisetti009/gitlab @037b30a2), which `scopes_for(resource)` puts in `scopes`
+ * (ee/lib/cloud_connector/self_signed/available_service_data.rb).
+ */
+export const DUO_CHAT_TOKEN_SCOPES: readonly string[] = Object.freeze([
+  UNIT_PRIMITIVE.DUO_CHAT,
+  'documentation_search',
+  'include_file_context',
+  'include_snippet_context',
+  'explain_code',
+  'refactor_code',
+  'fix_code',
+  'write_tests',
+]);
+
+/**
+ * The constant members of the body GitLab posts to POST /v1/chat/agent
+ * (Gitlab::Llm::AiGateway::Client#request_body, ee/lib/gitlab/llm/ai_gateway/client.rb,
+ * ashierj/superdemo @04c4cec1): one prompt component of type `prompt` from source `GitLab EE`.
+ */
+export const CHAT_PROMPT_COMPONENT = { TYPE: 'prompt', SOURCE: 'GitLab EE' } as const;
+
+/**
+ * The 403 `detail` for a token without the chat's unit primitive: ai_gateway
+ * api/v1/chat/auth.py L38-41 `f"Unauthorized to access {unit_primitive}"`.
+ */
+export const GATEWAY_CHAT_FORBIDDEN = `Unauthorized to access ${UNIT_PRIMITIVE.DUO_CHAT}`;
+
+/** Media types of the chat streams: the gateway's (api/v1/chat/agent.py L175) and the fake model's (NDJSON, one event a line). */
+export const CHAT_STREAM_MEDIA_TYPE = { GATEWAY: 'text/event-stream', MODEL: 'application/x-ndjson' } as const;
+
+// --- end of the Duo Chat block ---

@@ -11,3 +11,5 @@ export * from './control-client.js';
 export * from './demo-fixture.js';
 export * from './web-ide.js';
 export * from './oauth.js';
+export * from './graphql.js';
+export * from './cable.js';

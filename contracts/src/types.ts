@@ -108,6 +108,50 @@ export interface FakeModelResponse {
   choices: Array<{ text: string; index: number; finish_reason: 'stop' | 'length' }>;
 }
 
+/** A chat message (ai_gateway models/base_chat.py L17-25 @823ced4678f5). */
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+/** contracts/schemas/chat-request.schema.json: POST /v1/chat/agent at the gateway. */
+export interface ChatRequest {
+  prompt_components: [
+    {
+      type: string;
+      metadata: { source: string; version: string };
+      payload: {
+        content: string | ChatMessage[];
+        provider?: 'anthropic' | 'litellm' | null;
+        model?: string | null;
+        params?: { stop_sequences?: string[]; temperature?: number; max_tokens_to_sample?: number } | null;
+        model_endpoint?: string | null;
+        model_api_key?: string | null;
+        model_identifier?: string | null;
+      };
+    },
+  ];
+  stream?: boolean | null;
+}
+
+/** contracts/schemas/chat-response.schema.json: the gateway's answer when stream is not true. */
+export interface ChatResponse {
+  response: string;
+  metadata: { provider: string; model: string; timestamp: number };
+}
+
+/** contracts/schemas/fake-model-chat-request.schema.json */
+export interface FakeModelChatRequest {
+  messages: ChatMessage[];
+  model?: string;
+  max_tokens?: number;
+}
+
+/** contracts/schemas/fake-model-chat-event.schema.json: one NDJSON line of the model's chat stream. */
+export type FakeModelChatEvent =
+  | { type: 'final_answer_delta'; data: { text: string } }
+  | { type: 'done'; data: { model: string; finish_reason: 'stop' | 'length' } };
+
 /** contracts/schemas/demo-fixture.schema.json */
 export interface DemoPersonalAccessToken {
   name: string;
@@ -154,6 +198,22 @@ export interface DemoInstance {
   groups?: DemoGroup[];
   users: DemoUser[];
   oauth_applications?: DemoOAuthApplication[];
+  /** Projects the GraphQL API serves (seed 004). */
+  projects?: DemoProject[];
+}
+
+/** A role of a project member (GitLab's Gitlab::Access levels by name). */
+export type DemoAccessLevel = 'guest' | 'reporter' | 'developer' | 'maintainer' | 'owner';
+
+/** A project of the demo data: its members by username, its issues by iid. */
+export interface DemoProject {
+  id: number;
+  /** `namespace/project`, as project(fullPath:) takes it; GitLab matches it case-insensitively. */
+  full_path: string;
+  name: string;
+  visibility?: 'private' | 'internal' | 'public';
+  members?: { username: string; access_level: DemoAccessLevel }[];
+  issues?: { iid: number; title: string; description?: string | null }[];
 }
 
 export interface DemoFixture {

@@ -70,6 +70,8 @@ export interface RoleProfile {
   jwks_refetch_cooldown_seconds?: number;
   /** ai-gateway: how long it documents trusting an OAuth token GitLab called active, in seconds (default 30). */
   oauth_cache_seconds?: number;
+  /** gitlab roles: an issue the api token's user may update (seed 004's updateIssue checks put its description back). */
+  graphql_issue?: { project_path: string; iid: number };
 }
 
 /** Defaults of the ai-gateway role settings. */
@@ -268,6 +270,8 @@ export function mergeProfiles(
     if (gatewaySettings.trusted_issuers) merged.trusted_issuers = [...gatewaySettings.trusted_issuers];
     if (gatewaySettings.jwks_refetch_cooldown_seconds !== undefined) merged.jwks_refetch_cooldown_seconds = gatewaySettings.jwks_refetch_cooldown_seconds;
     if (gatewaySettings.oauth_cache_seconds !== undefined) merged.oauth_cache_seconds = gatewaySettings.oauth_cache_seconds;
+    // Like the gateway settings, the issue describes the implementation's data: an external one's comes from the user only.
+    if (gatewaySettings.graphql_issue) merged.graphql_issue = { ...gatewaySettings.graphql_issue };
     if (url) {
       merged.url = normaliseUrl(url);
       const credentials = credentialsOf(role, u);

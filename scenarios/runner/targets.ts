@@ -53,6 +53,8 @@ export function resolveTargets(
       target.jwksRefetchCooldownSeconds = profile.roles[role].jwks_refetch_cooldown_seconds ?? DEFAULT_JWKS_REFETCH_COOLDOWN_SECONDS;
       target.oauthCacheSeconds = profile.roles[role].oauth_cache_seconds ?? DEFAULT_OAUTH_CACHE_SECONDS;
     }
+    const issue = profile.roles[role].graphql_issue;
+    if (issue && (role === 'gitlab-saas' || role === 'gitlab-sm')) target.graphqlIssue = { projectPath: issue.project_path, iid: issue.iid };
     if (token) {
       target.control = new RecordingControlClient({ recorder, role, baseUrl: url, token, timeoutMs: profile.options.timeoutMs });
     }

@@ -207,6 +207,8 @@ export interface ResolvedTarget {
   jwksRefetchCooldownSeconds?: number;
   /** ai-gateway: how long it documents trusting an OAuth token GitLab called active (profile oauth_cache_seconds; default 30). */
   oauthCacheSeconds?: number;
+  /** gitlab roles: an issue the profile's api token may read and update (seed 004's updateIssue; profile graphql_issue). */
+  graphqlIssue?: { projectPath: string; iid: number };
 }
 
 /**
@@ -232,6 +234,8 @@ export interface GitlabCredentials {
     ai_features?: string;
     api?: string;
     read_user?: string;
+    /** A read_api-scoped token (seed 004's scope matrix). */
+    read_api?: string;
     /** A valid api-scoped token of a user without code suggestions. */
     no_code_suggestions?: string;
     revoked?: string;

@@ -2,6 +2,7 @@ import { type AppDeps, defineApp } from '#common';
 import { AuthControlController } from './auth/auth-control.controller.js';
 import { AuthModule } from './auth/auth.module.js';
 import { AuthSettings } from './auth/auth-settings.js';
+import { ChatModule } from './chat/chat.module.js';
 import { CompletionsModule } from './completions/completions.module.js';
 import { type AiGatewayConfig, aiGatewaySettings, loadAiGatewayConfig } from './config.js';
 import { BrowserCors } from './cors/browser-cors.js';
@@ -21,7 +22,8 @@ export const gatewayErrorShape = (status: number, reason: string) => ({ detail: 
 /**
  * The AI gateway emulator: verifies GitLab's AI access tokens (OIDC discovery + cached JWKS,
  * RS256, iss/aud/exp/nbf, header binding, unit-primitive scopes) and answers
- * POST /v2/code/completions from the model at AIGW_MODEL_URL.
+ * POST /v2/code/completions and Duo Chat's POST /v1/chat/agent (streamed) from the model at
+ * AIGW_MODEL_URL.
  */
 export const aiGateway = defineApp<AiGatewayConfig, AiGatewayDeps>({
   name: 'ai-gateway',
@@ -36,7 +38,7 @@ export const aiGateway = defineApp<AiGatewayConfig, AiGatewayDeps>({
    * members of a schema-valid request come to about 2.4 MB and must never get 413.
    */
   bodyLimitBytes: 4 * 1024 * 1024,
-  imports: () => [AuthModule, CompletionsModule, MonitoringModule],
+  imports: () => [AuthModule, CompletionsModule, ChatModule, MonitoringModule],
   providers: (_config, deps) => [
     { provide: AIGW_FETCH, useValue: deps.fetch ?? ((url: string, init: RequestInit) => fetch(url, init)) },
     { provide: AIGW_CLOCK, useValue: deps.clock ?? Date.now },

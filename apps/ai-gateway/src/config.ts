@@ -216,7 +216,7 @@ export const aiGatewaySettings = defineConfig({
       doc: 'largest back-channel answer read; a larger one is a failed call -> 503',
       schema: bounded(16 * 1024, 1024, 1024 * 1024),
     },
-    modelUrl: { env: 'AIGW_MODEL_URL', flag: 'model-url', doc: 'base URL of the model (POST <url>/v1/completions)', schema: configFields.url() },
+    modelUrl: { env: 'AIGW_MODEL_URL', flag: 'model-url', doc: 'base URL of the model (POST <url>/v1/completions; Duo Chat: POST <url>/v1/chat/completions)', schema: configFields.url() },
     modelTimeoutMs: { env: 'AIGW_MODEL_TIMEOUT_MS', flag: 'model-timeout-ms', doc: 'model call timeout -> 504', schema: bounded(10_000, 1, 600_000) },
     modelMaxResponseBytes: {
       env: 'AIGW_MODEL_MAX_RESPONSE_BYTES',

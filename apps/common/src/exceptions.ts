@@ -78,6 +78,9 @@ export class ContractExceptionFilter implements ExceptionFilter {
   ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
+    // A GraphQL resolver's error belongs to the GraphQL response (graphql-js places it in
+    // `errors` with its path): hand it back rather than answer HTTP from inside an operation.
+    if (host.getType<string>() === 'graphql') throw exception;
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
     if (exception instanceof ContractHttpException) {

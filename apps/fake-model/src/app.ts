@@ -1,4 +1,5 @@
 import { defineApp } from '#common';
+import { ChatModule } from './chat/chat.module.js';
 import { CompletionsModule } from './completions/completions.module.js';
 import { type FakeModelConfig, fakeModelSettings, loadFakeModelConfig } from './config.js';
 import { FaultInjector } from './faults/fault-injector.js';
@@ -12,7 +13,7 @@ export const fakeModelErrorShape = (_status: number, reason: string) => ({ error
 /** The harness's deterministic code-completion model. */
 export const fakeModel = defineApp<FakeModelConfig>({
   name: 'fake-model',
-  summary: "the harness's deterministic code-completion model (POST /v1/completions), with injectable latency and failures",
+  summary: "the harness's deterministic model: code completions (POST /v1/completions) and streamed chat answers (POST /v1/chat/completions), with injectable latency and failures",
   config: fakeModelSettings,
   load: loadFakeModelConfig,
   errorShape: fakeModelErrorShape,
@@ -23,6 +24,6 @@ export const fakeModel = defineApp<FakeModelConfig>({
    * 4.8 MB and must never get 413.
    */
   bodyLimitBytes: 8 * 1024 * 1024,
-  imports: () => [HealthModule, CompletionsModule],
+  imports: () => [HealthModule, CompletionsModule, ChatModule],
   control: () => ({ imports: [FaultsModule], controllers: [FaultsControlController], resets: [FaultInjector] }),
 });

@@ -1,12 +1,17 @@
 import { type AppDeps, defineApp } from '#common';
 import { AiAccessControlController } from './ai-access/ai-access-control.controller.js';
 import { AiAccessModule } from './ai-access/ai-access.module.js';
+import { AiChatModule } from './ai-chat/ai-chat.module.js';
 import { AiTokenSettings } from './ai-access/ai-token-settings.service.js';
+import { CableModule } from './cable/cable.module.js';
 import { APP_NAME, type GitlabConfig, gitlabSettings, loadGitlabConfig } from './config.js';
 import { gitlabErrorShape } from './errors.js';
 import { FeatureFlagsControlController } from './feature-flags/feature-flags-control.controller.js';
 import { FeatureFlagsModule } from './feature-flags/feature-flags.module.js';
 import { FeatureFlagsService } from './feature-flags/feature-flags.service.js';
+import { GitlabGraphqlModule } from './graphql/gitlab-graphql.module.js';
+import { ProjectsModule } from './graphql/projects.module.js';
+import { ProjectsService } from './graphql/projects.service.js';
 import { HealthModule } from './health/health.module.js';
 import { IdentityControlController } from './identity/identity-control.controller.js';
 import { IdentityModule } from './identity/identity.module.js';
@@ -63,9 +68,15 @@ export const gitlab = defineApp<GitlabConfig, GitlabDeps>({
     // GitLab's OAuth authorization server (issue 8): /oauth/*, its pages and the applications API.
     OAuthModule,
     AiAccessModule,
+    // Duo Chat's calls to the AI gateway (POST <AI_GATEWAY_URL>/v1/chat/agent), GraphQL aiAction's AiChat (issue 9).
+    AiChatModule,
     UsersModule,
     // The Web IDE (seed 000): the host page, the editor frame and the IDE controller (option 3).
     WebIdeModule,
+    // GitLab's GraphQL API at /api/graphql with scopes declared on the schema (seed 004, issue 9).
+    GitlabGraphqlModule,
+    // ActionCable at /-/cable: GraphqlChannel subscriptions over WebSocket (seed 004, issue 9).
+    CableModule,
     // The admin API exists in both modes, as in GitLab; only self-managed reads the settings.
     SettingsModule,
     HealthModule,
@@ -74,7 +85,7 @@ export const gitlab = defineApp<GitlabConfig, GitlabDeps>({
   ],
   providers: (config, deps) => instanceProviders(config, deps.clock),
   control: (config) => ({
-    imports: [IdentityModule, FeatureFlagsModule, SigningModule, AiAccessModule, SessionsCoreModule, SettingsCoreModule, OidcModule, OAuthCoreModule],
+    imports: [IdentityModule, FeatureFlagsModule, SigningModule, AiAccessModule, SessionsCoreModule, SettingsCoreModule, OidcModule, OAuthCoreModule, ProjectsModule],
     controllers: [
       AiAccessControlController,
       SigningControlController,
@@ -86,9 +97,9 @@ export const gitlab = defineApp<GitlabConfig, GitlabDeps>({
       OAuthControlController,
     ],
     // Fixture state (tokens, groups, application settings), flags, issuer and relay settings,
-    // sessions and the OAuth server's state (tokens, grants, applications back to the fixture's)
-    // back to start; signing keys and OIDC availability stay.
-    resets: [...(config.mode === 'self-managed' ? [SaasTokenRelay] : []), IdentityService, FeatureFlagsService, AiTokenSettings, InstanceSettings, SessionsService, AuthorizationServer],
+    // sessions, the OAuth server's state (tokens, grants, applications back to the fixture's) and
+    // the projects' issues back to start; signing keys and OIDC availability stay.
+    resets: [...(config.mode === 'self-managed' ? [SaasTokenRelay] : []), IdentityService, FeatureFlagsService, AiTokenSettings, InstanceSettings, SessionsService, AuthorizationServer, ProjectsService],
   }),
   // PORT=0 is only known after listen: without GITLAB_URL, the bound URL is the instance URL (the issuer).
   afterListen: (app, url) => app.get(InstanceInfo).bindListeningUrl(url),

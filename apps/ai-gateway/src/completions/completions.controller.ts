@@ -12,16 +12,8 @@ import { APP_LOGGER, ContractHttpException, type Logger } from '#common';
 import { RequiresUnitPrimitive } from '../auth/auth.decorators.js';
 import { UnparsableBody } from '../http/lenient-body-parsing.js';
 import { CompletionsService } from './completions.service.js';
-import { ModelError } from './model-client.js';
+import { MODEL_FAILURE_STATUS, ModelError } from './model-client.js';
 import { toFastApiErrors, unparsableBodyErrors } from './request-validation.js';
-
-const MODEL_STATUS: Record<ModelError['failure'], number> = {
-  timeout: 504,
-  unreachable: 502,
-  'bad-status': 502,
-  'bad-response': 502,
-  cancelled: 499,
-};
 
 /** Streaming chunks: the completion split after each run of words and whitespace. */
 const CHUNK = /\s*\S+\s*/g;
@@ -56,7 +48,7 @@ export class CompletionsController {
     } catch (e) {
       if (e instanceof ModelError) {
         if (e.failure !== 'cancelled') this.logger.warn({ model: { failure: e.failure, detail: e.message } }, 'model call failed');
-        throw new ContractHttpException({ detail: e.message }, MODEL_STATUS[e.failure]);
+        throw new ContractHttpException({ detail: e.message }, MODEL_FAILURE_STATUS[e.failure]);
       }
       throw e;
     }

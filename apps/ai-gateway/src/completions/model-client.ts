@@ -21,6 +21,15 @@ export class ModelError extends Error {
   }
 }
 
+/** The gateway's answer to each model failure: 504 for a timeout, 502 otherwise (499: the client left, nobody reads it). */
+export const MODEL_FAILURE_STATUS: Readonly<Record<ModelFailure, number>> = {
+  timeout: 504,
+  unreachable: 502,
+  'bad-status': 502,
+  'bad-response': 502,
+  cancelled: 499,
+};
+
 const HEADERS = { 'content-type': 'application/json', accept: 'application/json', 'user-agent': USER_AGENT.GATEWAY } as const;
 
 export interface ModelClientOptions {

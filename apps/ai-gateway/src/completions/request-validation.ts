@@ -21,6 +21,7 @@ const RULES: Array<{ match: RegExp; type: string; msg: (m: RegExpExecArray, para
   { match: /^must NOT have more than (\d+) characters/, type: 'string_too_long', msg: (m) => `String should have at most ${m[1]} characters` },
   { match: /^must NOT have fewer than (\d+) characters/, type: 'string_too_short', msg: (m) => `String should have at least ${m[1]} characters` },
   { match: /^must NOT have more than (\d+) items/, type: 'too_long', msg: (m) => `List should have at most ${m[1]} items` },
+  { match: /^must NOT have fewer than (\d+) items/, type: 'too_short', msg: (m) => `List should have at least ${m[1]} items` },
   { match: /^must be >= (\S+)/, type: 'greater_than_equal', msg: (m) => `Input should be greater than or equal to ${m[1]}` },
   { match: /^must be <= (\S+)/, type: 'less_than_equal', msg: (m) => `Input should be less than or equal to ${m[1]}` },
 ];

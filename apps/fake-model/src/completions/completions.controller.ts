@@ -8,6 +8,7 @@ import {
   type FakeModelRequest,
 } from '#contracts';
 import { ContractHttpException } from '#common';
+import { disconnectSignal } from '../faults/client-gone.js';
 import { FaultInjector } from '../faults/fault-injector.js';
 import { CompletionsService } from './completions.service.js';
 
@@ -46,11 +47,4 @@ export class CompletionsController {
     }
     void reply.status(200).send(this.completions.complete(body as FakeModelRequest));
   }
-}
-
-/** Aborts when the connection closes before we answered (the client gave up). */
-function disconnectSignal(reply: FastifyReply): AbortSignal {
-  const controller = new AbortController();
-  reply.raw.once('close', () => controller.abort());
-  return controller.signal;
 }

@@ -97,6 +97,33 @@ export class AccessTokenFactory {
   }
 
   /**
+   * The instance token GitLab sends the AI gateway for a Cloud Connector service other than
+   * the code-suggestions token endpoint (Duo Chat, issue 9), with that service's unit
+   * primitives as `scopes`. Always today's shape, Gitlab::CloudConnector::JsonWebToken
+   * (json_web_token.rb L30-52: header {typ, kid, alg}; jti, aud gitlab-ai-gateway, sub = the
+   * instance UUID, iss, iat, nbf, exp, gitlab_realm, scopes), whatever generation the token
+   * endpoint is set to: GitLab has minted its chat tokens through Cloud Connector only
+   * (CloudConnector::AccessService, scopes [:duo_chat]).
+   */
+  mintServiceToken(scopes: readonly string[]): MintedAccessToken {
+    const kid = this.keys.activeKid;
+    const header: AiAccessTokenHeader = { typ: AI_TOKEN.TYP, kid, alg: AI_TOKEN.ALGORITHM };
+    const iat = Math.floor(this.clock.now() / 1000);
+    const claims: AiAccessTokenClaims = {
+      jti: randomUUID(),
+      aud: AI_TOKEN_SHAPE_INFO['cloud-connector'].audience,
+      sub: this.instance.instanceId,
+      iss: this.instance.url,
+      iat,
+      nbf: iat - AI_TOKEN.NOT_BEFORE_SKEW_SECONDS,
+      exp: iat + AI_TOKEN.EXPIRES_IN_SECONDS,
+      gitlab_realm: this.instance.realm,
+      scopes: [...scopes],
+    };
+    return { token: this.keys.sign(header, claims, kid), header, claims };
+  }
+
+  /**
    * A real token with members replaced or removed (control API): callers have checked that
    * the header still says RS256 and that `kid` names a published key.
    */

@@ -30,6 +30,8 @@ import { StrategyNames } from './strategy-names.js';
     PasswordSignInGuard,
   ],
   // The guards are instantiated in the modules of the controllers that use them, from these exports.
-  exports: [StrategyNames, ApiGuard, AdminGuard, PasswordSignInGuard],
+  // The credential strategies are exported for transports that authenticate outside a route
+  // guard (the ActionCable connection at /-/cable, apps/gitlab/src/cable).
+  exports: [StrategyNames, ApiGuard, AdminGuard, PasswordSignInGuard, OAuthAccessTokenStrategy, PersonalAccessTokenStrategy, SessionStrategy],
 })
 export class AuthModule {}

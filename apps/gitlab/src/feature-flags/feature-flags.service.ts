@@ -7,6 +7,8 @@ import { INSTANCE_FIXTURE } from '../instance/di.js';
 export const FEATURE_FLAG_DEFAULTS: Readonly<Record<string, boolean>> = {
   [FEATURE_FLAG.CODE_SUGGESTIONS_TOKENS_API]: true,
   [FEATURE_FLAG.INSTANCE_ADMIN_ENABLED]: false,
+  // Off by default as the seed 004 MR shipped it ("Enable the :graphql_minimal_auth_methods feature flag").
+  [FEATURE_FLAG.GRAPHQL_MINIMAL_AUTH_METHODS]: false,
 };
 
 /** A flag's gates (contracts `featureFlag`): `enabled` for everyone (Flipper's boolean gate), else for `actors` (usernames). */

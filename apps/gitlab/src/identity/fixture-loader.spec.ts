@@ -91,6 +91,23 @@ describe('fixture loader', () => {
     expect(problems).toEqual([`${FILE}: /saas/users/0/groups/1: group 'ghost-group' is not defined in /saas/groups`]);
   });
 
+  it('reports project members that are not users, and duplicate project paths (case-insensitive) and issue iids', () => {
+    const projects = `
+  projects:
+    - id: 10
+      full_path: team/App
+      name: App
+      members: [{ username: Alice, access_level: developer }, { username: carol, access_level: reporter }]
+      issues: [{ iid: 7, title: One }, { iid: 7, title: Two }]
+    - { id: 11, full_path: TEAM/app, name: Copy }
+`;
+    expect(problemsOf(valid + projects)).toEqual([
+      `${FILE}: /saas/projects/0/members/1: user 'carol' is not defined in /saas/users`,
+      `${FILE}: /saas/projects/0/issues/1/iid: duplicate issue iid of team/App '7' (first at /saas/projects/0/issues/0/iid)`,
+      `${FILE}: /saas/projects/1/full_path: duplicate project path 'team/app' (first at /saas/projects/0/full_path)`,
+    ]);
+  });
+
   it('reports every cross-check problem at once', () => {
     const problems = problemsOf(valid.replace('username: bob', 'username: alice').replace('groups: [duo-group]', 'groups: [nope]'));
     expect(problems).toHaveLength(2);

@@ -97,5 +97,16 @@ function crossCheck(instance: DemoInstance, base: string): string[] {
     (u.personal_access_tokens ?? []).forEach((t, j) => unique('token', t.token, `${at}/personal_access_tokens/${j}/token`));
   });
   (instance.oauth_applications ?? []).forEach((a, i) => unique('OAuth client_id', a.client_id, `${base}/oauth_applications/${i}/client_id`));
+  const usernames = new Set(instance.users.map((u) => u.username.toLowerCase()));
+  (instance.projects ?? []).forEach((p, i) => {
+    const at = `${base}/projects/${i}`;
+    unique('project id', String(p.id), `${at}/id`);
+    // Full paths are case-insensitive in GitLab (Routable.find_by_full_path).
+    unique('project path', p.full_path.toLowerCase(), `${at}/full_path`);
+    (p.members ?? []).forEach((m, j) => {
+      if (!usernames.has(m.username.toLowerCase())) problems.push(`${at}/members/${j}: user '${m.username}' is not defined in ${base}/users`);
+    });
+    (p.issues ?? []).forEach((issue, j) => unique(`issue iid of ${p.full_path}`, String(issue.iid), `${at}/issues/${j}/iid`));
+  });
   return problems;
 }
