@@ -7,23 +7,10 @@
  * mutation returned.
  */
 import { CABLE_PATH, GRAPHQL_CHANNEL, PATH } from '#contracts';
-import { railsConsumer, subscribe } from '../apps/gitlab/src/cable/testing/cable-clients.js';
+import { AI_COMPLETION_SUBSCRIPTION, completionsOf, railsConsumer, subscribe } from '../apps/gitlab/src/cable/testing/cable-clients.js';
 import type { RunningStack } from '../scenarios/runner/stack/launcher.js';
 import { demoCredentials, roleUrl, startEmbedded } from './support.js';
 
-const SUBSCRIPTION = `subscription aiCompletionResponse($userId: UserID, $clientSubscriptionId: String, $aiAction: AiAction) {
-  aiCompletionResponse(userId: $userId, aiAction: $aiAction, clientSubscriptionId: $clientSubscriptionId) {
-    requestId content chunkId role errors
-  }
-}`;
-
-interface Completion {
-  requestId: string;
-  content: string | null;
-  chunkId: number | null;
-  role: string;
-  errors: string[];
-}
 
 let stack: RunningStack;
 beforeAll(async () => {
@@ -44,7 +31,7 @@ it("streams GitLab's Duo Chat answer, from the gateway and the model, to Rails' 
   const consumer = railsConsumer(`${gitlab.replace(/^http/, 'ws')}${CABLE_PATH}`, { Authorization: `Bearer ${pats.ai_features}`, Origin: gitlab });
   try {
     const clientSubscriptionId = `rails-client-${Date.now()}`;
-    const sub = subscribe(consumer, { channel: GRAPHQL_CHANNEL, query: SUBSCRIPTION, variables: { userId, clientSubscriptionId, aiAction: 'CHAT' }, operationName: 'aiCompletionResponse', nonce: clientSubscriptionId });
+    const sub = subscribe(consumer, { channel: GRAPHQL_CHANNEL, query: AI_COMPLETION_SUBSCRIPTION, variables: { userId, clientSubscriptionId, aiAction: 'CHAT' }, operationName: 'aiCompletionResponse', nonce: clientSubscriptionId });
     await sub.until((e) => e.some((x) => x.kind === 'connected' || x.kind === 'rejected'));
     expect(sub.events.some((x) => x.kind === 'connected')).toBe(true);
 
@@ -52,11 +39,7 @@ it("streams GitLab's Duo Chat answer, from the gateway and the model, to Rails' 
     expect(started.data.aiAction.errors).toEqual([]);
     const requestId = started.data.aiAction.requestId as string;
 
-    const completions = () =>
-      sub.events
-        .filter((x) => x.kind === 'received')
-        .map((x) => (x.data as { result?: { data?: { aiCompletionResponse?: Completion } } }).result?.data?.aiCompletionResponse)
-        .filter((c): c is Completion => Boolean(c));
+    const completions = () => completionsOf(sub);
     await sub.until(() => completions().some((c) => c.chunkId === null));
     const chunks = completions().filter((c) => c.chunkId !== null);
     const final = completions().find((c) => c.chunkId === null)!;

@@ -37,21 +37,9 @@ export class ChatController {
     if (!result.valid) throw new ContractHttpException({ error: `invalid request: ${describeViolations(result)}` }, 400);
     const request = body as FakeModelChatRequest;
 
+    if (!(await this.faults.intercept(reply))) return;
+    // The stream stops when the client goes mid-answer.
     const clientGone = disconnectSignal(reply);
-    const fate = this.faults.nextFate();
-    if (fate.kind === 'hang') {
-      await this.faults.hang(clientGone);
-      reply.raw.destroy();
-      return;
-    }
-    if (!(await this.faults.applyLatency(clientGone))) {
-      reply.raw.destroy();
-      return;
-    }
-    if (fate.kind === 'fail') {
-      void reply.status(fate.status).send({ error: 'injected fault' });
-      return;
-    }
 
     const answer = generateChatAnswer({ messages: request.messages, maxTokens: request.max_tokens });
     void reply

@@ -8,7 +8,6 @@ import {
   type FakeModelRequest,
 } from '#contracts';
 import { ContractHttpException } from '#common';
-import { disconnectSignal } from '../faults/client-gone.js';
 import { FaultInjector } from '../faults/fault-injector.js';
 import { CompletionsService } from './completions.service.js';
 
@@ -27,24 +26,7 @@ export class CompletionsController {
     const result = this.validate(body);
     if (!result.valid) throw new ContractHttpException({ error: `invalid request: ${describeViolations(result)}` }, 400);
 
-    const fate = this.faults.nextFate();
-    const faults = this.faults.current();
-    if (fate.kind === 'hang' || faults.latencyMs > 0) {
-      const clientGone = disconnectSignal(reply);
-      if (fate.kind === 'hang') {
-        await this.faults.hang(clientGone);
-        reply.raw.destroy();
-        return;
-      }
-      if (!(await this.faults.applyLatency(clientGone))) {
-        reply.raw.destroy();
-        return;
-      }
-    }
-    if (fate.kind === 'fail') {
-      void reply.status(fate.status).send({ error: 'injected fault' });
-      return;
-    }
+    if (!(await this.faults.intercept(reply))) return;
     void reply.status(200).send(this.completions.complete(body as FakeModelRequest));
   }
 }

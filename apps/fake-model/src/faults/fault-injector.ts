@@ -1,3 +1,5 @@
+import type { FastifyReply } from 'fastify';
+import { disconnectSignal } from './client-gone.js';
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ModelFaults, ModelFaultsUpdate } from '#contracts';
@@ -82,6 +84,32 @@ export class FaultInjector implements HarnessResettable, OnModuleDestroy {
       };
       for (const s of signals) s.addEventListener('abort', done, { once: true });
     });
+  }
+
+  /**
+   * Applies the next call's fate to `reply` before its answer: a hang (until the client goes,
+   * then the socket is destroyed), the latency, or an injected status (answered here). Returns
+   * true when the caller should answer normally, false when the reply is already dealt with.
+   */
+  async intercept(reply: FastifyReply): Promise<boolean> {
+    const fate = this.nextFate();
+    if (fate.kind === 'hang' || this.faults.latencyMs > 0) {
+      const clientGone = disconnectSignal(reply);
+      if (fate.kind === 'hang') {
+        await this.hang(clientGone);
+        reply.raw.destroy();
+        return false;
+      }
+      if (!(await this.applyLatency(clientGone))) {
+        reply.raw.destroy();
+        return false;
+      }
+    }
+    if (fate.kind === 'fail') {
+      void reply.status(fate.status).send({ error: 'injected fault' });
+      return false;
+    }
+    return true;
   }
 
   /** Releases every waiting request (app shutdown). */

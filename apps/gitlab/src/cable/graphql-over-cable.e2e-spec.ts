@@ -3,7 +3,7 @@ import { AiChat, type AiChatRequest } from '../graphql/ai-chat.port.js';
 import { userGlobalId } from '../graphql/types/scalars.js';
 import { IdentityService } from '../identity/identity.service.js';
 import { DEMO } from '../test/helpers.js';
-import { railsConsumer, subscribe } from './testing/cable-clients.js';
+import { AI_COMPLETION_SUBSCRIPTION, completionsOf, railsConsumer, subscribe } from './testing/cable-clients.js';
 import { type CableTestApp, startCableTestApp } from './testing/cable-test-app.js';
 
 /** The chat path stands in for GitLab -> AI gateway -> model: the answer in three chunks. */
@@ -15,19 +15,6 @@ class ThreeChunkChat extends AiChat {
   }
 }
 
-const SUBSCRIPTION = `subscription aiCompletionResponse($userId: UserID, $clientSubscriptionId: String, $aiAction: AiAction) {
-  aiCompletionResponse(userId: $userId, aiAction: $aiAction, clientSubscriptionId: $clientSubscriptionId) {
-    requestId content chunkId role errors
-  }
-}`;
-
-interface Completion {
-  requestId: string;
-  content: string | null;
-  chunkId: number | null;
-  role: string;
-  errors: string[];
-}
 
 /**
  * Seed 004 end to end over the real schema: an IDE (Rails' ActionCable client, headers as
@@ -54,7 +41,7 @@ describe('aiCompletionResponse over /-/cable (seed 004)', () => {
       const clientSubscriptionId = `ide-${Date.now()}`;
       const sub = subscribe(consumer, {
         channel: GRAPHQL_CHANNEL,
-        query: SUBSCRIPTION,
+        query: AI_COMPLETION_SUBSCRIPTION,
         variables: { userId, clientSubscriptionId, aiAction: 'CHAT' },
         operationName: 'aiCompletionResponse',
         nonce: clientSubscriptionId,
@@ -73,11 +60,7 @@ describe('aiCompletionResponse over /-/cable (seed 004)', () => {
       expect(started.data.aiAction.errors).toEqual([]);
       const { requestId } = started.data.aiAction;
 
-      const completions = () =>
-        sub.events
-          .filter((x) => x.kind === 'received')
-          .map((x) => (x.data as { result?: { data?: { aiCompletionResponse?: Completion } } }).result?.data?.aiCompletionResponse)
-          .filter((c): c is Completion => Boolean(c));
+      const completions = () => completionsOf(sub);
       await sub.until(() => completions().some((c) => c.chunkId === null));
       expect(completions()).toEqual([
         { requestId, content: 'Hello', chunkId: 1, role: 'ASSISTANT', errors: [] },
@@ -95,7 +78,7 @@ describe('aiCompletionResponse over /-/cable (seed 004)', () => {
   it('refuses the subscription of a read_user token', async () => {
     const consumer = railsConsumer(gl.cableUrl, ide(DEMO.pat.readUser));
     try {
-      const sub = subscribe(consumer, { channel: GRAPHQL_CHANNEL, query: SUBSCRIPTION, variables: { userId, aiAction: 'CHAT' }, nonce: 'read-user' });
+      const sub = subscribe(consumer, { channel: GRAPHQL_CHANNEL, query: AI_COMPLETION_SUBSCRIPTION, variables: { userId, aiAction: 'CHAT' }, nonce: 'read-user' });
       await sub.until((e) => e.length > 0);
       expect(sub.events).toEqual([{ kind: 'rejected' }]);
     } finally {
@@ -107,7 +90,7 @@ describe('aiCompletionResponse over /-/cable (seed 004)', () => {
     const consumer = railsConsumer(gl.cableUrl, ide(DEMO.pat.api));
     try {
       const other = userGlobalId(gl.app.get(IdentityService).findUserByUsername(DEMO.noDuo)!.id);
-      const sub = subscribe(consumer, { channel: GRAPHQL_CHANNEL, query: SUBSCRIPTION, variables: { userId: other }, nonce: 'other-user' });
+      const sub = subscribe(consumer, { channel: GRAPHQL_CHANNEL, query: AI_COMPLETION_SUBSCRIPTION, variables: { userId: other }, nonce: 'other-user' });
       await sub.until((e) => e.some((x) => x.kind === 'connected'));
       const [first] = sub.events;
       expect(first).toMatchObject({ kind: 'received', data: { more: false, result: { errors: [{ message: expect.stringContaining('permission') }] } } });

@@ -138,3 +138,27 @@ export function rawCable(
   });
   return raw;
 }
+
+/** The subscription an IDE opens for Duo Chat answers (GitLab's aiCompletionResponse, seed 004). */
+export const AI_COMPLETION_SUBSCRIPTION = `subscription aiCompletionResponse($userId: UserID, $clientSubscriptionId: String, $aiAction: AiAction) {
+  aiCompletionResponse(userId: $userId, aiAction: $aiAction, clientSubscriptionId: $clientSubscriptionId) {
+    requestId content chunkId role errors
+  }
+}`;
+
+/** One AiMessage of AI_COMPLETION_SUBSCRIPTION: a chunk (chunkId 1, 2, ...) or the final message (chunkId null). */
+export interface AiCompletion {
+  requestId: string;
+  content: string | null;
+  chunkId: number | null;
+  role: string;
+  errors: string[];
+}
+
+/** The AiMessages a subscription received so far, in order. */
+export function completionsOf(sub: SubscriptionEvents): AiCompletion[] {
+  return sub.events
+    .filter((x) => x.kind === 'received')
+    .map((x) => (x.data as { result?: { data?: { aiCompletionResponse?: AiCompletion } } }).result?.data?.aiCompletionResponse)
+    .filter((c): c is AiCompletion => Boolean(c));
+}
