@@ -2,7 +2,7 @@
  * Playwright drives Debian's Chromium (/usr/bin/chromium, installed by install-chromium.sh,
  * which the global set-up runs; never `npx playwright install`) through the Web IDE of the
  * embedded stack, started on free ports by the runner's own launcher in global-setup.ts and
- * stopped in global-teardown.ts. Run with `npm run test:browser` (after `npm run build`).
+ * stopped in global-teardown.ts. Run with `npm run test:browser` (it builds first); `npm test` runs them after Jest.
  * Reports, screenshots and the stack's logs go to reports/browser/.
  */
 import { defineConfig } from '@playwright/test';
