@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { projectRoot, type Role } from '#contracts';
 import { mergeProfiles, readEmbeddedProfile, type ProfileCredentials, type TargetProfileFile } from '../scenarios/runner/profile.js';
 import { startStack, type RunningStack } from '../scenarios/runner/stack/launcher.js';
+import { track } from './live-children.js';
 
 export const root = projectRoot();
 
@@ -35,6 +36,7 @@ export interface Finished {
 export function runToExit(relative: string, args: string[], env: Record<string, string> = {}): Promise<Finished> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [compiled(relative), ...args], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env } });
+    track(child);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
