@@ -17,7 +17,7 @@ const shared = {
   },
   testEnvironment: 'node',
   rootDir: '.',
-  roots: ['<rootDir>/apps', '<rootDir>/contracts', '<rootDir>/scenarios', '<rootDir>/test'],
+  roots: ['<rootDir>/apps', '<rootDir>/contracts', '<rootDir>/scenarios', '<rootDir>/test', '<rootDir>/load'],
 };
 
 export default {

@@ -15,7 +15,12 @@
  * - verification (in process, tinybench): a token not seen before through the gateway's
  *   TokenVerifier vs raw node:crypto RS256 verification with a pre-imported key.
  *
- * Options: --duration <s> (default 10), --connections <n> (10), --warmup <s> (2), --out <dir>.
+ * - completions vs the same gateway with verification bypassed (AIGW_AUTH_GUARD=benchmark-bypass,
+ *   loopback only): the cost of auth on the whole keystroke.
+ *
+ * Options: --duration <s> (default 10), --connections <n> (10), --warmup <s> (2), --out <dir>,
+ * --only <figures> (comma-separated: auth-only, completions, passport, verification),
+ * --cpu-prof <dir> (each gateway process writes a V8 CPU profile there; see load/README.md).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, totalmem } from 'node:os';
@@ -44,6 +49,8 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '2' },
     out: { type: 'string', default: join(projectRoot(), 'reports', 'bench') },
+    'cpu-prof': { type: 'string' },
+    only: { type: 'string' },
   },
 });
 const positive = (name: string, raw: string): number => {
@@ -56,6 +63,11 @@ const load: LoadOptions = {
   connections: Math.round(positive('connections', args.connections!)),
   warmupSeconds: Number(args.warmup),
 };
+const FIGURES = ['auth-only', 'completions', 'passport', 'verification'] as const;
+const only = args.only?.split(',').map((f) => f.trim());
+const unknownFigure = only?.find((f) => !(FIGURES as readonly string[]).includes(f));
+if (unknownFigure !== undefined) throw new Error(`--only: unknown figure '${unknownFigure}' (known: ${FIGURES.join(', ')})`);
+const wanted = (figure: (typeof FIGURES)[number]): boolean => only === undefined || only.includes(figure);
 const logsDir = join(args.out!, 'logs');
 mkdirSync(logsDir, { recursive: true });
 const progress = (message: string) => process.stderr.write(`${message}\n`);
@@ -82,21 +94,51 @@ try {
     body: COMPLETION,
   });
 
+  const bareHttp = 'bare node:http, same bytes';
+  const bareTwoHop = 'bare node:http proxy to the model';
+  /** The direct guard's completions, kept as the measured side of the cost-of-auth figure. */
+  let verifiedCompletions: LoadFigures | undefined;
   for (const guard of ['direct', 'passport'] as const) {
+    if (!wanted(guard === 'direct' ? 'auth-only' : 'passport') && !wanted(guard === 'direct' ? 'completions' : 'passport')) continue;
     const gateway = await startGateway(saas, model, { AIGW_AUTH_GUARD: guard });
     try {
       const url = gateway.url('ai-gateway')!;
-      const authOnly = keystroke(url, tokens.refusedForScope);
-      const forbidden = await record(authOnly.url, authOnly);
-      if (forbidden.status !== 403) throw new Error(`the auth-only request answered ${forbidden.status}, not 403`);
-      rows.push(await versus(`auth-only (403), guard ${guard}`, authOnly, 403, 'bare node:http, same bytes', await fixedAnswerServer(forbidden)));
-      rows.push(await versus(`completions (200), guard ${guard}`, keystroke(url, tokens.valid), 200, 'bare node:http proxy to the model', await bareProxy(`${model}${PATH.MODEL_COMPLETIONS}`, toModelRequest)));
+      if (wanted(guard === 'direct' ? 'auth-only' : 'passport')) {
+        const authOnly = keystroke(url, tokens.refusedForScope);
+        const forbidden = await record(authOnly.url, authOnly);
+        if (forbidden.status !== 403) throw new Error(`the auth-only request answered ${forbidden.status}, not 403`);
+        rows.push(await versus(`auth-only (403), guard ${guard}`, authOnly, 403, bareHttp, await fixedAnswerServer(forbidden)));
+      }
+      if (wanted(guard === 'direct' ? 'completions' : 'passport')) {
+        const row = await versus(`completions (200), guard ${guard}`, keystroke(url, tokens.valid), 200, bareTwoHop, await bareProxy(`${model}${PATH.MODEL_COMPLETIONS}`, toModelRequest));
+        rows.push(row);
+        if (guard === 'direct') verifiedCompletions = row.measured;
+      }
     } finally {
       await gateway.stop();
     }
   }
-  progress('verification: TokenVerifier vs node:crypto (in process)');
-  verification = await measureVerification();
+  if (verifiedCompletions && wanted('completions')) {
+    // The cost of auth: the same gateway with the guard replaced by the benchmark-only bypass.
+    const bypassed = await startGateway(saas, model, { AIGW_AUTH_GUARD: 'benchmark-bypass' });
+    try {
+      progress('measuring the reference: the gateway with verification bypassed');
+      const referenceFigures = await measure(keystroke(bypassed.url('ai-gateway')!, tokens.valid), 200, load);
+      rows.push({
+        figure: 'completions (200), guard direct',
+        measured: verifiedCompletions,
+        reference: 'same gateway, verification bypassed',
+        referenceFigures,
+        ratio: verifiedCompletions.requestsPerSecond / referenceFigures.requestsPerSecond,
+      });
+    } finally {
+      await bypassed.stop();
+    }
+  }
+  if (wanted('verification')) {
+    progress('verification: TokenVerifier vs node:crypto (in process)');
+    verification = await measureVerification();
+  }
 } finally {
   await base.stop();
 }
@@ -144,7 +186,7 @@ async function startGateway(saas: string, model: string, env: Record<string, str
     ports: 'auto',
     logsDir,
     onProgress: progress,
-    table: { 'ai-gateway': { ...spec, env: (ctx) => ({ ...(spec.env?.(ctx) ?? {}), ...env }) } },
+    table: { 'ai-gateway': { ...spec, env: (ctx) => ({ ...(spec.env?.(ctx) ?? {}), ...env }), ...(args['cpu-prof'] ? { execArgv: ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`] } : {}) } },
   });
   await pin(stack.roles[0]!.pid, 0);
   return stack;

@@ -100,6 +100,12 @@ export const aiGatewaySettings = defineConfig({
       doc: 'leeway for exp/nbf, 0..300 s (GitLab sets nbf = iat - 5 s)',
       schema: bounded(30, 0, 300),
     },
+    verifiedTokenCacheEntries: {
+      env: 'AIGW_VERIFIED_TOKEN_CACHE_ENTRIES',
+      flag: 'verified-token-cache-entries',
+      doc: "tokens kept once verified, so a repeated token skips the RSA check; a hit is re-checked for exp/nbf, the verifying key still published and the policy unchanged; 0 verifies every token every time",
+      schema: bounded(10_000, 0, 1_000_000),
+    },
     jwksTtlSeconds: { env: 'AIGW_JWKS_TTL_SECONDS', flag: 'jwks-ttl-seconds', doc: "keys are fresh this long (GitLab's JWKS max-age)", schema: bounded(86_400, 1, 604_800) },
     jwksRefetchIntervalMs: {
       env: 'AIGW_JWKS_REFETCH_INTERVAL_MS',
@@ -153,8 +159,8 @@ export const aiGatewaySettings = defineConfig({
     authGuard: {
       env: 'AIGW_AUTH_GUARD',
       flag: 'auth-guard',
-      doc: 'how the per-keystroke guard is wired, for the benchmark (npm run bench measures both): direct (a Nest guard calling the verifiers) or passport (the same checks as a @nestjs/passport strategy); both answer alike',
-      schema: z.enum(['direct', 'passport']).default('direct'),
+      doc: 'how the per-keystroke guard is wired, for the benchmark (npm run bench measures each): direct (a Nest guard calling the verifiers) or passport (the same checks as a @nestjs/passport strategy), both answering alike; benchmark-bypass verifies NOTHING (every request passes as a token with every unit primitive) to measure the cost of auth, and is refused unless HOST is a loopback address',
+      schema: z.enum(['direct', 'passport', 'benchmark-bypass']).default('direct'),
     },
     oauthTokenVerification: {
       env: 'AIGW_OAUTH_TOKEN_VERIFICATION',
@@ -230,8 +236,20 @@ export const aiGatewaySettings = defineConfig({
     AIGW_JWKS_MIN_REFETCH_SECONDS:
       'removed; use AIGW_JWKS_REFETCH_INTERVAL_MS (unknown-kid re-fetches) and AIGW_JWKS_ERROR_BACKOFF_SECONDS (after a failed fetch)',
   },
-  refine: [checkHttpTimeouts, checkOAuthSettings],
+  refine: [checkHttpTimeouts, checkOAuthSettings, checkBenchmarkBypass],
 });
+
+/** The benchmark's bypass never listens where anything but this machine could reach it. */
+function checkBenchmarkBypass(c: { authGuard: string; host: string }, problem: (key: 'authGuard', message: string) => void): void {
+  if (c.authGuard === 'benchmark-bypass' && !isLoopbackHost(c.host)) {
+    problem('authGuard', `benchmark-bypass verifies no token: only for a gateway listening on loopback (HOST is '${c.host}')`);
+  }
+}
+
+/** 127.0.0.0/8, ::1 or localhost. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
+}
 
 /**
  * GitLab's base URL for the OAuth back channel: AIGW_OAUTH_GITLAB_URL, else the one trusted

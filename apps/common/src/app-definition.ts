@@ -92,6 +92,7 @@ export function defineApp<C extends ServerConfig, D extends AppDeps = AppDeps>(d
         host: config.host,
         port: config.port,
         timeouts: httpTimeoutsOf(config),
+        accessLog: config.accessLog,
         ...(definition.bodyLimitBytes ? { bodyLimit: definition.bodyLimitBytes } : {}),
       });
       definition.afterListen?.(running.app, running.url);

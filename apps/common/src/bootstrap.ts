@@ -20,6 +20,8 @@ export interface HttpAppOptions {
   bodyLimit?: number;
   /** Bounds on receiving a request (then 408 and the connection closed); DEFAULT_HTTP_TIMEOUTS when unset. */
   timeouts?: HttpTimeouts;
+  /** Fastify's per-request log lines (ACCESS_LOG); off when unset. */
+  accessLog?: boolean;
 }
 
 export interface RunningHttpApp {
@@ -40,6 +42,7 @@ export async function createHttpApp(options: Omit<HttpAppOptions, 'host' | 'port
   const appShape = (): ErrorShape => shape;
   const adapter = new FastifyAdapter({
     loggerInstance: options.logger,
+    disableRequestLogging: options.accessLog !== true,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     ...httpHygieneOptions(options.timeouts ?? DEFAULT_HTTP_TIMEOUTS, appShape, options.logger),
   });

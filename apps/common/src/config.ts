@@ -195,6 +195,12 @@ export function serverSettings(defaultPort: number) {
       schema: configFields.controlToken(),
     },
     logLevel: { env: 'LOG_LEVEL', flag: 'log-level', doc: 'fatal, error, warn, info, debug, trace or silent', schema: configFields.logLevel() },
+    accessLog: {
+      env: 'ACCESS_LOG',
+      flag: 'access-log',
+      doc: "logs every request at info level (Fastify's 'incoming request' and 'request completed' lines, scrubbed, written asynchronously); off by default so the per-keystroke path writes nothing",
+      schema: configFields.boolean(false),
+    },
     headersTimeoutMs: {
       env: 'HEADERS_TIMEOUT_MS',
       flag: 'headers-timeout-ms',

@@ -56,7 +56,7 @@ describe('ContractExceptionFilter and the HTTP hygiene of createHttpApp', () => 
   let port: number;
 
   beforeAll(async () => {
-    app = await createHttpApp({ module: ProbeModule, logger, bodyLimit: 64, timeouts: TIMEOUTS });
+    app = await createHttpApp({ module: ProbeModule, logger, bodyLimit: 64, timeouts: TIMEOUTS, accessLog: true });
     await app.listen(0, '127.0.0.1');
     port = (app.getHttpServer().address() as { port: number }).port;
     url = `http://127.0.0.1:${port}`;

@@ -5,36 +5,51 @@ import { parseRfc3339DateTime } from './rfc3339.js';
 export type { LoggedRequest } from '#contracts';
 
 /**
- * The last requests an app answered (bounded ring), for the harness control API: lets a
+ * The last requests an app answered (a bounded ring), for the harness control API: lets a
  * scenario observe traffic it did not send itself, such as a gateway fetching the JWKS. Every
- * recorded string (method, path with its query, user agent) is scrubbed like a log line.
+ * recorded string (method, path with its query, user agent) is scrubbed like a log line when
+ * the log is read, never stored or shown unscrubbed: recording stays one array write per request.
  */
 export class RequestLog {
-  private readonly entries: LoggedRequest[] = [];
+  private readonly ring: (LoggedRequest | undefined)[];
+  /** Where the next entry goes; entries older than `capacity` are overwritten. */
+  private next = 0;
 
-  constructor(private readonly capacity = 2000) {}
-
-  record(entry: LoggedRequest): void {
-    this.entries.push({
-      ...entry,
-      method: scrubLogString(entry.method),
-      path: scrubLogString(entry.path),
-      ...(entry.userAgent === undefined ? {} : { userAgent: scrubLogString(entry.userAgent) }),
-    });
-    if (this.entries.length > this.capacity) this.entries.splice(0, this.entries.length - this.capacity);
+  constructor(private readonly capacity = 2000) {
+    this.ring = new Array<LoggedRequest | undefined>(capacity);
   }
 
-  /** Entries at or after `since`, optionally filtered by path prefix. */
+  record(entry: LoggedRequest): void {
+    this.ring[this.next] = entry;
+    this.next = (this.next + 1) % this.capacity;
+  }
+
+  /** Entries at or after `since`, optionally filtered by path prefix (the scrubbed path), oldest first. */
   list(filter: RequestLogFilter = {}): LoggedRequest[] {
     const since = filter.since?.getTime();
-    return this.entries.filter(
-      (e) => (since === undefined || Date.parse(e.at) >= since) && (!filter.pathPrefix || e.path.startsWith(filter.pathPrefix)),
-    );
+    const entries: LoggedRequest[] = [];
+    for (let i = 0; i < this.capacity; i++) {
+      const raw = this.ring[(this.next + i) % this.capacity];
+      if (raw === undefined || (since !== undefined && Date.parse(raw.at) < since)) continue;
+      const entry = scrubbed(raw);
+      if (!filter.pathPrefix || entry.path.startsWith(filter.pathPrefix)) entries.push(entry);
+    }
+    return entries;
   }
 
   clear(): void {
-    this.entries.length = 0;
+    this.ring.fill(undefined);
+    this.next = 0;
   }
+}
+
+function scrubbed(entry: LoggedRequest): LoggedRequest {
+  return {
+    ...entry,
+    method: scrubLogString(entry.method),
+    path: scrubLogString(entry.path),
+    ...(entry.userAgent === undefined ? {} : { userAgent: scrubLogString(entry.userAgent) }),
+  };
 }
 
 export interface RequestLogFilter {

@@ -13,7 +13,7 @@ describe('gitlab logs', () => {
   const secrets: string[] = [DEMO.password, TEST_CONTROL_TOKEN, ...Object.values(DEMO.pat)];
 
   beforeAll(async () => {
-    gl = await startTestGitlab({ LOG_LEVEL: 'trace' });
+    gl = await startTestGitlab({ LOG_LEVEL: 'trace', ACCESS_LOG: 'true' });
     lines = gl.lines;
     const url = gl.url;
     const tokensUrl = `${url}${PATH.GITLAB_CODE_SUGGESTIONS_TOKENS}`;

@@ -263,7 +263,7 @@ export async function startStack(options: StartStackOptions): Promise<RunningSta
     const fd = openSync(logFile, 'w');
     let child: ChildProcess;
     try {
-      child = spawn(process.execPath, [spec.script, ...args], { env, stdio: ['ignore', fd, fd] });
+      child = spawn(process.execPath, [...(spec.execArgv ?? []), spec.script, ...args], { env, stdio: ['ignore', fd, fd] });
     } finally {
       closeSync(fd);
     }

@@ -40,6 +40,8 @@ export interface LaunchContext {
 export interface RoleLaunchSpec {
   /** Script run with process.execPath. */
   script: string;
+  /** Node's own options before the script (e.g. `--cpu-prof`, which NODE_OPTIONS refuses). */
+  execArgv?: readonly string[];
   args(ctx: LaunchContext): string[];
   /** Role-specific environment (HARNESS_CONTROL_TOKEN and LOG_LEVEL are added for every role). */
   env?(ctx: LaunchContext): Record<string, string>;

@@ -24,6 +24,7 @@ export class AuthSettings implements HarnessResettable {
   private currentAudience: string;
   private window: LegacyAudienceWindow;
   private accepted: readonly string[] = [];
+  private policyGeneration = 0;
 
   constructor(@Inject(APP_CONFIG) private readonly options: Pick<AiGatewayConfig, 'trustedIssuers' | 'algorithms' | 'clockSkewSeconds' | 'audience' | 'legacyAudienceWindow'>) {
     this.trustedIssuers = [...options.trustedIssuers];
@@ -82,7 +83,13 @@ export class AuthSettings implements HarnessResettable {
     };
   }
 
+  /** Changes on every update: what was verified under an earlier policy must be verified again. */
+  get generation(): number {
+    return this.policyGeneration;
+  }
+
   private derive(): void {
+    this.policyGeneration++;
     this.accepted =
       this.window === 'open' && this.legacyAudience !== this.currentAudience
         ? [this.currentAudience, this.legacyAudience]

@@ -54,11 +54,11 @@ const activeOAuth = (scopes: string[] = ['code_suggestions']): OAuthVerification
 function setup(result: Verification = verified(), oauth?: OAuthVerification) {
   const verify = jest.fn(async (_token: string) => result);
   const verifyOAuth = jest.fn(async (_token: string) => oauth!);
-  const info = jest.fn();
+  const debug = jest.fn();
   const warn = jest.fn();
   const error = jest.fn();
   const oauthVerifier = oauth === undefined ? null : ({ verify: verifyOAuth } as unknown as OAuthTokenVerifier);
-  const guard = new AuthGuard(new Reflector(), { verify } as unknown as TokenVerifier, { info, warn, error } as unknown as Logger, oauthVerifier);
+  const guard = new AuthGuard(new Reflector(), { verify } as unknown as TokenVerifier, { debug, warn, error } as unknown as Logger, oauthVerifier);
   /** `rawHeaders` as Node keeps every header line; `headers` keeps only the first Authorization, as Node does. */
   const run = async (headers: Headers, route: keyof Routes = 'completions', rawHeaders?: string[]) => {
     const present = Object.entries(headers).filter((e): e is [string, string] => e[1] !== undefined);
@@ -78,7 +78,7 @@ function setup(result: Verification = verified(), oauth?: OAuthVerification) {
       return { status: e.getStatus(), body: e.body, headers: e.headers, request };
     }
   };
-  return { verify, verifyOAuth, info, warn, error, run };
+  return { verify, verifyOAuth, debug, warn, error, run };
 }
 
 describe('AuthGuard', () => {
@@ -170,10 +170,10 @@ describe('AuthGuard', () => {
   });
 
   it('answers a refused token with Forbidden by auth provider and logs the reason, never the token', async () => {
-    const { run, info } = setup({ ok: false, reason: 'expired', detail: 'exp is in the past', kid: 'k1', iss: ISSUER });
+    const { run, debug } = setup({ ok: false, reason: 'expired', detail: 'exp is in the past', kid: 'k1', iss: ISSUER });
     expect(await run(GOOD_HEADERS)).toMatchObject({ status: 401, body: { error: GATEWAY_AUTH_ERROR.FORBIDDEN } });
-    expect(info).toHaveBeenCalledWith({ auth: { reason: 'expired', detail: 'exp is in the past', kid: 'k1', iss: ISSUER } }, 'token rejected');
-    expect(JSON.stringify(info.mock.calls)).not.toContain(TOKEN);
+    expect(debug).toHaveBeenCalledWith({ auth: { reason: 'expired', detail: 'exp is in the past', kid: 'k1', iss: ISSUER } }, 'token rejected');
+    expect(JSON.stringify(debug.mock.calls)).not.toContain(TOKEN);
   });
 
   it('answers 401 Forbidden by auth provider, never a 500, should the verifier throw', async () => {
@@ -286,26 +286,26 @@ describe('AuthGuard', () => {
     });
 
     it('answers 403 with the contract detail when the scopes grant no code_suggestions', async () => {
-      const { run, info } = setup(verified(), activeOAuth([]));
+      const { run, debug } = setup(verified(), activeOAuth([]));
       expect(await run(OAUTH_HEADERS)).toMatchObject({ status: 403, body: { detail: GATEWAY_CODE_COMPLETIONS_FORBIDDEN } });
-      expect(info).toHaveBeenCalledWith({ auth: expect.objectContaining({ reason: 'missing-unit-primitive', type: 'oauth2' }) }, 'request forbidden');
+      expect(debug).toHaveBeenCalledWith({ auth: expect.objectContaining({ reason: 'missing-unit-primitive', type: 'oauth2' }) }, 'request forbidden');
     });
 
     it('refuses a token GitLab refused, and a JWT sent as oauth2, with 401 Forbidden by auth provider and the reason logged, never the token', async () => {
       for (const reason of ['inactive', 'jose-shaped'] as const) {
-        const { run, info, verify } = setup(verified(), { ok: false, reason, detail: 'why' });
+        const { run, debug, verify } = setup(verified(), { ok: false, reason, detail: 'why' });
         expect(await run(OAUTH_HEADERS)).toMatchObject({ status: 401, body: { error: GATEWAY_AUTH_ERROR.FORBIDDEN } });
-        expect(info).toHaveBeenCalledWith({ auth: { reason, detail: 'why', type: 'oauth2' } }, 'token rejected');
-        expect(JSON.stringify(info.mock.calls)).not.toContain(OPAQUE);
+        expect(debug).toHaveBeenCalledWith({ auth: { reason, detail: 'why', type: 'oauth2' } }, 'token rejected');
+        expect(JSON.stringify(debug.mock.calls)).not.toContain(OPAQUE);
         expect(verify).not.toHaveBeenCalled();
       }
     });
 
     it('refuses an opaque token sent as oidc through the JWT verifier (its first check), logging it as an opaque token', async () => {
-      const { run, info, verifyOAuth } = setup({ ok: false, reason: 'malformed', detail: 'not three base64url segments' }, activeOAuth());
+      const { run, debug, verifyOAuth } = setup({ ok: false, reason: 'malformed', detail: 'not three base64url segments' }, activeOAuth());
       expect(await run({ ...OAUTH_HEADERS, 'x-gitlab-authentication-type': 'oidc' })).toMatchObject({ status: 401, body: { error: GATEWAY_AUTH_ERROR.FORBIDDEN } });
       expect(verifyOAuth).not.toHaveBeenCalled();
-      expect(info).toHaveBeenCalledWith({ auth: expect.objectContaining({ reason: 'opaque-token-as-oidc' }) }, 'token rejected');
+      expect(debug).toHaveBeenCalledWith({ auth: expect.objectContaining({ reason: 'opaque-token-as-oidc' }) }, 'token rejected');
     });
 
     it('answers 503 with Retry-After, never 401 or 500, when GitLab cannot say', async () => {

@@ -83,7 +83,7 @@ export class AuthGuard implements CanActivate {
     const primitive = this.reflector.get(RequiresUnitPrimitive, context.getHandler());
     if (primitive !== undefined && !token.scopes.includes(primitive)) {
       const who = 'kind' in token ? { type: AUTHENTICATION_TYPE_OAUTH2, oauthScopes: token.oauthScopes } : { kid: token.kid, iss: token.issuer };
-      this.logger.info({ auth: { reason: 'missing-unit-primitive', primitive, ...who } }, 'request forbidden');
+      this.logger.debug({ auth: { reason: 'missing-unit-primitive', primitive, ...who } }, 'request forbidden');
       throw new ContractHttpException({ detail: unitPrimitiveForbiddenDetail(primitive) }, 403);
     }
     if ('kind' in token) request.oauthAccessToken = token;
@@ -106,12 +106,12 @@ export class AuthGuard implements CanActivate {
     if (!result.ok) {
       // An opaque token sent as oidc fails the verifier's first check; say so when option 1 is on.
       const reason = result.reason === 'malformed' && this.oauth !== null && !looksLikeJose(bearer) ? 'opaque-token-as-oidc' : result.reason;
-      this.logger.info({ auth: { reason, detail: result.detail, kid: result.kid, iss: result.iss } }, 'token rejected');
+      this.logger.debug({ auth: { reason, detail: result.detail, kid: result.kid, iss: result.iss } }, 'token rejected');
       throw unauthorized(GATEWAY_AUTH_ERROR.FORBIDDEN);
     }
     const mismatch = this.boundHeaderMismatch(result, headers);
     if (mismatch !== undefined) {
-      this.logger.info({ auth: { reason: 'header-mismatch', header: mismatch, kid: result.kid, iss: result.issuer } }, 'token rejected');
+      this.logger.debug({ auth: { reason: 'header-mismatch', header: mismatch, kid: result.kid, iss: result.issuer } }, 'token rejected');
       throw unauthorized(headerMismatchError(mismatch));
     }
     return result;
@@ -138,7 +138,7 @@ export class AuthGuard implements CanActivate {
       this.logger.warn({ auth }, 'token not verifiable now');
       throw new ContractHttpException({ detail: GATEWAY_TOKEN_VERIFICATION_UNAVAILABLE }, 503, { 'retry-after': String(result.retryAfterSeconds) });
     }
-    this.logger.info({ auth }, 'token rejected');
+    this.logger.debug({ auth }, 'token rejected');
     throw unauthorized(GATEWAY_AUTH_ERROR.FORBIDDEN);
   }
 

@@ -6,6 +6,7 @@ import { AIGW_CLOCK, AIGW_FETCH, type Clock, type FetchFn } from '../di.js';
 import { AuthGuard } from './auth.guard.js';
 import { AiAccessTokenStrategy, AiAccessTokenStrategyName, PassportAuthGuard } from './passport-auth.guard.js';
 import { AuthSettings } from './auth-settings.js';
+import { BenchmarkBypassGuard } from './benchmark-bypass.guard.js';
 import { JwksCache, jwksCacheOptions } from './jwks-cache.js';
 import { OAuthTokenIntrospection } from './oauth-token-introspection.js';
 import { OAuthTokenVerifier } from './oauth-token-verifier.js';
@@ -23,8 +24,9 @@ import { TokenVerifier } from './token-verifier.js';
     },
     {
       provide: TokenVerifier,
-      inject: [AuthSettings, JwksCache, AIGW_CLOCK],
-      useFactory: (settings: AuthSettings, cache: JwksCache, clock: Clock) => new TokenVerifier(settings, cache, clock),
+      inject: [AuthSettings, JwksCache, AIGW_CLOCK, APP_CONFIG],
+      useFactory: (settings: AuthSettings, cache: JwksCache, clock: Clock, config: AiGatewayConfig) =>
+        new TokenVerifier(settings, cache, clock, config.verifiedTokenCacheEntries),
     },
     {
       // Seed 000 option 1; null while AIGW_OAUTH_TOKEN_VERIFICATION is off (oauth2 is then an unknown type).
@@ -57,10 +59,12 @@ import { TokenVerifier } from './token-verifier.js';
     AiAccessTokenStrategy,
     PassportAuthGuard,
     {
-      // AIGW_AUTH_GUARD: the same checks wired directly or through passport (benchmarked by npm run bench).
+      // AIGW_AUTH_GUARD: the same checks wired directly or through passport, or none (loopback
+      // benchmark only); npm run bench measures each.
       provide: APP_GUARD,
       inject: [APP_CONFIG, AuthGuard, PassportAuthGuard],
-      useFactory: (config: AiGatewayConfig, direct: AuthGuard, passport: PassportAuthGuard) => (config.authGuard === 'passport' ? passport : direct),
+      useFactory: (config: AiGatewayConfig, direct: AuthGuard, passport: PassportAuthGuard) =>
+        config.authGuard === 'passport' ? passport : config.authGuard === 'benchmark-bypass' ? new BenchmarkBypassGuard() : direct,
     },
   ],
   exports: [AuthSettings, JwksCache, TokenVerifier, OAuthTokenVerifier],

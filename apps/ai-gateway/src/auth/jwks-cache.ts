@@ -221,6 +221,19 @@ export class JwksCache {
     return waits.length === 0 ? NO_KEYS : this.keysAfterRefetch(state, kid, now, waits);
   }
 
+  /**
+   * Whether `key` is still one of its issuer's usable keys: not withdrawn by the last load, not
+   * forgotten (clear()), not past stale-if-error. A verified-token cache hit asks this instead of
+   * keysFor(), so it starts a due load the same way: hits alone keep the keys refreshed.
+   */
+  holds(key: TrustedKey): boolean {
+    const now = this.options.clock();
+    const state = this.states.get(key.trustedIssuer);
+    if (state === undefined || !this.usable(state, now) || !state.keys.includes(key)) return false;
+    this.serve(state.keys, now);
+    return true;
+  }
+
   /** Loads every issuer whose load is due (readiness probes, start-up); never throws. */
   async ensureLoaded(): Promise<void> {
     const now = this.options.clock();

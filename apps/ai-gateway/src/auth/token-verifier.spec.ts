@@ -30,7 +30,7 @@ beforeAll(async () => {
   [a1, a2, b1, attacker] = await Promise.all([makeRsaKey('a1'), makeRsaKey('a2'), makeRsaKey('b1'), makeRsaKey('a1')]);
 });
 
-function setup(window: 'open' | 'closed' = 'open', discoveredA: string = A) {
+function setup(window: 'open' | 'closed' = 'open', discoveredA: string = A, verifiedTokenCacheEntries = 0) {
   const clock = new ManualClock();
   const issuers = new FakeIssuers();
   issuers.add(A, { keys: [a1.publicJwk, a2.publicJwk] }).discoveryIssuer = discoveredA;
@@ -57,11 +57,11 @@ function setup(window: 'open' | 'closed' = 'open', discoveredA: string = A) {
     clock: clock.now,
     sleep: clock.sleep,
   });
-  const verifier = new TokenVerifier(settings, cache, clock.now);
+  const verifier = new TokenVerifier(settings, cache, clock.now, verifiedTokenCacheEntries);
   const claims = (overrides: Record<string, unknown> = {}) => aiTokenClaims(A, overrides, clock.nowMs);
   const legacy = (overrides: Record<string, unknown> = {}) => legacyTokenClaims(A, overrides, clock.nowMs);
   const now = () => nowSeconds(clock.nowMs);
-  return { clock, issuers, settings, verifier, claims, legacy, now };
+  return { clock, issuers, settings, cache, verifier, claims, legacy, now };
 }
 
 function reason(result: Verification): string {
@@ -380,5 +380,88 @@ describe('TokenVerifier', () => {
       expect(text).not.toContain(token.split('.')[2]);
       expect(text).not.toContain(token.split('.')[1]);
     });
+  });
+});
+
+describe('TokenVerifier with its verified-token cache (AIGW_VERIFIED_TOKEN_CACHE_ENTRIES)', () => {
+  const settle = async () => {
+    for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+  };
+
+  it('answers a repeated token from the cache, and verifies it anew when the cache is off', async () => {
+    const cached = setup('open', A, 10);
+    const token = await signToken(a1, cached.claims());
+    const first = await cached.verifier.verify(token);
+    expect(first.ok).toBe(true);
+    expect(await cached.verifier.verify(token)).toBe(first);
+
+    const uncached = setup('open', A, 0);
+    const again = await signToken(a1, uncached.claims());
+    const one = await uncached.verifier.verify(again);
+    const two = await uncached.verifier.verify(again);
+    expect(two).toEqual(one);
+    expect(two).not.toBe(one);
+  });
+
+  it('refuses a cached token once it expires (exp with the clock skew, as jose)', async () => {
+    const { verifier, claims, clock, now } = setup('open', A, 10);
+    const token = await signToken(a1, claims({ exp: now() + 60 }));
+    expect(reason(await verifier.verify(token))).toBe('ok');
+    clock.advanceSeconds(60 + 29);
+    expect(reason(await verifier.verify(token))).toBe('ok');
+    clock.advanceSeconds(2);
+    expect(reason(await verifier.verify(token))).toBe('expired');
+  });
+
+  it('refuses a cached token of a key the issuer withdrew as soon as the reloaded JWKS lacks it', async () => {
+    const { verifier, claims, clock, now, issuers } = setup('open', A, 10);
+    const token = await signToken(a2, claims({ exp: now() + 3 * 3600 }));
+    expect(reason(await verifier.verify(token))).toBe('ok');
+    issuers.issuers.get(A)!.jwks = { keys: [a1.publicJwk] };
+    expect(reason(await verifier.verify(token))).toBe('ok');
+    // The TTL runs out (no stale-if-error here): the keys are reloaded before the next answer.
+    clock.advanceSeconds(3601);
+    expect(reason(await verifier.verify(token))).toBe('unknown-kid');
+    await settle();
+    expect(reason(await verifier.verify(token))).toBe('unknown-kid');
+    expect(reason(await verifier.verify(await signToken(a1, claims({ exp: now() + 60 }))))).toBe('ok');
+  });
+
+  it('refuses cached tokens once the gateway forgets its keys and the issuer cannot be reached', async () => {
+    const { verifier, claims, cache, issuers } = setup('open', A, 10);
+    const token = await signToken(a1, claims());
+    expect(reason(await verifier.verify(token))).toBe('ok');
+    issuers.issuers.get(A)!.status = 503;
+    cache.clear();
+    expect(reason(await verifier.verify(token))).not.toBe('ok');
+  });
+
+  it('verifies anew after the policy changes: a token of the old audience is refused', async () => {
+    const { verifier, claims, settings } = setup('closed', A, 10);
+    const token = await signToken(a1, claims());
+    expect(reason(await verifier.verify(token))).toBe('ok');
+    settings.update({ audience: 'another-audience' });
+    expect(reason(await verifier.verify(token))).toBe('audience');
+    settings.reset();
+    expect(reason(await verifier.verify(token))).toBe('ok');
+  });
+
+  it('holds at most the configured number of tokens, dropping the least recently verified', async () => {
+    const { verifier, claims } = setup('open', A, 1);
+    const [t1, t2] = await Promise.all([signToken(a1, claims({ jti: 'one' })), signToken(a1, claims({ jti: 'two' }))]);
+    const first = await verifier.verify(t1);
+    const second = await verifier.verify(t2);
+    expect(await verifier.verify(t2)).toBe(second);
+    expect(await verifier.verify(t1)).not.toBe(first);
+  });
+
+  it('never caches a refusal: a token refused for an unknown kid is accepted once its key is published', async () => {
+    const { verifier, claims, clock, issuers } = setup('open', A, 10);
+    const c3 = await makeRsaKey('a3');
+    const token = await signToken(c3, claims());
+    expect(reason(await verifier.verify(token))).toBe('unknown-kid');
+    issuers.issuers.get(A)!.jwks = { keys: [a1.publicJwk, a2.publicJwk, c3.publicJwk] };
+    clock.advanceSeconds(31);
+    expect(reason(await verifier.verify(token))).toBe('ok');
   });
 });

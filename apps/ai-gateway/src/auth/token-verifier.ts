@@ -5,6 +5,7 @@ import type { AuthSettings } from './auth-settings.js';
 import { ISSUER_NEEDED, type JwksCache } from './jwks-cache.js';
 import { decodeJsonSegment, loggable, refusal, refusalOf, reject, type RejectedToken } from './token-refusals.js';
 import { trustedKeyOf, type TrustedKey } from './trusted-keys.js';
+import { VerifiedTokenCache } from './verified-token-cache.js';
 
 export type { RejectedToken, RejectReason } from './token-refusals.js';
 
@@ -56,23 +57,35 @@ class SeveralKeys extends Error {
  */
 export class TokenVerifier {
   private readonly options: JWTVerifyOptions;
+  private readonly verified: VerifiedTokenCache;
 
+  /** `verifiedTokenCacheEntries` (AIGW_VERIFIED_TOKEN_CACHE_ENTRIES): 0 verifies every token every time. */
   constructor(
     private readonly settings: AuthSettings,
     private readonly keys: JwksCache,
     clock: Clock = Date.now,
+    verifiedTokenCacheEntries = 0,
   ) {
     this.options = verifyOptions(settings, clock);
+    this.verified = new VerifiedTokenCache({
+      maxEntries: verifiedTokenCacheEntries,
+      clock,
+      clockToleranceSeconds: settings.clockSkewSeconds,
+      policyGeneration: () => settings.generation,
+      keyStillHeld: (key) => keys.holds(key),
+    });
   }
 
   async verify(token: string): Promise<Verification> {
+    const earlier = this.verified.get(token);
+    if (earlier !== undefined) return earlier;
     if (token.length > MAX_TOKEN_BYTES) return reject('oversized', `token of ${token.length} bytes exceeds ${MAX_TOKEN_BYTES}`);
     if (!COMPACT_JWS.test(token)) return reject('malformed', 'not three base64url segments');
     try {
       const { payload, protectedHeader, key } = await jwtVerify(token, this.resolveKey, this.options);
       const trusted = trustedKeyOf(key);
       if (trusted === undefined) return reject('bad-signature', 'the verifying key is not a trusted key', protectedHeader.kid, payload.iss);
-      return this.accept(payload, trusted, protectedHeader.kid);
+      return this.remember(token, this.accept(payload, trusted, protectedHeader.kid), trusted);
     } catch (e) {
       if (e instanceof SeveralKeys) return this.verifyWithEach(token, e);
       return refusalOf(e, token);
@@ -123,13 +136,19 @@ export class TokenVerifier {
     for (const candidate of several.keys) {
       try {
         const { payload } = await jwtVerify(token, candidate.verificationKeys.get(several.alg)!, this.options);
-        return this.accept(payload, candidate, several.kid);
+        return this.remember(token, this.accept(payload, candidate, several.kid), candidate);
       } catch (e) {
         // A bad signature under one key: the token may still match another.
         if (!(e instanceof errors.JWSSignatureVerificationFailed)) return refusalOf(e, token);
       }
     }
     return reject('bad-signature', `signature does not verify with ${several.keys.length} trusted keys`, several.kid, decodeJsonSegment(token.split('.', 2)[1]!)?.iss);
+  }
+
+  /** An acceptance goes into the verified-token cache; a refusal never does. */
+  private remember(token: string, result: Verification, key: TrustedKey): Verification {
+    if (result.ok) this.verified.set(token, result, key);
+    return result;
   }
 
   /** Binds `iss` to the key's issuer, then reads the unit primitives the token grants. */

@@ -15,7 +15,7 @@ import { rawExchange } from './http-probe.js';
 
 export interface HttpHygieneTarget<C extends ServerConfig, D extends AppDeps> {
   app: App<C, D>;
-  /** Extra settings (the suite adds the bounds, the control API and LOG_LEVEL). */
+  /** Extra settings (the suite adds the bounds, the control API, LOG_LEVEL and ACCESS_LOG). */
   env?: Record<string, string>;
   /** The app's error shape: every expected body is built from it. */
   shape: ErrorShape;
@@ -52,6 +52,7 @@ export function itKeepsHttpHygiene<C extends ServerConfig, D extends AppDeps>(ta
   beforeAll(async () => {
     app = await startTestApp(target.app, {
       LOG_LEVEL: 'trace',
+      ACCESS_LOG: 'true',
       HEADERS_TIMEOUT_MS: String(TIMEOUTS.headersTimeoutMs),
       REQUEST_TIMEOUT_MS: String(TIMEOUTS.requestTimeoutMs),
       ...target.env,

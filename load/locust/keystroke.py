@@ -1,0 +1,29 @@
+"""keystroke: each Locust user is one IDE. It gets an AI access token from GitLab SaaS with the
+user's PAT (on its first keystroke), then completes at a typing cadence with the text up to the
+cursor, renewing the token when it comes within LOAD_RENEW_MARGIN_S of its expiry.
+
+Gate (issue 10's target for the embedded stack): completions p95 <= 10 ms end to end and no
+error; tokens never refused."""
+
+from locust import FastHttpUser, between, task
+
+from common.ide import TAG_COMPLETION, TAG_TOKEN_SAAS, Ide
+from common.run import ScenarioRun
+
+run = ScenarioRun(
+    "keystroke",
+    [f"{TAG_COMPLETION}:p95<=10", f"{TAG_COMPLETION}:error_rate<=0", f"{TAG_TOKEN_SAAS}:error_rate<=0"],
+)
+S = run.settings
+
+
+class IdeUser(FastHttpUser):
+    host = S.gateway_url
+    wait_time = between(S.cadence_min_s, S.cadence_max_s)
+
+    def on_start(self) -> None:
+        self.ide = Ide(self.client, S.saas_url, S.required("LOAD_SAAS_PAT"), S.renew_margin_s)
+
+    @task
+    def keystroke(self) -> None:
+        self.ide.keystroke(S.gateway_url)

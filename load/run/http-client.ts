@@ -1,0 +1,46 @@
+/**
+ * A plain fetch HttpClient (the scenarios' interface, scenarios/runner/types.ts) for the CLI's
+ * set-up calls (the OAuth browser flow): no recording, no redirects followed, a timeout.
+ */
+import type { HttpClient, HttpRequest, HttpResponse } from '../../scenarios/runner/types.js';
+
+export class PlainHttpClient implements HttpClient {
+  constructor(
+    readonly baseUrl: string,
+    private readonly timeoutMs = 10_000,
+  ) {}
+
+  async request(req: HttpRequest): Promise<HttpResponse> {
+    const url = new URL(req.path, `${this.baseUrl}/`).href;
+    const headers = new Headers(req.headers ?? {});
+    let body: string | undefined;
+    if (req.json !== undefined) {
+      body = JSON.stringify(req.json);
+      if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+    } else if (req.form) {
+      body = new URLSearchParams(req.form).toString();
+      if (!headers.has('content-type')) headers.set('content-type', 'application/x-www-form-urlencoded');
+    } else if (req.body !== undefined) {
+      body = req.body;
+    }
+    const started = Date.now();
+    const res = await fetch(url, { method: req.method, headers, redirect: 'manual', signal: AbortSignal.timeout(req.timeoutMs ?? this.timeoutMs), ...(body !== undefined ? { body } : {}) });
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    return {
+      exchangeId: '',
+      status: res.status,
+      headers: Object.fromEntries([...res.headers].map(([k, v]) => [k.toLowerCase(), v])),
+      setCookies: res.headers.getSetCookie(),
+      text,
+      json,
+      durationMs: Date.now() - started,
+      request: `${req.method} ${url.split('?')[0]}`,
+    };
+  }
+}

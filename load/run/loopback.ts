@@ -1,0 +1,29 @@
+/**
+ * Load is only ever sent to this machine: every target URL must name a loopback host
+ * (127.0.0.0/8, localhost, [::1]), so a mistyped profile cannot load someone else's server.
+ */
+
+/** Whether `url` (absolute http(s)) names a loopback host. */
+export function isLoopbackUrl(url: string): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return false;
+  const host = parsed.hostname.toLowerCase();
+  if (host === 'localhost' || host === '[::1]') return true;
+  const octets = host.split('.');
+  return octets.length === 4 && octets[0] === '127' && octets.every((o) => /^\d{1,3}$/.test(o) && Number(o) <= 255);
+}
+
+/** Throws an Error naming each non-loopback target (role and URL). */
+export function assertLoopback(targets: Readonly<Record<string, string | undefined>>): void {
+  const remote = Object.entries(targets).filter((e): e is [string, string] => e[1] !== undefined && !isLoopbackUrl(e[1]));
+  if (remote.length) {
+    throw new Error(
+      `load is sent to loopback targets only (127.0.0.0/8, localhost, [::1]); not to ${remote.map(([role, url]) => `${role} ${url}`).join(', ')}`,
+    );
+  }
+}
