@@ -6,12 +6,13 @@ import { ChatModule } from './chat/chat.module.js';
 import { CompletionsModule } from './completions/completions.module.js';
 import { type AiGatewayConfig, aiGatewaySettings, loadAiGatewayConfig } from './config.js';
 import { BrowserCors } from './cors/browser-cors.js';
-import { AIGW_CLOCK, AIGW_FETCH, type Clock, type FetchFn } from './di.js';
+import { AIGW_CLOCK, AIGW_FETCH, AIGW_MODEL_FETCH, type Clock, type FetchFn } from './di.js';
+import { PooledFetch } from './http/pooled-fetch.js';
 import { LenientBodyParsing } from './http/lenient-body-parsing.js';
 import { MonitoringModule } from './monitoring/monitoring.module.js';
 
 export interface AiGatewayDeps extends AppDeps {
-  /** Outbound HTTP (discovery, JWKS, model); the global fetch by default. */
+  /** Outbound HTTP (discovery, JWKS, OAuth back channel, and the model calls); the global fetch, and PooledFetch for the model, by default. */
   fetch?: FetchFn;
   clock?: Clock;
 }
@@ -41,6 +42,9 @@ export const aiGateway = defineApp<AiGatewayConfig, AiGatewayDeps>({
   imports: () => [AuthModule, CompletionsModule, ChatModule, MonitoringModule],
   providers: (_config, deps) => [
     { provide: AIGW_FETCH, useValue: deps.fetch ?? ((url: string, init: RequestInit) => fetch(url, init)) },
+    // Per keystroke: the model calls go through a pooled undici client (see PooledFetch for why).
+    PooledFetch,
+    { provide: AIGW_MODEL_FETCH, inject: [PooledFetch], useFactory: (pooled: PooledFetch) => deps.fetch ?? pooled.fetch },
     { provide: AIGW_CLOCK, useValue: deps.clock ?? Date.now },
     LenientBodyParsing,
     // CORS for browser IDEs (AIGW_CORS_ALLOWED_ORIGINS); preflights are answered before the AuthGuard.

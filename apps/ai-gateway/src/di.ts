@@ -2,6 +2,8 @@
 
 /** The fetch used for every outbound call (discovery, JWKS, model); tests inject their own. */
 export const AIGW_FETCH = Symbol('AIGW_FETCH');
+/** The fetch of the calls to the model (completions, chat): PooledFetch unless a test injects `fetch`. */
+export const AIGW_MODEL_FETCH = Symbol('AIGW_MODEL_FETCH');
 /** Milliseconds since the epoch; tests inject a manual clock. */
 export const AIGW_CLOCK = Symbol('AIGW_CLOCK');
 

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import type { DynamicModule, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { PATH } from '#contracts';
 import { ConfigError } from './config.js';
@@ -42,7 +43,7 @@ export async function createHttpApp(options: Omit<HttpAppOptions, 'host' | 'port
   const appShape = (): ErrorShape => shape;
   const adapter = new FastifyAdapter({
     loggerInstance: options.logger,
-    disableRequestLogging: options.accessLog !== true,
+    logController: new LogController({ disableRequestLogging: options.accessLog !== true }),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     ...httpHygieneOptions(options.timeouts ?? DEFAULT_HTTP_TIMEOUTS, appShape, options.logger),
   });
@@ -71,7 +72,7 @@ export async function createHttpApp(options: Omit<HttpAppOptions, 'host' | 'port
       const trace = parseTraceparent(req.headers[TRACEPARENT]);
       const from = senderOf(req.headers[TRACESTATE]);
       log.record({
-        at: new Date().toISOString(),
+        at: Date.now(),
         method: req.method,
         path: req.url,
         status: reply.statusCode,

@@ -12,12 +12,32 @@ import { allowedMethods } from './allowed-methods.js';
  * (by pattern or by field name) is redacted.
  */
 export class ContractHttpException extends HttpException {
+  /** The body holds only the app's own constant words (see `constant`): sent without scrubbing. */
+  readonly fixedWords: boolean = false;
+
   constructor(
     readonly body: object,
     status: number,
     readonly headers: Record<string, string> = {},
   ) {
     super(body, status);
+  }
+
+  /**
+   * An answer made once and thrown for every request that earns it (the gateway's refusals on
+   * the per-keystroke path): no Error and stack trace per request, and no scrubbing, since its
+   * words come from the contracts, never from request input. Its body and headers are frozen.
+   */
+  static constant(body: object, status: number, headers: Record<string, string> = {}): ContractHttpException {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      const exception = new ContractHttpException(Object.freeze(redactJson(body) as object), status, Object.freeze({ ...headers }));
+      (exception as { fixedWords: boolean }).fixedWords = true;
+      return exception;
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
   }
 }
 
@@ -86,7 +106,7 @@ export class ContractExceptionFilter implements ExceptionFilter {
     if (exception instanceof ContractHttpException) {
       // Scrubbed by pattern all the same: a reason an app words from request input (a path
       // parameter, an upstream error body) must not hand a credential back.
-      void reply.status(exception.getStatus()).headers(exception.headers).send(redactJson(exception.body));
+      void reply.status(exception.getStatus()).headers(exception.headers).send(exception.fixedWords ? exception.body : redactJson(exception.body));
       return;
     }
     const request = http.getRequest<FastifyRequest | undefined>();

@@ -4,6 +4,9 @@ import { parseRfc3339DateTime } from './rfc3339.js';
 
 export type { LoggedRequest } from '#contracts';
 
+/** What record() takes: `at` as epoch milliseconds (cheap on the request path) or as an RFC 3339 string. */
+export type RecordedRequest = Omit<LoggedRequest, 'at'> & { at: number | string };
+
 /**
  * The last requests an app answered (a bounded ring), for the harness control API: lets a
  * scenario observe traffic it did not send itself, such as a gateway fetching the JWKS. Every
@@ -11,15 +14,15 @@ export type { LoggedRequest } from '#contracts';
  * the log is read, never stored or shown unscrubbed: recording stays one array write per request.
  */
 export class RequestLog {
-  private readonly ring: (LoggedRequest | undefined)[];
+  private readonly ring: (RecordedRequest | undefined)[];
   /** Where the next entry goes; entries older than `capacity` are overwritten. */
   private next = 0;
 
   constructor(private readonly capacity = 2000) {
-    this.ring = new Array<LoggedRequest | undefined>(capacity);
+    this.ring = new Array<RecordedRequest | undefined>(capacity);
   }
 
-  record(entry: LoggedRequest): void {
+  record(entry: RecordedRequest): void {
     this.ring[this.next] = entry;
     this.next = (this.next + 1) % this.capacity;
   }
@@ -30,7 +33,7 @@ export class RequestLog {
     const entries: LoggedRequest[] = [];
     for (let i = 0; i < this.capacity; i++) {
       const raw = this.ring[(this.next + i) % this.capacity];
-      if (raw === undefined || (since !== undefined && Date.parse(raw.at) < since)) continue;
+      if (raw === undefined || (since !== undefined && epochMs(raw.at) < since)) continue;
       const entry = scrubbed(raw);
       if (!filter.pathPrefix || entry.path.startsWith(filter.pathPrefix)) entries.push(entry);
     }
@@ -43,9 +46,12 @@ export class RequestLog {
   }
 }
 
-function scrubbed(entry: LoggedRequest): LoggedRequest {
+const epochMs = (at: number | string): number => (typeof at === 'number' ? at : Date.parse(at));
+
+function scrubbed(entry: RecordedRequest): LoggedRequest {
   return {
     ...entry,
+    at: typeof entry.at === 'number' ? new Date(entry.at).toISOString() : entry.at,
     method: scrubLogString(entry.method),
     path: scrubLogString(entry.path),
     ...(entry.userAgent === undefined ? {} : { userAgent: scrubLogString(entry.userAgent) }),

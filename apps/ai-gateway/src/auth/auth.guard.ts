@@ -36,7 +36,15 @@ export interface AuthenticatedRequest extends FastifyRequest {
   oauthAccessToken?: VerifiedOAuthToken;
 }
 
-const unauthorized = (error: string) => new ContractHttpException({ error }, 401);
+/** The guard's refusals, made once each (ContractHttpException.constant): a refusal costs no allocation. */
+const refusals = new Map<string, ContractHttpException>();
+const refusal = (key: string, make: () => ContractHttpException): ContractHttpException => {
+  let made = refusals.get(key);
+  if (made === undefined) refusals.set(key, (made = make()));
+  return made;
+};
+const unauthorized = (error: string) => refusal(`401 ${error}`, () => ContractHttpException.constant({ error }, 401));
+const forbiddenWithout = (primitive: string) => refusal(`403 ${primitive}`, () => ContractHttpException.constant({ detail: unitPrimitiveForbiddenDetail(primitive) }, 403));
 
 /**
  * Token authentication in the order of ai_gateway's MiddlewareAuthentication
@@ -56,8 +64,16 @@ const unauthorized = (error: string) => new ContractHttpException({ error }, 401
  * primitives (contracts OAUTH_SCOPES_GRANTING). GitLab unreachable: 503 with Retry-After.
  * The JWT path is unchanged: one string comparison decides it first.
  */
+/** What a route asks of the guard (@PublicRoute, @RequiresUnitPrimitive). */
+interface RouteAuth {
+  readonly isPublic: boolean;
+  readonly primitive: string | undefined;
+}
+
 @Injectable()
 export class AuthGuard implements CanActivate {
+  private readonly routes = new WeakMap<object, RouteAuth>();
+
   constructor(
     @Inject(Reflector) private readonly reflector: Reflector,
     @Inject(TokenVerifier) private readonly verifier: TokenVerifier,
@@ -75,16 +91,30 @@ export class AuthGuard implements CanActivate {
 
   /** Whether the route is marked @PublicRoute(). */
   isPublic(context: ExecutionContext): boolean {
-    return this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [context.getHandler(), context.getClass()]) === true;
+    return this.routeOf(context).isPublic;
+  }
+
+  /** A handler's metadata, read once per handler: decorators never change after start-up. */
+  private routeOf(context: ExecutionContext): RouteAuth {
+    const handler = context.getHandler();
+    let route = this.routes.get(handler);
+    if (route === undefined) {
+      route = {
+        isPublic: this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [handler, context.getClass()]) === true,
+        primitive: this.reflector.get(RequiresUnitPrimitive, handler),
+      };
+      this.routes.set(handler, route);
+    }
+    return route;
   }
 
   /** The route's unit primitive (403 without it), then the token recorded on the request for handlers. */
   authorize(request: AuthenticatedRequest, token: VerifiedToken | VerifiedOAuthToken, context: ExecutionContext): void {
-    const primitive = this.reflector.get(RequiresUnitPrimitive, context.getHandler());
+    const { primitive } = this.routeOf(context);
     if (primitive !== undefined && !token.scopes.includes(primitive)) {
       const who = 'kind' in token ? { type: AUTHENTICATION_TYPE_OAUTH2, oauthScopes: token.oauthScopes } : { kid: token.kid, iss: token.issuer };
       this.logger.debug({ auth: { reason: 'missing-unit-primitive', primitive, ...who } }, 'request forbidden');
-      throw new ContractHttpException({ detail: unitPrimitiveForbiddenDetail(primitive) }, 403);
+      throw forbiddenWithout(primitive);
     }
     if ('kind' in token) request.oauthAccessToken = token;
     else request.aiAccessToken = token;

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_CONFIG } from '#common';
 import type { AiGatewayConfig } from '../config.js';
-import { AIGW_FETCH, type FetchFn } from '../di.js';
+import { AIGW_MODEL_FETCH, type FetchFn } from '../di.js';
 import { ChatController } from './chat.controller.js';
 import { ChatModelClient } from './chat-model-client.js';
 
@@ -11,7 +11,7 @@ import { ChatModelClient } from './chat-model-client.js';
   providers: [
     {
       provide: ChatModelClient,
-      inject: [APP_CONFIG, AIGW_FETCH],
+      inject: [APP_CONFIG, AIGW_MODEL_FETCH],
       useFactory: (config: AiGatewayConfig, fetch: FetchFn) =>
         new ChatModelClient({
           baseUrl: config.modelUrl,

@@ -41,7 +41,11 @@ export class CompletionsController {
     const request = body as CompletionsRequest;
 
     const cancelled = new AbortController();
-    reply.raw.once('close', () => cancelled.abort());
+    // The IDE left before the answer (it does on every new keystroke): stop the model call. A close
+    // after the answer was sent aborts nothing.
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) cancelled.abort();
+    });
     let response;
     try {
       response = await this.completions.complete(request, cancelled.signal);

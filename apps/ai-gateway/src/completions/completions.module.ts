@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import type { AiGatewayConfig } from '../config.js';
 import { APP_CONFIG } from '#common';
-import { AIGW_FETCH, type FetchFn } from '../di.js';
+import { AIGW_MODEL_FETCH, type FetchFn } from '../di.js';
 import { CompletionsController } from './completions.controller.js';
 import { CompletionsService } from './completions.service.js';
 import { ModelClient } from './model-client.js';
@@ -11,7 +11,7 @@ import { ModelClient } from './model-client.js';
   providers: [
     {
       provide: ModelClient,
-      inject: [APP_CONFIG, AIGW_FETCH],
+      inject: [APP_CONFIG, AIGW_MODEL_FETCH],
       useFactory: (config: AiGatewayConfig, fetch: FetchFn) =>
         new ModelClient({
           baseUrl: config.modelUrl,
