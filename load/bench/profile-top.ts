@@ -1,8 +1,9 @@
 /**
  * `node dist/load/bench/profile-top.js <file.cpuprofile> [--top n]`: the top frames of a V8 CPU
  * profile (as `node --cpu-prof` writes it, e.g. `npm run bench -- --cpu-prof <dir>`), by self
- * time and by total (inclusive) time, in per cent of the sampled time. Frames are grouped by
- * function name and file (line numbers dropped), so one function is one row.
+ * time and by total (inclusive) time, in per cent of the busy samples: samples of `(idle)` (the
+ * process waiting, e.g. while the benchmark measures a reference server) are left out. Frames
+ * are grouped by function name and file (line numbers dropped), so one function is one row.
  */
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
@@ -25,7 +26,7 @@ export interface FrameShare {
   totalPercent: number;
 }
 
-/** Self and inclusive shares of each function (name + file) in `profile`, largest self first. */
+/** Self and inclusive shares of the busy samples of each function (name + file) in `profile`, largest self first. */
 export function topFrames(profile: CpuProfile, root = process.cwd()): FrameShare[] {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
@@ -40,7 +41,7 @@ export function topFrames(profile: CpuProfile, root = process.cwd()): FrameShare
   let samples = 0;
   for (const n of profile.nodes) {
     const hits = n.hitCount ?? 0;
-    if (hits === 0) continue;
+    if (hits === 0 || n.callFrame.functionName === '(idle)') continue;
     samples += hits;
     self.set(label(n), (self.get(label(n)) ?? 0) + hits);
     // Each function counts once per sample however often it recurs on the stack.
@@ -58,6 +59,8 @@ export function topFrames(profile: CpuProfile, root = process.cwd()): FrameShare
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  // `| head` closes the pipe early: not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => process.exit(e.code === 'EPIPE' ? 0 : 1));
   const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '20' } } });
   if (positionals.length !== 1) {
     process.stderr.write('usage: profile-top <file.cpuprofile> [--top n]\n');

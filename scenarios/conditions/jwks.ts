@@ -277,6 +277,47 @@ export const StopsAcceptingAWithdrawnKey = (issuer: GitlabRole) =>
     },
   });
 
+/**
+ * MUST (checklist gateway-auth 16: "any verified-token cache forgets tokens of that key"): a
+ * token the gateway has accepted, twice, is refused as soon as the gateway has re-read a JWKS
+ * that no longer has its key. The re-read is the gateway's own, on a third key's unknown kid
+ * (no control API of the gateway is used), so a cache of verified tokens cannot hide behind a
+ * cold start. Not applicable when the gateway does not pick up new keys (its own MUST says so).
+ */
+export const RefusesAWithdrawnKeyOnceTheJwksIsReread = (issuer: GitlabRole) =>
+  condition({
+    name: 'EnsureVerifiedTokensOfAWithdrawnKeyRefusedOnReread',
+    title: 'A token already accepted is refused as soon as the gateway has re-read a JWKS without its key, whatever it cached of the token',
+    needs: { token: aiTokenOf(issuer), control: controlOf(issuer) },
+    async evaluate({ token, control }, env) {
+      const original = { token: token.token, claims: token.decoded.claims };
+      await gatewayAccepts(env, original);
+      const { kid, previous } = await rotateSigningKeyFrom(env, control);
+      const minted = await mint(control);
+      if (decodeJwt(minted.token, 'the token signed with the new key').header.kid !== kid) {
+        return env.notApplicable('the issuer does not put kid in its tokens, so the gateway cannot tell its keys apart');
+      }
+      const withdrawn = { token: minted.token, claims: minted.claims };
+      await pickUpOrNotApplicable(env, withdrawn, kid);
+      await gatewayAccepts(env, withdrawn, `keystroke with the token of ${kid} again (any verified-token cache now holds it; control request)`);
+
+      await withdrawKey(control, kid, previous);
+      const third = await rotateSigningKey(env, control);
+      const thirdMinted = await mint(control);
+      await pickUpOrNotApplicable(env, { token: thirdMinted.token, claims: thirdMinted.claims }, third);
+
+      expectRefusal(await keystroke(env, gatewayHeaders(withdrawn.token, withdrawn.claims), `keystroke with the token of the withdrawn key ${kid}, accepted twice before`), [FORBIDDEN], 'a token of a key the issuer withdrew, after the gateway re-read the JWKS');
+      const still = await keystroke(env, gatewayHeaders(original.token, original.claims), 'keystroke with a token of the key still published (control request)');
+      expectThat(still.status === 200, 'a token of the key still published was refused', { expected: { status: 200 }, actual: { status: still.status, body: shownBody(still) }, res: still });
+    },
+  });
+
+/** Keystrokes with a token of a newly published key until the gateway accepts it (its re-read of the JWKS); not applicable if it never does. */
+async function pickUpOrNotApplicable(env: ConditionEnv, token: Held, kid: string): Promise<void> {
+  const { accepted } = await keystrokeUntilAccepted(env, token, refetchBoundMs(env), `keystroke with a token of the new key ${kid} (control request)`);
+  if (!accepted) env.notApplicable(`the gateway did not accept a token of the newly published key ${kid} within its cooldown, so it cannot be made to re-read the JWKS (see accepts-a-new-key-within-the-cooldown)`);
+}
+
 /** jwks-lifecycle's diagram once: the first keystroke with the issuer down and no key, then keystrokes until the gateway is back. */
 export const OutageReplay = {
   flow: 'the first keystroke while every trusted issuer is down and the gateway holds no key, then keystrokes until it completes again',

@@ -38,7 +38,9 @@ export type GatewayDefect =
   | 'window-never-closes'
   | 'no-legacy-scope-mapping'
   /** Answers completions with a canned, schema-valid body: the model is never asked (diagram step 10 missing). */
-  | 'answers-without-the-model';
+  | 'answers-without-the-model'
+  /** Keeps every verified token and trusts it again without asking whether its key is still published. */
+  | 'caches-verified-tokens-past-key-withdrawal';
 
 export type DoubleGateway = LoopbackServer;
 
@@ -115,10 +117,13 @@ export async function startDoubleGateway(options: DoubleGatewayOptions): Promise
       ? [settings.audience, LEGACY_AUDIENCE]
       : [settings.audience];
 
+  const verified = new Map<string, Record<string, unknown>>();
+
   async function authenticate(req: IncomingMessage): Promise<Refusal | Authenticated> {
     const credentials = bearerCredentials(req);
     if (isRefusal(credentials)) return credentials;
     const token = credentials.token;
+    const remembered = defects.has('caches-verified-tokens-past-key-withdrawal') ? verified.get(token) : undefined;
     const forbidden = defects.has('echo-token-in-errors') ? unauthorized(`${GATEWAY_AUTH_ERROR.FORBIDDEN}: ${token}`) : FORBIDDEN_BY_AUTH_PROVIDER;
 
     let claims: Record<string, unknown>;
@@ -129,7 +134,9 @@ export async function startDoubleGateway(options: DoubleGatewayOptions): Promise
     }
     try {
       const header = decodeProtectedHeader(token);
-      if (header.alg === 'none' && defects.has('accept-alg-none')) {
+      if (remembered !== undefined) {
+        claims = remembered;
+      } else if (header.alg === 'none' && defects.has('accept-alg-none')) {
         claims = decodeJwt(token);
       } else if (typeof header.jku === 'string' && defects.has('follow-jku')) {
         const attackerKeys = (await (await fetch(header.jku, { headers: outboundTraceHeaders() })).json()) as JSONWebKeySet;
@@ -145,6 +152,7 @@ export async function startDoubleGateway(options: DoubleGatewayOptions): Promise
           clockTolerance: defects.has('ignore-token-lifetime') ? 10 * 365 * 24 * 3600 : 30,
         };
         claims = header.kid ? (await jwtVerify(token, createLocalJWKSet(jwks), verifyOptions)).payload : await verifyWithAnyKey(token, jwks, verifyOptions);
+        if (defects.has('caches-verified-tokens-past-key-withdrawal')) verified.set(token, claims);
       }
     } catch {
       return forbidden;

@@ -22,6 +22,7 @@ export const jwksLifecycle: ScenarioDefinition = {
     await s.must('recovers-when-the-issuer-comes-back', jwks.RecoversWhenTheIssuerComesBack(SAAS), ['checklist.gateway-auth.21', 'seed-000.o2.step-6']);
     await s.must('reports-whether-tokens-can-be-verified', jwks.ReportsWhetherTokensCanBeVerified(SAAS), ['checklist.gateway-auth.21', 'checklist.gateway-auth.15']);
     await s.must('stops-accepting-a-withdrawn-key', jwks.StopsAcceptingAWithdrawnKey(SAAS), ['checklist.gateway-auth.16']);
+    await s.must('refuses-a-withdrawn-key-once-the-jwks-is-reread', jwks.RefusesAWithdrawnKeyOnceTheJwksIsReread(SAAS), ['checklist.gateway-auth.16', 'checklist.gateway-auth.17']);
     await s.must('follows-the-sequence-diagram', FollowsTheSequenceDiagram('jwks-lifecycle.mmd', jwks.OutageReplay), ['checklist.gateway-auth.21', 'seed-000.o2.step-6']);
   },
 };

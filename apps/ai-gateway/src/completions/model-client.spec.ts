@@ -66,3 +66,42 @@ describe('ModelClient', () => {
     expect((await failure(model)).message).toBe(message);
   });
 });
+
+describe('ModelClient timeouts and cancellation', () => {
+  /** A model that answers only when the call is aborted (with the abort), recording the signal it got. */
+  function hanging(timeoutMs: number) {
+    const seen: AbortSignal[] = [];
+    const fetch: FetchFn = (_url, init) =>
+      new Promise((_resolve, reject) => {
+        const signal = init.signal!;
+        seen.push(signal);
+        signal.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')), { once: true });
+      });
+    return { model: new ModelClient({ baseUrl: 'http://model.example', timeoutMs, maxResponseBytes: MAX, fetch }), seen };
+  }
+
+  it('gives up after timeoutMs as a timeout, aborting the call', async () => {
+    const { model, seen } = hanging(20);
+    const error = await failure(model);
+    expect([error.failure, error.message]).toEqual(['timeout', 'Model did not answer within 20 ms']);
+    expect(seen[0]!.aborted).toBe(true);
+  });
+
+  it('stops the call when the IDE leaves, as cancelled', async () => {
+    const { model, seen } = hanging(10_000);
+    const ide = new AbortController();
+    const pending = model.complete(REQUEST, ide.signal).catch((e: unknown) => e);
+    await new Promise((resolve) => setImmediate(resolve));
+    ide.abort();
+    const error = (await pending) as ModelError;
+    expect([error.failure, seen[0]!.aborted]).toEqual(['cancelled', true]);
+  });
+
+  it('never calls the model for an IDE that has already left', async () => {
+    const { model, seen } = hanging(10_000);
+    const ide = new AbortController();
+    ide.abort();
+    const error = (await model.complete(REQUEST, ide.signal).catch((e: unknown) => e)) as ModelError;
+    expect([error.failure, seen.length]).toEqual(['cancelled', 0]);
+  });
+});

@@ -63,11 +63,21 @@ export class ModelClient {
 
   /** `cancelled` aborts the call when the IDE gives up first (it does on every new keystroke). */
   async complete(request: FakeModelRequest, cancelled?: AbortSignal): Promise<FakeModelResponse> {
-    const timeout = AbortSignal.timeout(this.timeoutMs);
-    const signal = cancelled ? AbortSignal.any([timeout, cancelled]) : timeout;
+    // One signal per call, aborted by the timer or by `cancelled`: AbortSignal.timeout and
+    // AbortSignal.any cost two more signals (and a transferable each) on every keystroke.
+    if (cancelled?.aborted) throw new ModelError('cancelled', 'Client went away');
+    const call = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      call.abort();
+    }, this.timeoutMs);
+    const onCancel = () => call.abort();
+    cancelled?.addEventListener('abort', onCancel, { once: true });
+    const signal = call.signal;
     const fail = (e: unknown): never => {
       if (e instanceof ModelError) throw e;
-      if (timeout.aborted) throw new ModelError('timeout', `Model did not answer within ${this.timeoutMs} ms`);
+      if (timedOut) throw new ModelError('timeout', `Model did not answer within ${this.timeoutMs} ms`);
       if (cancelled?.aborted) throw new ModelError('cancelled', 'Client went away');
       throw new ModelError('unreachable', 'Model unreachable');
     };
@@ -94,6 +104,9 @@ export class ModelClient {
       return body as FakeModelResponse;
     } catch (e) {
       return fail(e);
+    } finally {
+      clearTimeout(timer);
+      cancelled?.removeEventListener('abort', onCancel);
     }
   }
 }
