@@ -2,14 +2,16 @@ import { HEADER, PATH } from '#contracts';
 import { startTestApp, type TestApp } from '#common/testing/app';
 import { aiTokenClaims, makeRsaKey, signToken, type TestKey } from '#common/testing/jwt';
 import { aiGateway } from '../src/app.js';
+import { KeystrokeAuthHook } from '../src/auth/keystroke-auth.hook.js';
 import type { AiGatewayConfig } from '../src/config.js';
 import { BODY, keystrokeHeaders } from './support/keystroke.js';
 import { ModelStub } from './support/model-stub.js';
 import { TestIssuer } from './support/test-issuer.js';
 
 /**
- * AIGW_AUTH_GUARD wires the same checks directly or through @nestjs/passport (the benchmark
- * measures both): every answer, refusals included, must be the same either way.
+ * AIGW_AUTH_GUARD wires the same checks directly (a Fastify hook on the keystroke routes, the
+ * Nest guard elsewhere) or through @nestjs/passport (the benchmark measures both): every answer,
+ * refusals included, must be the same either way.
  */
 let key: TestKey;
 let foreign: TestKey;
@@ -59,4 +61,13 @@ it('answers every keystroke alike with the guard wired directly and through pass
   expect(seen['no Authorization']!.direct).toMatch(/^401 /);
   expect(seen['no code_suggestions scope']!.direct).toMatch(/^403 /);
   expect(seen['public route']!.direct).toMatch(/^200 /);
+});
+
+it('guards the keystroke routes in the hook when direct, by the unit primitive each declares, and leaves passport to its guard', () => {
+  const table = (guard: 'direct' | 'passport') =>
+    Object.fromEntries([...gateways[guard]!.app.get(KeystrokeAuthHook).routes].map(([method, paths]) => [method, Object.fromEntries(paths)]));
+  expect(table('direct')).toEqual({
+    POST: { [PATH.GATEWAY_COMPLETIONS]: 'code_suggestions', [PATH.GATEWAY_COMPLETIONS_ALIAS]: 'code_suggestions', [PATH.GATEWAY_CHAT_AGENT]: 'duo_chat' },
+  });
+  expect(table('passport')).toEqual({});
 });

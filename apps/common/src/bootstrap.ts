@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import type { DynamicModule, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { LogController } from 'fastify';
+import { type FastifyServerOptions, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { PATH } from '#contracts';
 import { ConfigError } from './config.js';
@@ -11,6 +11,9 @@ import { DEFAULT_HTTP_TIMEOUTS, type HttpTimeouts, httpHygieneOptions } from './
 import { PinoNestLogger } from './logger.js';
 import { RequestLog } from './request-log.js';
 import { TRACEPARENT, TRACESTATE, parseTraceparent, runInTrace, senderOf } from './trace-context.js';
+
+/** Fastify's per-request logger, when there is no access log: the app's own. */
+const appLogger: NonNullable<FastifyServerOptions['childLoggerFactory']> = (logger) => logger;
 
 export interface HttpAppOptions {
   module: Type<unknown> | DynamicModule;
@@ -44,6 +47,9 @@ export async function createHttpApp(options: Omit<HttpAppOptions, 'host' | 'port
   const adapter = new FastifyAdapter({
     loggerInstance: options.logger,
     logController: new LogController({ disableRequestLogging: options.accessLog !== true }),
+    // Without the access log, a request's own child logger (its reqId binding, serialized per
+    // request) is not worth making: lines written while answering use the app's logger.
+    ...(options.accessLog === true ? {} : { childLoggerFactory: appLogger }),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     ...httpHygieneOptions(options.timeouts ?? DEFAULT_HTTP_TIMEOUTS, appShape, options.logger),
   });

@@ -42,6 +42,16 @@ export class ContractHttpException extends HttpException {
 }
 
 /**
+ * Answers `exception` as its contract words it, with its status and headers: the filter's way,
+ * and that of a hook answering before Nest routes the request. Scrubbed by pattern all the same
+ * unless its words are the app's own constants: a reason an app words from request input (a
+ * path parameter, an upstream error body) must not hand a credential back.
+ */
+export function sendContractException(reply: FastifyReply, exception: ContractHttpException): FastifyReply {
+  return reply.status(exception.getStatus()).headers(exception.headers).send(exception.fixedWords ? exception.body : redactJson(exception.body));
+}
+
+/**
  * How an app words errors that are not contract errors (unknown route, wrong method, bad JSON,
  * timeouts, crashes). `reason` is a fixed phrase, never request input: the bodies it builds
  * must not echo the path, the query or the body (they carry credentials).
@@ -104,9 +114,7 @@ export class ContractExceptionFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
     if (exception instanceof ContractHttpException) {
-      // Scrubbed by pattern all the same: a reason an app words from request input (a path
-      // parameter, an upstream error body) must not hand a credential back.
-      void reply.status(exception.getStatus()).headers(exception.headers).send(exception.fixedWords ? exception.body : redactJson(exception.body));
+      void sendContractException(reply, exception);
       return;
     }
     const request = http.getRequest<FastifyRequest | undefined>();

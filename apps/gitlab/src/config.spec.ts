@@ -31,6 +31,7 @@ describe('gitlab config', () => {
       logLevel: 'info',
       headersTimeoutMs: 10000,
       requestTimeoutMs: 30000,
+      accessLog: false,
       aiGatewayUrl: undefined,
       webIdeFrameOrigin: undefined,
       webIdeTokenOption: 'custom-endpoint',

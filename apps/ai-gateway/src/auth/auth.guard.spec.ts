@@ -58,7 +58,7 @@ function setup(result: Verification = verified(), oauth?: OAuthVerification) {
   const warn = jest.fn();
   const error = jest.fn();
   const oauthVerifier = oauth === undefined ? null : ({ verify: verifyOAuth } as unknown as OAuthTokenVerifier);
-  const guard = new AuthGuard(new Reflector(), { verify } as unknown as TokenVerifier, { debug, warn, error } as unknown as Logger, oauthVerifier);
+  const guard = new AuthGuard(new Reflector(), { verify } as unknown as TokenVerifier, { debug, warn, error, isLevelEnabled: () => true } as unknown as Logger, oauthVerifier);
   /** `rawHeaders` as Node keeps every header line; `headers` keeps only the first Authorization, as Node does. */
   const run = async (headers: Headers, route: keyof Routes = 'completions', rawHeaders?: string[]) => {
     const present = Object.entries(headers).filter((e): e is [string, string] => e[1] !== undefined);

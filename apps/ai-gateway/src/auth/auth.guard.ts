@@ -46,6 +46,12 @@ const refusal = (key: string, make: () => ContractHttpException): ContractHttpEx
 const unauthorized = (error: string) => refusal(`401 ${error}`, () => ContractHttpException.constant({ error }, 401));
 const forbiddenWithout = (primitive: string) => refusal(`403 ${primitive}`, () => ContractHttpException.constant({ detail: unitPrimitiveForbiddenDetail(primitive) }, 403));
 
+/** What a route asks of the guard (@PublicRoute, @RequiresUnitPrimitive). */
+interface RouteAuth {
+  readonly isPublic: boolean;
+  readonly primitive: string | undefined;
+}
+
 /**
  * Token authentication in the order of ai_gateway's MiddlewareAuthentication
  * (`cloud_connector/auth.py` L33-76 @823ced4678f5): header present, Bearer syntax,
@@ -64,12 +70,6 @@ const forbiddenWithout = (primitive: string) => refusal(`403 ${primitive}`, () =
  * primitives (contracts OAUTH_SCOPES_GRANTING). GitLab unreachable: 503 with Retry-After.
  * The JWT path is unchanged: one string comparison decides it first.
  */
-/** What a route asks of the guard (@PublicRoute, @RequiresUnitPrimitive). */
-interface RouteAuth {
-  readonly isPublic: boolean;
-  readonly primitive: string | undefined;
-}
-
 @Injectable()
 export class AuthGuard implements CanActivate {
   private readonly routes = new WeakMap<object, RouteAuth>();
@@ -85,6 +85,8 @@ export class AuthGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (this.isPublic(context)) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    // KeystrokeAuthHook has already authenticated and authorized this request for its route.
+    if (request.aiAccessToken !== undefined || request.oauthAccessToken !== undefined) return true;
     this.authorize(request, await this.authenticate(request), context);
     return true;
   }
@@ -110,10 +112,17 @@ export class AuthGuard implements CanActivate {
 
   /** The route's unit primitive (403 without it), then the token recorded on the request for handlers. */
   authorize(request: AuthenticatedRequest, token: VerifiedToken | VerifiedOAuthToken, context: ExecutionContext): void {
-    const { primitive } = this.routeOf(context);
+    this.authorizeFor(request, token, this.routeOf(context).primitive);
+  }
+
+  /** authorize() for a route known by its unit primitive (KeystrokeAuthHook, before Nest's routing). */
+  authorizeFor(request: AuthenticatedRequest, token: VerifiedToken | VerifiedOAuthToken, primitive: string | undefined): void {
     if (primitive !== undefined && !token.scopes.includes(primitive)) {
-      const who = 'kind' in token ? { type: AUTHENTICATION_TYPE_OAUTH2, oauthScopes: token.oauthScopes } : { kid: token.kid, iss: token.issuer };
-      this.logger.debug({ auth: { reason: 'missing-unit-primitive', primitive, ...who } }, 'request forbidden');
+      // Built only when it will be written: a refusal here is on the per-keystroke path.
+      if (this.logger.isLevelEnabled('debug')) {
+        const who = 'kind' in token ? { type: AUTHENTICATION_TYPE_OAUTH2, oauthScopes: token.oauthScopes } : { kid: token.kid, iss: token.issuer };
+        this.logger.debug({ auth: { reason: 'missing-unit-primitive', primitive, ...who } }, 'request forbidden');
+      }
       throw forbiddenWithout(primitive);
     }
     if ('kind' in token) request.oauthAccessToken = token;
@@ -136,12 +145,12 @@ export class AuthGuard implements CanActivate {
     if (!result.ok) {
       // An opaque token sent as oidc fails the verifier's first check; say so when option 1 is on.
       const reason = result.reason === 'malformed' && this.oauth !== null && !looksLikeJose(bearer) ? 'opaque-token-as-oidc' : result.reason;
-      this.logger.debug({ auth: { reason, detail: result.detail, kid: result.kid, iss: result.iss } }, 'token rejected');
+      if (this.logger.isLevelEnabled('debug')) this.logger.debug({ auth: { reason, detail: result.detail, kid: result.kid, iss: result.iss } }, 'token rejected');
       throw unauthorized(GATEWAY_AUTH_ERROR.FORBIDDEN);
     }
     const mismatch = this.boundHeaderMismatch(result, headers);
     if (mismatch !== undefined) {
-      this.logger.debug({ auth: { reason: 'header-mismatch', header: mismatch, kid: result.kid, iss: result.issuer } }, 'token rejected');
+      if (this.logger.isLevelEnabled('debug')) this.logger.debug({ auth: { reason: 'header-mismatch', header: mismatch, kid: result.kid, iss: result.issuer } }, 'token rejected');
       throw unauthorized(headerMismatchError(mismatch));
     }
     return result;

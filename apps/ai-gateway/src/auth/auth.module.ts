@@ -1,5 +1,5 @@
 import { Inject, Module, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { APP_CONFIG, APP_LOGGER, type Logger } from '#common';
 import { oauthGitlabUrlOf, type AiGatewayConfig } from '../config.js';
 import { AIGW_CLOCK, AIGW_FETCH, type Clock, type FetchFn } from '../di.js';
@@ -8,14 +8,17 @@ import { AiAccessTokenStrategy, AiAccessTokenStrategyName, PassportAuthGuard } f
 import { AuthSettings } from './auth-settings.js';
 import { BenchmarkBypassGuard } from './benchmark-bypass.guard.js';
 import { JwksCache, jwksCacheOptions } from './jwks-cache.js';
+import { KeystrokeAuthHook } from './keystroke-auth.hook.js';
 import { OAuthTokenIntrospection } from './oauth-token-introspection.js';
 import { OAuthTokenVerifier } from './oauth-token-verifier.js';
 import { TokenVerifier } from './token-verifier.js';
 
 /** Token verification for every route not marked @PublicRoute() (APP_GUARD, so tests get it too). */
 @Module({
+  imports: [DiscoveryModule],
   providers: [
     AuthSettings,
+    KeystrokeAuthHook,
     {
       provide: JwksCache,
       inject: [APP_CONFIG, AIGW_FETCH, AIGW_CLOCK, APP_LOGGER],
