@@ -7,10 +7,9 @@ Gate: 0 failed completions, and completions served during the outage
 LOAD_OUTAGE_SECONDS (default 40% of it) place the outage window; it is closed at the end of the
 window, and again at test stop whatever happened."""
 
-from locust import FastHttpUser, between, task
-
 from common.control import GitlabControl
-from common.ide import TAG_COMPLETION, TAG_TOKEN_SAAS, Ide
+from common.ide import TAG_COMPLETION, TAG_TOKEN_SAAS
+from common.ide_user import ide_user
 from common.run import ScenarioRun
 
 run = ScenarioRun(
@@ -44,17 +43,13 @@ def jwks_outage() -> None:
 run.background(jwks_outage)
 
 
-class IdeUser(FastHttpUser):
-    host = S.gateway_url
-    wait_time = between(S.cadence_min_s, S.cadence_max_s)
+class IdeUser(ide_user(S)):
+    """One IDE typing; keystrokes answered while the JWKS is down are counted apart."""
 
-    def on_start(self) -> None:
-        self.ide = Ide(self.client, S.saas_url, S.required("LOAD_SAAS_PAT"), S.renew_margin_s)
+    def before_keystroke(self) -> None:
+        self.during_outage = outage["down"]
 
-    @task
-    def keystroke(self) -> None:
-        during = outage["down"]
-        status, _ = self.ide.keystroke(S.gateway_url)
-        if during and status is not None:
+    def after_keystroke(self, status: int | None, kid: str | None) -> None:
+        if self.during_outage and status is not None:
             key = "completions_during_outage" if status == 200 else "failed_completions_during_outage"
             run.figures[key] += 1

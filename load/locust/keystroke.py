@@ -5,9 +5,8 @@ cursor, renewing the token when it comes within LOAD_RENEW_MARGIN_S of its expir
 Gate (issue 10's target for the embedded stack): completions p95 <= 10 ms end to end and no
 error; tokens never refused."""
 
-from locust import FastHttpUser, between, task
-
-from common.ide import TAG_COMPLETION, TAG_TOKEN_SAAS, Ide
+from common.ide import TAG_COMPLETION, TAG_TOKEN_SAAS
+from common.ide_user import ide_user
 from common.run import ScenarioRun
 
 run = ScenarioRun(
@@ -17,13 +16,5 @@ run = ScenarioRun(
 S = run.settings
 
 
-class IdeUser(FastHttpUser):
-    host = S.gateway_url
-    wait_time = between(S.cadence_min_s, S.cadence_max_s)
-
-    def on_start(self) -> None:
-        self.ide = Ide(self.client, S.saas_url, S.required("LOAD_SAAS_PAT"), S.renew_margin_s)
-
-    @task
-    def keystroke(self) -> None:
-        self.ide.keystroke(S.gateway_url)
+class IdeUser(ide_user(S)):
+    """One IDE typing (common.ide_user)."""

@@ -9,9 +9,10 @@ Gate: no failed completion, and the first step held (figure:knee_users>=1)."""
 
 import time
 
-from locust import FastHttpUser, LoadTestShape, between, events, task
+from locust import LoadTestShape, events
 
-from common.ide import TAG_COMPLETION, Ide
+from common.ide import TAG_COMPLETION
+from common.ide_user import ide_user
 from common.run import ScenarioRun
 from common.thresholds import SMOKE_LATENCY_MS
 
@@ -91,13 +92,5 @@ class RampShape(LoadTestShape):
         return users(step), max(STEP_USERS, 1)
 
 
-class IdeUser(FastHttpUser):
-    host = S.gateway_url
-    wait_time = between(S.cadence_min_s, S.cadence_max_s)
-
-    def on_start(self) -> None:
-        self.ide = Ide(self.client, S.saas_url, S.required("LOAD_SAAS_PAT"), S.renew_margin_s)
-
-    @task
-    def keystroke(self) -> None:
-        self.ide.keystroke(S.gateway_url)
+class IdeUser(ide_user(S)):
+    """One IDE typing (common.ide_user)."""

@@ -7,10 +7,9 @@ an unknown kid). Afterwards the original key is made active again and the added 
 Gate: 0 failed completions, and completions made with new-key tokens (figure:new_key_completions).
 LOAD_ROTATE_AT_S: when to rotate (default 40% of the run time)."""
 
-from locust import FastHttpUser, between, task
-
 from common.control import GitlabControl
-from common.ide import TAG_COMPLETION, TAG_TOKEN_SAAS, Ide
+from common.ide import TAG_COMPLETION, TAG_TOKEN_SAAS
+from common.ide_user import ide_user
 from common.run import ScenarioRun
 
 run = ScenarioRun(
@@ -45,22 +44,21 @@ def rotate_signing_key() -> None:
 run.background(rotate_signing_key)
 
 
-class IdeUser(FastHttpUser):
-    host = S.gateway_url
-    wait_time = between(S.cadence_min_s, S.cadence_max_s)
+class IdeUser(ide_user(S)):
+    """One IDE typing; after the rotation it drops its token once, so the next comes from the new key."""
 
     def on_start(self) -> None:
-        self.ide = Ide(self.client, S.saas_url, S.required("LOAD_SAAS_PAT"), S.renew_margin_s)
+        super().on_start()
         self.generation = rotation["generation"]
 
-    @task
-    def keystroke(self) -> None:
+    def before_keystroke(self) -> None:
         if self.generation != rotation["generation"]:
             # The rotation happened: this IDE's next token comes from the new key.
             self.generation = rotation["generation"]
             if self.ide.held is not None:
                 self.ide.forget()
                 run.figures["renewals_after_rotation"] += 1
-        status, kid = self.ide.keystroke(S.gateway_url)
+
+    def after_keystroke(self, status: int | None, kid: str | None) -> None:
         if status == 200 and kid is not None and kid == rotation["new_kid"]:
             run.figures["new_key_completions"] += 1

@@ -2,6 +2,7 @@
  * A plain fetch HttpClient (the scenarios' interface, scenarios/runner/types.ts) for the CLI's
  * set-up calls (the OAuth browser flow): no recording, no redirects followed, a timeout.
  */
+import { encodeRequestBody } from '../../scenarios/runner/recording/http-client.js';
 import type { HttpClient, HttpRequest, HttpResponse } from '../../scenarios/runner/types.js';
 
 export class PlainHttpClient implements HttpClient {
@@ -13,16 +14,7 @@ export class PlainHttpClient implements HttpClient {
   async request(req: HttpRequest): Promise<HttpResponse> {
     const url = new URL(req.path, `${this.baseUrl}/`).href;
     const headers = new Headers(req.headers ?? {});
-    let body: string | undefined;
-    if (req.json !== undefined) {
-      body = JSON.stringify(req.json);
-      if (!headers.has('content-type')) headers.set('content-type', 'application/json');
-    } else if (req.form) {
-      body = new URLSearchParams(req.form).toString();
-      if (!headers.has('content-type')) headers.set('content-type', 'application/x-www-form-urlencoded');
-    } else if (req.body !== undefined) {
-      body = req.body;
-    }
+    const body = encodeRequestBody(req, headers);
     const started = Date.now();
     const res = await fetch(url, { method: req.method, headers, redirect: 'manual', signal: AbortSignal.timeout(req.timeoutMs ?? this.timeoutMs), ...(body !== undefined ? { body } : {}) });
     const text = await res.text();

@@ -67,15 +67,19 @@ export const ServesKeystrokesFromTheKeyCache = (issuer: GitlabRole, source: Need
     },
   });
 
-/** Publishes a new active key (restored after the check) and mints a token with it, after a valid keystroke. */
-async function tokenOfANewKey(env: ConditionEnv, control: ControlClient, issuerToken: Held): Promise<{ kid: string; token: Held }> {
+/**
+ * Publishes a new active key (restored after the check) and mints a token with it, after a valid
+ * keystroke; `previous` is the key that was active before. Not applicable when the issuer's
+ * tokens carry no kid.
+ */
+async function tokenOfANewKey(env: ConditionEnv, control: ControlClient, issuerToken: Held): Promise<{ kid: string; previous: string; token: Held }> {
   await gatewayAccepts(env, issuerToken);
-  const kid = await rotateSigningKey(env, control);
+  const { kid, previous } = await rotateSigningKeyFrom(env, control);
   const minted = await mint(control);
   if (decodeJwt(minted.token, 'the token signed with the new key').header.kid !== kid) {
     return env.notApplicable('the issuer does not put kid in its tokens, so the gateway cannot tell a key is new');
   }
-  return { kid, token: { token: minted.token, claims: minted.claims } };
+  return { kid, previous, token: { token: minted.token, claims: minted.claims } };
 }
 
 /**
@@ -291,20 +295,13 @@ export const RefusesAWithdrawnKeyOnceTheJwksIsReread = (issuer: GitlabRole) =>
     needs: { token: aiTokenOf(issuer), control: controlOf(issuer) },
     async evaluate({ token, control }, env) {
       const original = { token: token.token, claims: token.decoded.claims };
-      await gatewayAccepts(env, original);
-      const { kid, previous } = await rotateSigningKeyFrom(env, control);
-      const minted = await mint(control);
-      if (decodeJwt(minted.token, 'the token signed with the new key').header.kid !== kid) {
-        return env.notApplicable('the issuer does not put kid in its tokens, so the gateway cannot tell its keys apart');
-      }
-      const withdrawn = { token: minted.token, claims: minted.claims };
+      const { kid, previous, token: withdrawn } = await tokenOfANewKey(env, control, original);
       await pickUpOrNotApplicable(env, withdrawn, kid);
       await gatewayAccepts(env, withdrawn, `keystroke with the token of ${kid} again (any verified-token cache now holds it; control request)`);
 
       await withdrawKey(control, kid, previous);
-      const third = await rotateSigningKey(env, control);
-      const thirdMinted = await mint(control);
-      await pickUpOrNotApplicable(env, { token: thirdMinted.token, claims: thirdMinted.claims }, third);
+      const third = await tokenOfANewKey(env, control, original);
+      await pickUpOrNotApplicable(env, third.token, third.kid);
 
       expectRefusal(await keystroke(env, gatewayHeaders(withdrawn.token, withdrawn.claims), `keystroke with the token of the withdrawn key ${kid}, accepted twice before`), [FORBIDDEN], 'a token of a key the issuer withdrew, after the gateway re-read the JWKS');
       const still = await keystroke(env, gatewayHeaders(original.token, original.claims), 'keystroke with a token of the key still published (control request)');

@@ -206,16 +206,7 @@ export class RecordingHttpClient implements HttpClient {
       headers.set('traceparent', `00-${traceId}-${randomBytes(8).toString('hex')}-01`);
       headers.set('tracestate', `${TRACESTATE_KEY}=${this.options.from}`);
     }
-    let body: string | undefined;
-    if (req.json !== undefined) {
-      body = JSON.stringify(req.json);
-      if (!headers.has('content-type')) headers.set('content-type', 'application/json');
-    } else if (req.form) {
-      body = new URLSearchParams(req.form).toString();
-      if (!headers.has('content-type')) headers.set('content-type', 'application/x-www-form-urlencoded');
-    } else if (req.body !== undefined) {
-      body = req.body;
-    }
+    const body = encodeRequestBody(req, headers);
     const input: SendInput = {
       recorder: this.options.recorder,
       kind: 'scenario',
@@ -295,4 +286,20 @@ export class RecordingControlClient extends HarnessControlClient implements Cont
     }
     return (res.json !== undefined ? res.json : res.text || undefined) as T;
   }
+}
+
+/**
+ * The body of `req` as sent: `json` serialized, `form` URL-encoded (each setting its
+ * content-type unless `headers` has one), else `body` as given; undefined for none.
+ */
+export function encodeRequestBody(req: HttpRequest, headers: Headers): string | undefined {
+  if (req.json !== undefined) {
+    if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+    return JSON.stringify(req.json);
+  }
+  if (req.form) {
+    if (!headers.has('content-type')) headers.set('content-type', 'application/x-www-form-urlencoded');
+    return new URLSearchParams(req.form).toString();
+  }
+  return req.body;
 }
