@@ -4,7 +4,10 @@
  * every keystroke after the first), against the physical limit, node:crypto's RS256
  * verification of the same tokens with a pre-imported key.
  */
+import { execFile } from 'node:child_process';
 import { createPublicKey, generateKeyPairSync, verify as cryptoVerify } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { SignJWT, exportJWK } from 'jose';
 import { Bench } from 'tinybench';
 import { AUDIENCE } from '#contracts';
@@ -28,6 +31,31 @@ export interface VerificationFigures {
   crypto: OperationFigures;
   /** verifier / crypto operations per second. */
   ratio: number;
+  /**
+   * The verifier with IN_FLIGHT verifications at once, as a gateway under load runs them (jose
+   * verifies through WebCrypto, a thread-pool job per token: one at a time leaves the core
+   * waiting between jobs). Tokens per second, on the core(s) the process may use.
+   */
+  verifierInFlight: { inFlight: number; opsPerSecond: number };
+  /** verifierInFlight / crypto operations per second. */
+  inFlightRatio: number;
+}
+
+/** Verifications at once in the in-flight figure. */
+const IN_FLIGHT = 16;
+const IN_FLIGHT_MS = 2000;
+
+const WORKER = fileURLToPath(new URL('./verification-worker.js', import.meta.url));
+
+/**
+ * measureVerification in a process of its own, pinned to `core` with taskset(1) from its start
+ * when `pin` (both sides, and WebCrypto's thread pool, then share that one core).
+ */
+export async function measureVerificationPinned(pin: boolean, core = 0): Promise<VerificationFigures> {
+  const command = pin ? 'taskset' : process.execPath;
+  const args = pin ? ['-c', String(core), process.execPath, WORKER] : [WORKER];
+  const { stdout } = await promisify(execFile)(command, args, { maxBuffer: 1024 * 1024, timeout: 180_000 });
+  return JSON.parse(stdout) as VerificationFigures;
 }
 
 export async function measureVerification(): Promise<VerificationFigures> {
@@ -84,6 +112,7 @@ export async function measureVerification(): Promise<VerificationFigures> {
       if (!cryptoVerify('RSA-SHA256', data, key, signature)) throw new Error('signature did not verify');
     });
   await bench.run();
+  const inFlight = await verificationsPerSecondInFlight(verifier, tokens);
   cache.close();
   const figures = (name: string): OperationFigures => {
     const task = bench.getTask(name);
@@ -93,5 +122,29 @@ export async function measureVerification(): Promise<VerificationFigures> {
   };
   const verifierFigures = figures('TokenVerifier');
   const cryptoFigures = figures('node:crypto RS256');
-  return { verifier: verifierFigures, crypto: cryptoFigures, ratio: verifierFigures.opsPerSecond / cryptoFigures.opsPerSecond };
+  return {
+    verifier: verifierFigures,
+    crypto: cryptoFigures,
+    ratio: verifierFigures.opsPerSecond / cryptoFigures.opsPerSecond,
+    verifierInFlight: { inFlight: IN_FLIGHT, opsPerSecond: inFlight },
+    inFlightRatio: inFlight / cryptoFigures.opsPerSecond,
+  };
+}
+
+/** Tokens per second through `verifier` with IN_FLIGHT verifications always pending, for IN_FLIGHT_MS. */
+async function verificationsPerSecondInFlight(verifier: TokenVerifier, tokens: readonly string[]): Promise<number> {
+  let next = 0;
+  let done = 0;
+  const started = performance.now();
+  const end = started + IN_FLIGHT_MS;
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async () => {
+      while (performance.now() < end) {
+        const result = await verifier.verify(tokens[next++ % tokens.length]!);
+        if (!result.ok) throw new Error(result.reason);
+        done++;
+      }
+    }),
+  );
+  return done / ((performance.now() - started) / 1000);
 }

@@ -17,7 +17,11 @@ export type OAuthDefect =
   /** The authorization response carries no iss (RFC 9207), success or error. */
   | 'no-iss'
   /** A code exchanged again gets the first exchange's answer once more; the first tokens stay valid. */
-  | 'replayable-codes';
+  | 'replayable-codes'
+  /** Registration (RFC 7591) takes any redirect URI: one with a fragment or on http off loopback is registered in a loopback URI's place, and echoed as sent. */
+  | 'accept-any-redirect-uri'
+  /** A refresh answers with the refresh token it was given (the upstream's rotated one kept behind it), so the client's refresh token never changes and stays usable. */
+  | 'no-refresh-rotation';
 
 export interface OAuthDefectProxyOptions {
   /** The gitlab emulator (its URL is the issuer). */
@@ -39,6 +43,19 @@ export async function startOAuthDefectProxy(options: OAuthDefectProxyOptions): P
   const defects = new Set(options.defects ?? []);
   /** replayable-codes: the first answer to each code. */
   const answered = new Map<string, Upstream>();
+  /** no-refresh-rotation: the refresh token the client holds -> the upstream's current one. */
+  const kept = new Map<string, string>();
+
+  /** no-refresh-rotation: a refresh or revocation sends the upstream's current token in place of the one the client holds. */
+  function keepRefreshTokens(path: string | undefined, body: string): { body: string; presented?: string } | undefined {
+    const form = new URLSearchParams(body);
+    const isRefresh = path === OAUTH_PATH.TOKEN && form.get('grant_type') === 'refresh_token';
+    const name = isRefresh ? 'refresh_token' : path === OAUTH_PATH.REVOKE ? 'token' : undefined;
+    const presented = name ? form.get(name) : null;
+    if (!name || !presented) return undefined;
+    form.set(name, kept.get(presented) ?? presented);
+    return { body: form.toString(), ...(isRefresh ? { presented } : {}) };
+  }
   let self = '';
 
   async function forward(req: IncomingMessage, url: string, body: string | undefined): Promise<Upstream> {
@@ -82,10 +99,14 @@ export async function startOAuthDefectProxy(options: OAuthDefectProxyOptions): P
         url = `${u.pathname}${u.search}`;
       }
     }
+    const registering = defects.has('accept-any-redirect-uri') && req.method === 'POST' && path === OAUTH_PATH.REGISTER && body ? acceptAnyRedirectUri(body) : undefined;
+    let sent = registering?.body ?? body;
+    const rotation = defects.has('no-refresh-rotation') && sent ? keepRefreshTokens(path, sent) : undefined;
+    sent = rotation?.body ?? sent;
     const code = path === OAUTH_PATH.TOKEN && body ? new URLSearchParams(body) : undefined;
     const replayKey = defects.has('replayable-codes') && code?.get('grant_type') === 'authorization_code' ? code.get('code') : null;
     const earlier = replayKey ? answered.get(replayKey) : undefined;
-    const answer = earlier ?? (await forward(req, url, body));
+    const answer = earlier ?? (await forward(req, url, sent));
     if (replayKey && !earlier && answer.status === 200) answered.set(replayKey, answer);
 
     let payload = answer.body;
@@ -93,6 +114,12 @@ export async function startOAuthDefectProxy(options: OAuthDefectProxyOptions): P
       const metadata = JSON.parse(payload.toString('utf8')) as { code_challenge_methods_supported?: string[] };
       metadata.code_challenge_methods_supported = [...(metadata.code_challenge_methods_supported ?? []), 'plain'];
       payload = Buffer.from(JSON.stringify(metadata));
+    }
+    if (registering && answer.status === 201) payload = withMembers(payload, { redirect_uris: registering.asked });
+    if (rotation?.presented && answer.status === 200) {
+      const upstreamToken = (JSON.parse(payload.toString('utf8')) as { refresh_token?: string }).refresh_token;
+      if (upstreamToken) kept.set(rotation.presented, upstreamToken);
+      payload = withMembers(payload, { refresh_token: rotation.presented });
     }
     const headers = { ...answer.headers };
     if (typeof headers.location === 'string') headers.location = relocate(headers.location);
@@ -104,4 +131,34 @@ export async function startOAuthDefectProxy(options: OAuthDefectProxyOptions): P
   });
   self = server.url;
   return server;
+}
+
+/** A cleartext off-loopback or fragment-bearing redirect URI, which an OAuth 2.1 server refuses to register. */
+function badRedirectUri(uri: unknown): boolean {
+  if (typeof uri !== 'string') return false;
+  try {
+    const url = new URL(uri);
+    return url.hash !== '' || uri.includes('#') || (url.protocol === 'http:' && !['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname));
+  } catch {
+    return false;
+  }
+}
+
+/** accept-any-redirect-uri: the registration as sent upstream (each bad redirect URI replaced by a loopback one) and the list the client asked for. */
+function acceptAnyRedirectUri(body: string): { body: string; asked: unknown } | undefined {
+  let metadata: { redirect_uris?: unknown };
+  try {
+    metadata = JSON.parse(body) as { redirect_uris?: unknown };
+  } catch {
+    return undefined;
+  }
+  const asked = metadata.redirect_uris;
+  if (!Array.isArray(asked) || !asked.some(badRedirectUri)) return undefined;
+  const registered = asked.map((u) => (badRedirectUri(u) ? 'http://127.0.0.1:9/registered-by-the-defect' : u));
+  return { body: JSON.stringify({ ...metadata, redirect_uris: registered }), asked };
+}
+
+/** The JSON object of `payload` with `members` set. */
+function withMembers(payload: Buffer, members: Record<string, unknown>): Buffer {
+  return Buffer.from(JSON.stringify({ ...(JSON.parse(payload.toString('utf8')) as Record<string, unknown>), ...members }));
 }
