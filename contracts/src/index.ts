@@ -13,3 +13,4 @@ export * from './web-ide.js';
 export * from './oauth.js';
 export * from './graphql.js';
 export * from './cable.js';
+export * from './loopback.js';

@@ -79,71 +79,80 @@ const COMPLETION = JSON.stringify({
   stream: false,
 });
 
-/** The SaaS instance and the model, started once; the gateway variants come and go against them. */
-const base = await startStack({ roles: ['fake-model', 'gitlab-saas'], profile: mergeProfiles(readEmbeddedProfile()), ports: 'auto', logsDir, onProgress: progress });
-const rows: Row[] = [];
+const rows: Row[] = wanted('auth-only') || wanted('completions') || wanted('passport') ? await measureHttpFigures() : [];
 let verification: VerificationFigures | undefined;
-try {
-  const saas = base.url('gitlab-saas')!;
-  const model = base.url('fake-model')!;
-  const tokens = await keystrokeTokens(base, saas);
-  const keystroke = (gateway: string, token: string): LoadRequest => ({
-    url: `${gateway}${PATH.GATEWAY_COMPLETIONS}`,
-    method: 'POST',
-    headers: { 'content-type': 'application/json', [HEADER.AUTHORIZATION]: `Bearer ${token}`, [HEADER.AUTHENTICATION_TYPE]: AUTHENTICATION_TYPE_OIDC, ...tokens.headers },
-    body: COMPLETION,
-  });
-
-  const bareHttp = 'bare node:http, same bytes';
-  const bareTwoHop = 'bare node:http proxy to the model';
-  /** The direct guard's completions, kept as the measured side of the cost-of-auth figure. */
-  let verifiedCompletions: LoadFigures | undefined;
-  for (const guard of ['direct', 'passport'] as const) {
-    if (!wanted(guard === 'direct' ? 'auth-only' : 'passport') && !wanted(guard === 'direct' ? 'completions' : 'passport')) continue;
-    const gateway = await startGateway(saas, model, { AIGW_AUTH_GUARD: guard });
-    try {
-      const url = gateway.url('ai-gateway')!;
-      if (wanted(guard === 'direct' ? 'auth-only' : 'passport')) {
-        const authOnly = keystroke(url, tokens.refusedForScope);
-        const forbidden = await record(authOnly.url, authOnly);
-        if (forbidden.status !== 403) throw new Error(`the auth-only request answered ${forbidden.status}, not 403`);
-        rows.push(await versus(`auth-only (403), guard ${guard}`, authOnly, 403, bareHttp, await fixedAnswerServer(forbidden)));
-      }
-      if (wanted(guard === 'direct' ? 'completions' : 'passport')) {
-        const row = await versus(`completions (200), guard ${guard}`, keystroke(url, tokens.valid), 200, bareTwoHop, await bareProxy(`${model}${PATH.MODEL_COMPLETIONS}`, toModelRequest));
-        rows.push(row);
-        if (guard === 'direct') verifiedCompletions = row.measured;
-      }
-    } finally {
-      await gateway.stop();
-    }
-  }
-  if (verifiedCompletions && wanted('completions')) {
-    // The cost of auth: the same gateway with the guard replaced by the benchmark-only bypass.
-    const bypassed = await startGateway(saas, model, { AIGW_AUTH_GUARD: 'benchmark-bypass' });
-    try {
-      progress('measuring the reference: the gateway with verification bypassed');
-      const referenceFigures = await measure(keystroke(bypassed.url('ai-gateway')!, tokens.valid), 200, load);
-      rows.push({
-        figure: 'completions (200), guard direct',
-        measured: verifiedCompletions,
-        reference: 'same gateway, verification bypassed',
-        referenceFigures,
-        ratio: verifiedCompletions.requestsPerSecond / referenceFigures.requestsPerSecond,
-      });
-    } finally {
-      await bypassed.stop();
-    }
-  }
-  if (wanted('verification')) {
-    progress('verification: TokenVerifier vs node:crypto (in process)');
-    verification = await measureVerificationPinned(CAN_PIN);
-  }
-} finally {
-  await base.stop();
+if (wanted('verification')) {
+  progress('verification: TokenVerifier vs node:crypto (in a process of its own)');
+  verification = await measureVerificationPinned(CAN_PIN);
 }
 
 report(rows, verification);
+
+/**
+ * The HTTP figures: the SaaS instance and the model are started once, the gateway variants come
+ * and go against them. `direct` measures auth-only and completions (each as --only asks),
+ * `passport` both when asked, then completions again with verification bypassed (the cost of auth).
+ */
+async function measureHttpFigures(): Promise<Row[]> {
+  const base = await startStack({ roles: ['fake-model', 'gitlab-saas'], profile: mergeProfiles(readEmbeddedProfile()), ports: 'auto', logsDir, onProgress: progress });
+  const rows: Row[] = [];
+  try {
+    const saas = base.url('gitlab-saas')!;
+    const model = base.url('fake-model')!;
+    const tokens = await keystrokeTokens(base, saas);
+    const keystroke = (gateway: string, token: string): LoadRequest => ({
+      url: `${gateway}${PATH.GATEWAY_COMPLETIONS}`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [HEADER.AUTHORIZATION]: `Bearer ${token}`, [HEADER.AUTHENTICATION_TYPE]: AUTHENTICATION_TYPE_OIDC, ...tokens.headers },
+      body: COMPLETION,
+    });
+    const variants = [
+      { guard: 'direct', authOnly: wanted('auth-only'), completions: wanted('completions') },
+      { guard: 'passport', authOnly: wanted('passport'), completions: wanted('passport') },
+    ] as const;
+    /** The direct guard's completions, kept as the measured side of the cost-of-auth figure. */
+    let verifiedCompletions: LoadFigures | undefined;
+    for (const { guard, authOnly, completions } of variants) {
+      if (!authOnly && !completions) continue;
+      const gateway = await startGateway(saas, model, { AIGW_AUTH_GUARD: guard });
+      try {
+        const url = gateway.url('ai-gateway')!;
+        if (authOnly) {
+          const request = keystroke(url, tokens.refusedForScope);
+          const forbidden = await record(request.url, request);
+          if (forbidden.status !== 403) throw new Error(`the auth-only request answered ${forbidden.status}, not 403`);
+          rows.push(await versus(`auth-only (403), guard ${guard}`, request, 403, 'bare node:http, same bytes', await fixedAnswerServer(forbidden)));
+        }
+        if (completions) {
+          const row = await versus(`completions (200), guard ${guard}`, keystroke(url, tokens.valid), 200, 'bare node:http proxy to the model', await bareProxy(`${model}${PATH.MODEL_COMPLETIONS}`, toModelRequest));
+          rows.push(row);
+          if (guard === 'direct') verifiedCompletions = row.measured;
+        }
+      } finally {
+        await gateway.stop();
+      }
+    }
+    if (verifiedCompletions) {
+      const bypassed = await startGateway(saas, model, { AIGW_AUTH_GUARD: 'benchmark-bypass' });
+      try {
+        progress('measuring the reference: the gateway with verification bypassed');
+        const referenceFigures = await measure(keystroke(bypassed.url('ai-gateway')!, tokens.valid), 200, load);
+        rows.push({
+          figure: 'completions (200), guard direct',
+          measured: verifiedCompletions,
+          reference: 'same gateway, verification bypassed',
+          referenceFigures,
+          ratio: verifiedCompletions.requestsPerSecond / referenceFigures.requestsPerSecond,
+        });
+      } finally {
+        await bypassed.stop();
+      }
+    }
+  } finally {
+    await base.stop();
+  }
+  return rows;
+}
 
 /** The gateway's mapping of a completions request to the model's (CompletionsService), as plain field copies. */
 function toModelRequest(body: string): string {

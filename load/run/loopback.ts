@@ -3,6 +3,8 @@
  * (127.0.0.0/8, localhost, [::1]), so a mistyped profile cannot load someone else's server.
  */
 
+import { isLoopbackHost } from '#contracts';
+
 /** Whether `url` (absolute http(s)) names a loopback host. */
 export function isLoopbackUrl(url: string): boolean {
   let parsed: URL;
@@ -11,11 +13,7 @@ export function isLoopbackUrl(url: string): boolean {
   } catch {
     return false;
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return false;
-  const host = parsed.hostname.toLowerCase();
-  if (host === 'localhost' || host === '[::1]') return true;
-  const octets = host.split('.');
-  return octets.length === 4 && octets[0] === '127' && octets.every((o) => /^\d{1,3}$/.test(o) && Number(o) <= 255);
+  return (parsed.protocol === 'http:' || parsed.protocol === 'https:') && isLoopbackHost(parsed.hostname);
 }
 
 /** Throws an Error naming each non-loopback target (role and URL). */

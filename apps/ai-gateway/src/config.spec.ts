@@ -136,4 +136,14 @@ describe('ai-gateway config', () => {
       expect(problems({ ...REQUIRED, [name]: value }).some((p) => p.startsWith(`${name}:`))).toBe(true);
     });
   });
+
+  describe('AIGW_AUTH_GUARD=benchmark-bypass (verifies nothing)', () => {
+    it.each(['127.0.0.1', '127.0.0.2', 'localhost', '::1'])('is accepted on loopback HOST=%s', (host) => {
+      expect(problems({ ...REQUIRED, AIGW_AUTH_GUARD: 'benchmark-bypass', HOST: host })).toEqual([]);
+    });
+
+    it.each(['0.0.0.0', '10.0.0.5', '::', 'gateway.example'])('is refused on HOST=%s, naming why', (host) => {
+      expect(problems({ ...REQUIRED, AIGW_AUTH_GUARD: 'benchmark-bypass', HOST: host })).toEqual([expect.stringMatching(/^AIGW_AUTH_GUARD: .*only for a gateway listening on loopback/)]);
+    });
+  });
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AUDIENCE, DEFAULT_PORT, isSerializedOrigin } from '#contracts';
+import { AUDIENCE, DEFAULT_PORT, isLoopbackHost, isSerializedOrigin } from '#contracts';
 import { checkHttpTimeouts, type ConfigOf, type ConfigSource, configFields, defineConfig, loadConfig, serverSettings } from '#common';
 import { OAUTH_VERIFICATION_MODES, type OAuthVerificationMode } from './auth/oauth-token-introspection.js';
 import { MAX_REFUSED_ENTRIES } from './auth/oauth-token-cache.js';
@@ -159,7 +159,7 @@ export const aiGatewaySettings = defineConfig({
     authGuard: {
       env: 'AIGW_AUTH_GUARD',
       flag: 'auth-guard',
-      doc: 'how the per-keystroke guard is wired, for the benchmark (npm run bench measures each): direct (a Nest guard calling the verifiers) or passport (the same checks as a @nestjs/passport strategy), both answering alike; benchmark-bypass verifies NOTHING (every request passes as a token with every unit primitive) to measure the cost of auth, and is refused unless HOST is a loopback address',
+      doc: 'how the per-keystroke authentication is wired, for the benchmark (npm run bench measures each): direct (a Fastify hook on the completion and chat routes, the Nest guard on the others) or passport (the same checks as a @nestjs/passport strategy in a Nest guard), both answering alike; benchmark-bypass verifies NOTHING (every request passes as a token with every unit primitive) to measure the cost of auth, and is refused unless HOST is a loopback address',
       schema: z.enum(['direct', 'passport', 'benchmark-bypass']).default('direct'),
     },
     oauthTokenVerification: {
@@ -246,10 +246,6 @@ function checkBenchmarkBypass(c: { authGuard: string; host: string }, problem: (
   }
 }
 
-/** 127.0.0.0/8, ::1 or localhost. */
-export function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
-}
 
 /**
  * GitLab's base URL for the OAuth back channel: AIGW_OAUTH_GITLAB_URL, else the one trusted

@@ -19,6 +19,7 @@ export class RequestLog {
   private next = 0;
 
   constructor(private readonly capacity = 2000) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`a request log holds at least 1 entry (got ${capacity})`);
     this.ring = new Array<RecordedRequest | undefined>(capacity);
   }
 

@@ -15,6 +15,7 @@ import {
   discoveryRequest,
   processDiscoveryResponse,
 } from 'oauth4webapi';
+import { isLoopbackHost } from '#contracts';
 import { IssuerMismatch, MetadataRefused } from './errors.js';
 
 /** The token endpoint authentication methods this client can use (RFC 7591 §2): none (public), and the two secrets when the server issues one. */
@@ -29,7 +30,7 @@ export interface ValidatedMetadata extends AuthorizationServer {
 
 /** The hosts whose plain http is acceptable: loopback only (RFC 8252 §8.3 lets native apps use loopback; nothing else may be cleartext, RFC 9700 §2.6). */
 export function isLoopback(url: URL): boolean {
-  return url.hostname === '127.0.0.1' || url.hostname === '[::1]' || url.hostname === 'localhost';
+  return isLoopbackHost(url.hostname);
 }
 
 /**

@@ -83,10 +83,10 @@ export class AuthGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (this.isPublic(context)) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     // KeystrokeAuthHook has already authenticated and authorized this request for its route.
     if (request.aiAccessToken !== undefined || request.oauthAccessToken !== undefined) return true;
+    if (this.isPublic(context)) return true;
     this.authorize(request, await this.authenticate(request), context);
     return true;
   }
