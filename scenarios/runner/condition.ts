@@ -14,6 +14,7 @@
  */
 import type { Role } from '#contracts';
 import type { ObservedRequest } from './diagram-replay.js';
+import type { IdeClientProfile } from './profile.js';
 import type { GitlabCredentials, HttpClient, Participant, ResolvedTarget } from './types.js';
 
 /** What needs and conditions may use: the targets, their credentials, recorded HTTP clients. */
@@ -23,6 +24,8 @@ export interface NeedEnv {
   credentials(role: Role): GitlabCredentials;
   /** An HTTP client from a participant to a role; every exchange is recorded under the running check. */
   http(from: Participant, to: Role): HttpClient;
+  /** The IDE client under test (ide-client-oauth): the profile's `ide-client`, or the reference client. */
+  ideClient(): IdeClientProfile;
   /** Another need (needs build on needs); unavailable or not applicable propagates. */
   need<T>(need: Need<T>): Promise<T>;
   /** Ends the check as SKIPPED: the condition or need does not apply to this target. */

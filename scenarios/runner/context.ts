@@ -156,6 +156,7 @@ export class ScenarioRun implements ScenarioContext {
       target: (role) => this.target(role),
       credentials: (role) => this.credentials(role),
       http: (from, to) => this.http(from, to),
+      ideClient: () => this.options.profile.ideClient,
       need: (n) => this.need(n),
       notApplicable: scope.skip,
     };

@@ -80,11 +80,34 @@ export const DEFAULT_JWKS_REFETCH_COOLDOWN_SECONDS = 30;
 /** The embedded gateway's default AIGW_OAUTH_CACHE_SECONDS. */
 export const DEFAULT_OAUTH_CACHE_SECONDS = 30;
 
+/** The IDE client under test as a profile writes it (`roles.ide-client`; target-profile.schema.json `ideClient`). */
+export interface IdeClientProfileFile {
+  command: string | string[];
+  env?: Record<string, string>;
+  timeout_ms?: number;
+}
+
+/** The IDE client a run drives in ide-client-oauth (scenarios/clients/ide/protocol.ts). */
+export interface IdeClientProfile {
+  /** A shell command line (the action appended as arguments) or an argv array. */
+  command: string | string[];
+  /** Added to the client's environment. */
+  env: Record<string, string>;
+  /** Longest an action may take, in milliseconds. */
+  timeoutMs: number;
+  /** Working directory: the profile file's folder, or the current one. */
+  cwd: string;
+  /** Whether it is the reference client (no `ide-client` in the user's profile). */
+  reference: boolean;
+}
+
+export const DEFAULT_IDE_CLIENT_TIMEOUT_MS = 60_000;
+
 /** A profile file as written (snake_case keys, everything optional). */
 export interface TargetProfileFile {
   name?: string;
   description?: string;
-  roles?: Partial<Record<Role, RoleProfile>>;
+  roles?: Partial<Record<Role, RoleProfile>> & { 'ide-client'?: IdeClientProfileFile };
   options?: { timeout_ms?: number; seed_file?: string };
 }
 
@@ -95,6 +118,8 @@ export interface TargetProfile {
   /** The user's profile file, when one was given. */
   source?: string;
   roles: Record<Role, RoleProfile>;
+  /** The IDE client under test; the reference client when the user's profile names none. */
+  ideClient: IdeClientProfile;
   options: {
     timeoutMs: number;
     /** Absolute path of the demo data file for the embedded GitLab instances. */
@@ -290,6 +315,7 @@ export function mergeProfiles(
   const profile: TargetProfile = {
     name: user?.name ?? (source ? source : base.name ?? 'embedded'),
     roles,
+    ideClient: ideClientOf(user?.roles?.['ide-client'], source),
     options: { timeoutMs: user?.options?.timeout_ms ?? base.options?.timeout_ms ?? DEFAULT_TIMEOUT_MS },
   };
   const description = user?.description ?? base.description;
@@ -297,6 +323,17 @@ export function mergeProfiles(
   if (source) profile.source = source;
   if (seed) profile.options.seedFile = seed;
   return profile;
+}
+
+/** The reference IDE client: seed 003's session manager behind the IDE client protocol. */
+export function referenceIdeClientCommand(): string[] {
+  return [process.execPath, join(projectRoot(), 'dist', 'scenarios', 'clients', 'ide', 'reference-client.js')];
+}
+
+function ideClientOf(file: IdeClientProfileFile | undefined, source: string | undefined): IdeClientProfile {
+  const cwd = source ? dirname(resolve(source)) : process.cwd();
+  if (!file) return { command: referenceIdeClientCommand(), env: {}, timeoutMs: DEFAULT_IDE_CLIENT_TIMEOUT_MS, cwd, reference: true };
+  return { command: file.command, env: { ...(file.env ?? {}) }, timeoutMs: file.timeout_ms ?? DEFAULT_IDE_CLIENT_TIMEOUT_MS, cwd, reference: false };
 }
 
 /** What the CLI does: embedded.yaml, the user's --profile (optional) and --target overrides. */
