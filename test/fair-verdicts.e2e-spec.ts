@@ -32,9 +32,10 @@ afterAll(() => stack?.stop());
 /**
  * The scenarios whose gateway is the one under test. scoped-graphql's chat goes GitLab -> the
  * gateway GitLab was started with, never the harness's gateway target, and this stack's GitLab
- * has none (its chat answers "not available"), so it has nothing to say about these gateways.
+ * has none (its chat answers "not available"), so it has nothing to say about these gateways;
+ * ide-client-oauth tests an IDE client against a server of its own and talks to no role.
  */
-const GATEWAY_SCENARIOS = SCENARIOS.map((s) => s.id).filter((id) => id !== 'scoped-graphql');
+const GATEWAY_SCENARIOS = SCENARIOS.map((s) => s.id).filter((id) => id !== 'scoped-graphql' && id !== 'ide-client-oauth');
 
 /** Every scenario against `gateway`; the GitLab instances and the model are the emulators above. */
 async function certify(gateway: LoopbackServer, settings: Pick<RoleProfile, 'trusted_issuers' | 'jwks_refetch_cooldown_seconds'>): Promise<RunResult> {

@@ -97,8 +97,6 @@ export interface IdeClientProfile {
   timeoutMs: number;
   /** Working directory: the profile file's folder, or the current one. */
   cwd: string;
-  /** Whether it is the reference client (no `ide-client` in the user's profile). */
-  reference: boolean;
 }
 
 export const DEFAULT_IDE_CLIENT_TIMEOUT_MS = 60_000;
@@ -332,8 +330,8 @@ export function referenceIdeClientCommand(): string[] {
 
 function ideClientOf(file: IdeClientProfileFile | undefined, source: string | undefined): IdeClientProfile {
   const cwd = source ? dirname(resolve(source)) : process.cwd();
-  if (!file) return { command: referenceIdeClientCommand(), env: {}, timeoutMs: DEFAULT_IDE_CLIENT_TIMEOUT_MS, cwd, reference: true };
-  return { command: file.command, env: { ...(file.env ?? {}) }, timeoutMs: file.timeout_ms ?? DEFAULT_IDE_CLIENT_TIMEOUT_MS, cwd, reference: false };
+  if (!file) return { command: referenceIdeClientCommand(), env: {}, timeoutMs: DEFAULT_IDE_CLIENT_TIMEOUT_MS, cwd };
+  return { command: file.command, env: { ...(file.env ?? {}) }, timeoutMs: file.timeout_ms ?? DEFAULT_IDE_CLIENT_TIMEOUT_MS, cwd };
 }
 
 /** What the CLI does: embedded.yaml, the user's --profile (optional) and --target overrides. */
