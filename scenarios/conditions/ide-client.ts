@@ -125,6 +125,28 @@ async function callCleanly(t: Trial, why: string): Promise<void> {
   }
 }
 
+/** What a `call` did after a clean sign-in and a change of the server: the traffic the judgements read. */
+interface CallAfterChange {
+  t: Trial;
+  /** The tokens the client held before the change. */
+  before: { access_token: string; refresh_token: string };
+  since: number;
+  outcome: ActionOutcome;
+  refreshes: ObservedCall[];
+  resourceCalls: ObservedCall[];
+}
+
+/** Signs in without a fault, applies `change` to the server, then runs `call` with `args`. */
+async function callAfterChange(env: ConditionEnv, change: (server: FaultyAuthorizationServer) => void, args: string[] = []): Promise<CallAfterChange> {
+  const t = await trial(env);
+  await signInCleanly(t, 'sign-in');
+  const before = t.latestTokens()!;
+  change(t.server);
+  const since = t.mark();
+  const outcome = await t.act('call', args);
+  return { t, before, since, outcome, refreshes: t.grants('refresh_token', since), resourceCalls: t.server.callsTo('resource', since) };
+}
+
 /** The authorization requests since `since` (RFC 6749 §4.1.1). */
 function authorizations(t: Trial, since: number): ObservedCall[] {
   return t.server.callsTo('authorize', since);
@@ -269,14 +291,10 @@ export const EndsTheSessionOnInvalidGrant = condition({
   title: 'A refresh answered invalid_grant ends the session (no second try, no use of the dead tokens); a new sign-in works',
   needs: {},
   async evaluate(_in, env) {
-    const t = await trial(env);
-    await signInCleanly(t, 'sign-in before the refresh token expires');
-    const dead = t.latestTokens()!;
-    t.server.expireAccessTokens();
-    t.server.expireRefreshTokens();
-    const since = t.mark();
-    const first = await t.act('call');
-    const refreshes = t.grants('refresh_token', since);
+    const { t, before: dead, outcome: first, refreshes } = await callAfterChange(env, (server) => {
+      server.expireAccessTokens();
+      server.expireRefreshTokens();
+    });
     if (refreshes.length === 0) fail('the client did not refresh when the resource answered 401 invalid_token (seed 003: reactive refresh on 401)', { expected: 'one refresh request', actual: { refreshes: 0, outcome: described(first) } });
     if (refreshes.length > 1) fail('the client presented the refused refresh token again after invalid_grant (seed 003: invalid_grant ends the session)', { expected: 'one refresh request', actual: { refreshes: refreshes.length, outcome: described(first) } });
     const again = t.mark();
@@ -298,13 +316,12 @@ export const RegistersAgainAfterInvalidClient = condition({
   title: 'A registration the server deleted (invalid_client) is dropped: the next sign-in registers once more and never presents the old client_id',
   needs: {},
   async evaluate(_in, env) {
-    const t = await trial(env);
-    await signInCleanly(t, 'sign-in before the registration is deleted');
-    const deleted = t.server.registeredClientIds();
-    t.server.deleteClients();
-    t.server.expireAccessTokens();
-    const since = t.mark();
-    const call = await t.act('call');
+    let deleted: string[] = [];
+    const { t, since, outcome: call } = await callAfterChange(env, (server) => {
+      deleted = server.registeredClientIds();
+      server.deleteClients();
+      server.expireAccessTokens();
+    });
     const refused = t.server.callsTo('token', since).find((c) => c.error === 'invalid_client');
     if (!refused) fail('the client did not refresh when the resource answered 401, so it never learnt of the deleted registration (seed 003: reactive refresh on 401)', { expected: 'a refresh answered invalid_client', actual: described(call) });
     const signIn = await t.act('sign-in');
@@ -330,21 +347,15 @@ export const RetriesOnceAfterA401 = condition({
   title: 'A 401 from the resource makes the client refresh once and retry the request once, with the new token',
   needs: {},
   async evaluate(_in, env) {
-    const t = await trial(env);
-    await signInCleanly(t, 'sign-in');
-    const old = t.latestTokens()!.access_token;
-    t.server.expireAccessTokens();
-    const since = t.mark();
-    const o = await t.act('call');
-    const refreshes = t.grants('refresh_token', since);
-    const calls = t.server.callsTo('resource', since);
+    const { before, outcome, refreshes, resourceCalls: calls } = await callAfterChange(env, (server) => server.expireAccessTokens());
+    const old = before.access_token;
     const fresh = refreshes.find((c) => c.issued)?.issued?.access_token;
-    const shape = { refreshes: refreshes.map((c) => c.status), resourceCalls: calls.map((c) => `${c.bearer === old ? 'old token' : c.bearer === fresh ? 'new token' : 'other'} => ${c.status}`), outcome: described(o) };
+    const shape = { refreshes: refreshes.map((c) => c.status), resourceCalls: calls.map((c) => `${c.bearer === old ? 'old token' : c.bearer === fresh ? 'new token' : 'other'} => ${c.status}`), outcome: described(outcome) };
     if (refreshes.length !== 1 || refreshes[0]!.status !== 200) fail('the client did not refresh exactly once on the 401 (seed 003: reactive refresh on 401)', { expected: 'one successful refresh', actual: shape });
     if (calls.length !== 2 || calls[0]!.bearer !== old || calls[1]!.bearer !== fresh || calls[1]!.status !== 200) {
       fail('the client did not retry the request exactly once with the refreshed token (seed 003: automatic request retry)', { expected: ['old token => 401', 'new token => 200'], actual: shape });
     }
-    if (o.exitCode !== 0) fail('the call failed although its retry got 200', { expected: 'exit 0', actual: shape });
+    if (outcome.exitCode !== 0) fail('the call failed although its retry got 200', { expected: 'exit 0', actual: shape });
   },
 });
 
@@ -353,16 +364,12 @@ export const StopsAfterOneRetry = condition({
   title: 'A resource that answers 401 every time gets one refresh and one retry from the client, then the client stops (no loop)',
   needs: {},
   async evaluate(_in, env) {
-    const t = await trial(env);
-    await signInCleanly(t, 'sign-in');
-    t.server.faults.resourceAlways401 = true;
-    const since = t.mark();
-    const o = await t.act('call');
-    const refreshes = t.grants('refresh_token', since).length;
-    const calls = t.server.callsTo('resource', since).length;
-    const shape = { refreshes, resourceCalls: calls, outcome: described(o) };
-    if (o.timedOut || refreshes > 1 || calls > 2) fail('the client kept refreshing and retrying on 401 (seed 003: one refresh, one retry)', { expected: { refreshes: 1, resourceCalls: 2 }, actual: shape });
-    if (refreshes !== 1 || calls !== 2) fail('the client did not refresh once and retry once on 401 (seed 003: reactive refresh with automatic retry)', { expected: { refreshes: 1, resourceCalls: 2 }, actual: shape });
+    const { outcome, refreshes, resourceCalls } = await callAfterChange(env, (server) => {
+      server.faults.resourceAlways401 = true;
+    });
+    const shape = { refreshes: refreshes.length, resourceCalls: resourceCalls.length, outcome: described(outcome) };
+    if (outcome.timedOut || refreshes.length > 1 || resourceCalls.length > 2) fail('the client kept refreshing and retrying on 401 (seed 003: one refresh, one retry)', { expected: { refreshes: 1, resourceCalls: 2 }, actual: shape });
+    if (refreshes.length !== 1 || resourceCalls.length !== 2) fail('the client did not refresh once and retry once on 401 (seed 003: reactive refresh with automatic retry)', { expected: { refreshes: 1, resourceCalls: 2 }, actual: shape });
   },
 });
 
@@ -371,19 +378,20 @@ export const SharesOneRefresh = condition({
   title: `${CONCURRENT_CALLS} concurrent requests that all meet a 401 while the token endpoint is slow share one refresh, and all succeed`,
   needs: {},
   async evaluate(_in, env) {
-    const t = await trial(env);
-    await signInCleanly(t, 'sign-in');
-    t.server.expireAccessTokens();
-    t.server.faults.refreshDelayMs = SLOW_REFRESH_MS;
-    const since = t.mark();
-    const o = await t.act('call', [String(CONCURRENT_CALLS)]);
-    const refreshes = t.grants('refresh_token', since);
-    const ok = t.server.callsTo('resource', since).filter((c) => c.status === 200).length;
-    const shape = { refreshes: refreshes.map((c) => `${c.status}${c.error ? ` ${c.error}` : ''}`), resourceCallsAnswered200: ok, outcome: described(o) };
+    const { outcome, refreshes, resourceCalls } = await callAfterChange(
+      env,
+      (server) => {
+        server.expireAccessTokens();
+        server.faults.refreshDelayMs = SLOW_REFRESH_MS;
+      },
+      [String(CONCURRENT_CALLS)],
+    );
+    const ok = resourceCalls.filter((c) => c.status === 200).length;
+    const shape = { refreshes: refreshes.map((c) => `${c.status}${c.error ? ` ${c.error}` : ''}`), resourceCallsAnswered200: ok, outcome: described(outcome) };
     if (refreshes.length !== 1) {
       fail('concurrent requests did not share one refresh: with refresh token rotation a second refresh presents a spent token, which ends the grant (RFC 9700 §4.14.2)', { expected: { refreshes: 1 }, actual: shape });
     }
-    if (ok !== CONCURRENT_CALLS || o.exitCode !== 0) fail(`not all ${CONCURRENT_CALLS} requests succeeded after the shared refresh`, { expected: { resourceCallsAnswered200: CONCURRENT_CALLS, exit: 0 }, actual: shape });
+    if (ok !== CONCURRENT_CALLS || outcome.exitCode !== 0) fail(`not all ${CONCURRENT_CALLS} requests succeeded after the shared refresh`, { expected: { resourceCallsAnswered200: CONCURRENT_CALLS, exit: 0 }, actual: shape });
   },
 });
 

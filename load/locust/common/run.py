@@ -15,6 +15,7 @@ from typing import Callable
 import gevent
 import locust
 from locust import events
+from locust.runners import WorkerRunner
 
 from . import summary
 from .settings import Settings, SettingsError, load_settings
@@ -106,6 +107,10 @@ class ScenarioRun:
 
     def _on_quitting(self, environment, **_) -> None:
         self.restore_all()
+        # A distributed worker's statistics go to the master, which gates the whole run: the
+        # worker has nothing to judge, and its exit code says only that it ran.
+        if isinstance(environment.runner, WorkerRunner):
+            return
         finished = time.time()
         tags = summary.tag_figures(environment.stats)
         numeric = {k: v for k, v in self.figures.items() if isinstance(v, (int, float)) or v is None}
