@@ -3,8 +3,8 @@
  * (an HTTP error, a malformed body) or never answers at all, and remembers what it was sent.
  * Scenarios point a relay at it to see how the relay fails.
  */
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders } from 'node:http';
+import { listenOnLoopback, type LoopbackListener } from './loopback-listener.js';
 
 export type FaultAnswer =
   | { kind: 'hang' }
@@ -21,15 +21,14 @@ export interface SeenByFault {
 export class FaultServer {
   answer: FaultAnswer = { kind: 'hang' };
   readonly seen: SeenByFault[] = [];
-  private server?: Server;
-  private port = 0;
+  private listener?: LoopbackListener;
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return this.listener?.url ?? 'http://127.0.0.1:0';
   }
 
   async start(): Promise<this> {
-    this.server = createServer((req, res) => {
+    this.listener = await listenOnLoopback((req, res) => {
       this.seen.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers });
       req.resume();
       const answer = this.answer;
@@ -41,15 +40,11 @@ export class FaultServer {
       }
       res.writeHead(answer.status, { 'content-type': answer.contentType, ...answer.headers }).end(answer.body);
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server.address() as AddressInfo).port;
     return this;
   }
 
   async close(): Promise<void> {
-    if (!this.server) return;
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+    await this.listener?.close();
   }
 }
 

@@ -9,10 +9,10 @@
  * `calls` in arrival order. Nothing here is logged; tokens live in memory for the check's life.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import { isLoopbackHost } from '#contracts';
+import { listenOnLoopback, type LoopbackListener } from './loopback-listener.js';
 
 /** The paths of the server (the issuer is the origin, so the metadata is at the RFC 8414 §3.1 well-known path). */
 export const FAULTY_AS_PATH = {
@@ -95,8 +95,7 @@ export class FaultyAuthorizationServer {
   faults: Faults = {};
   /** Every request, in arrival order. */
   readonly calls: ObservedCall[] = [];
-  private server?: Server;
-  private port = 0;
+  private listener?: LoopbackListener;
   private readonly clients = new Map<string, Client>();
   private readonly codes = new Map<string, Grant>();
   private readonly refreshTokens = new Map<string, RefreshToken>();
@@ -104,8 +103,9 @@ export class FaultyAuthorizationServer {
   private readonly accessTokens = new Map<string, string>();
   private readonly revokedFamilies = new Set<string>();
 
+  /** The issuer identifier (RFC 8414 §2): the server's origin. */
   get issuer(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return this.listener?.url ?? 'http://127.0.0.1:0';
   }
 
   get resourceUrl(): string {
@@ -113,21 +113,17 @@ export class FaultyAuthorizationServer {
   }
 
   async start(): Promise<this> {
-    this.server = createServer((req, res) => {
+    this.listener = await listenOnLoopback((req, res) => {
       this.handle(req, res).catch(() => {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
         res.end('{"error":"server_error"}');
       });
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server.address() as AddressInfo).port;
     return this;
   }
 
   async close(): Promise<void> {
-    if (!this.server) return;
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+    await this.listener?.close();
   }
 
   /** The calls from `since` (a length of `calls` taken earlier) to one endpoint. */
