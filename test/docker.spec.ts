@@ -1,9 +1,12 @@
 /**
  * Static validation of docker/ (no container engine is needed): the compose file runs the
  * same entry points as the embedded stack, waits on healthchecks, publishes on loopback only,
- * and the Dockerfile builds what the services start.
+ * the Dockerfile builds what the services start, and the scripts keep their interface.
+ * test/containers.e2e-spec.ts runs all of it for real.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { DEFAULT_PORT, PATH, projectRoot, type Role } from '#contracts';
@@ -14,9 +17,10 @@ const compose = parse(readFileSync(join(root, 'docker', 'docker-compose.yml'), '
   services: Record<string, Service>;
 };
 const dockerfile = readFileSync(join(root, 'docker', 'Dockerfile'), 'utf8');
+const lib = readFileSync(join(root, 'docker', 'lib.sh'), 'utf8');
 
 interface Service {
-  build?: { context: string; dockerfile: string };
+  build?: { context: string; dockerfile: string; args?: Record<string, string> };
   image?: string;
   environment: Record<string, string>;
   ports?: string[];
@@ -47,9 +51,14 @@ describe('docker-compose.yml', () => {
     expect(service.container_name).toBeUndefined();
   });
 
-  it.each(services)('%s publishes its port on loopback only', (name, service) => {
+  it.each(services)('%s publishes its port on loopback only, on the default port unless <ROLE>_HOST_PORT moves it', (name, service) => {
     const port = DEFAULT_PORT[name as Role];
-    expect(service.ports).toEqual([`127.0.0.1:${port}:${port}`]);
+    const variable = `${name.toUpperCase().replaceAll('-', '_')}_HOST_PORT`;
+    expect(service.ports).toEqual([`127.0.0.1:\${${variable}:-${port}}:${port}`]);
+  });
+
+  it.each(services)('%s takes the control token from the environment', (_name, service) => {
+    expect(service.environment.HARNESS_CONTROL_TOKEN).toMatch(/^\$\{HARNESS_CONTROL_TOKEN:-[^}]{16,}\}$/);
   });
 
   it.each(services)('%s has a healthcheck on its health endpoint', (name, service) => {
@@ -77,8 +86,12 @@ describe('docker-compose.yml', () => {
     expect(compose.services['ai-gateway']!.environment.AIGW_MODEL_URL).toBe(`http://fake-model:${DEFAULT_PORT['fake-model']}`);
   });
 
-  it('builds every service from docker/Dockerfile', () => {
-    for (const [, service] of services) expect(service.build).toEqual({ context: '..', dockerfile: 'docker/Dockerfile' });
+  it('runs the tag build-image.sh builds, and builds it from docker/Dockerfile with the base as an argument', () => {
+    for (const [, service] of services) {
+      expect(service.image).toBe('localhost/ai-auth-harness:local');
+      expect(service.build).toEqual({ context: '..', dockerfile: 'docker/Dockerfile', args: { NODE_IMAGE: '${NODE_IMAGE:-node:20-bookworm-slim}' } });
+    }
+    expect(lib).toContain('readonly APP_IMAGE=localhost/ai-auth-harness:local');
   });
 });
 
@@ -96,9 +109,95 @@ describe('Dockerfile', () => {
     }
   });
 
-  it('runs as a non-root user the compiled entry point of the chosen app', () => {
+  it('runs as a non-root user the compiled entry point of the chosen app, creating the user on a base without one', () => {
     expect(dockerfile).toMatch(/^USER node$/m);
+    expect(dockerfile).toMatch(/^RUN id -u node .*\|\| useradd --uid 1000 /m);
     expect(dockerfile).toContain('dist/apps/$APP/src/main.js');
     expect(readFileSync(join(root, 'tsconfig.build.json'), 'utf8')).toContain('"apps/**/*.ts"');
+  });
+
+  it('has a HEALTHCHECK of its own, in the runtime stage', () => {
+    const runtime = dockerfile.slice(dockerfile.lastIndexOf('FROM '));
+    expect(runtime).toMatch(/^HEALTHCHECK .*CMD \["node", "\/app\/docker\/healthcheck\.mjs"\]$/m);
+  });
+
+  it('mounts the CA only as a build secret for the npm steps, and never copies it into a layer', () => {
+    const npmSteps = dockerfile.match(/^RUN --mount=type=secret,id=npm_ca,required=false\b[^]*?npm ci\b/gm) ?? [];
+    expect(npmSteps).toHaveLength(2);
+    expect(dockerfile).not.toMatch(/^(COPY|ADD|ENV)\b.*(ca-certificates|npm_ca|\.crt|\.pem)/m);
+  });
+
+  it('keeps node_modules, dist and the virtualenvs out of the build context', () => {
+    const ignored = readFileSync(join(root, '.dockerignore'), 'utf8').split('\n');
+    expect(ignored).toEqual(expect.arrayContaining(['node_modules', 'dist', '.git', '.venv', '.venv-load']));
+  });
+});
+
+describe('docker/healthcheck.mjs', () => {
+  let server: Server;
+  let port: number;
+  const seen: string[] = [];
+
+  beforeAll(async () => {
+    // 200 on the fake model's health path only: any other path is the wrong URL for the role.
+    server = createServer((req, res) => {
+      seen.push(req.url ?? '');
+      res.writeHead(req.url === PATH.MODEL_HEALTHZ ? 200 : 503).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as { port: number }).port;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  /** The script's exit code and stderr with `env` (a child: the server answers in this process). */
+  const check = (env: Record<string, string>, args: string[] = []) =>
+    new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [join(root, 'docker', 'healthcheck.mjs'), ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
+      let stderr = '';
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      child.once('exit', (code) => resolve({ code, stderr }));
+    });
+
+  it('checks the health endpoint of the image\'s APP on its PORT when given no URL', async () => {
+    expect((await check({ APP: 'fake-model', PORT: String(port) })).code).toBe(0);
+    expect((await check({ APP: 'ai-gateway', PORT: String(port) })).code).toBe(1);
+    expect(seen.slice(-2)).toEqual([PATH.MODEL_HEALTHZ, PATH.GATEWAY_HEALTHZ]);
+  });
+
+  it('checks the URL it is given, and fails on a port where nothing listens', async () => {
+    expect((await check({}, [`http://127.0.0.1:${port}${PATH.MODEL_HEALTHZ}`])).code).toBe(0);
+    server.close();
+    expect((await check({}, [`http://127.0.0.1:${port}${PATH.MODEL_HEALTHZ}`])).code).toBe(1);
+  });
+
+  it('names the roles it knows when APP is none of them', async () => {
+    const { code, stderr } = await check({ APP: 'nginx' });
+    expect(code).toBe(1);
+    expect(stderr).toContain('APP=nginx is none of gitlab, ai-gateway, fake-model');
+  });
+
+  it('knows the same health paths and default ports as the contracts', () => {
+    const source = readFileSync(join(root, 'docker', 'healthcheck.mjs'), 'utf8');
+    expect(source).toContain(`gitlab: { path: '${PATH.GITLAB_HEALTH}', port: process.env.GITLAB_MODE === 'saas' ? ${DEFAULT_PORT['gitlab-saas']} : ${DEFAULT_PORT['gitlab-sm']} }`);
+    expect(source).toContain(`'ai-gateway': { path: '${PATH.GATEWAY_HEALTHZ}', port: ${DEFAULT_PORT['ai-gateway']} }`);
+    expect(source).toContain(`'fake-model': { path: '${PATH.MODEL_HEALTHZ}', port: ${DEFAULT_PORT['fake-model']} }`);
+  });
+});
+
+describe('docker/*.sh', () => {
+  const scripts = ['prepare-host.sh', 'build-image.sh', 'compose-up.sh', 'compose-down.sh'];
+
+  it.each(scripts)('%s is valid bash, executable, and sources the shared docker/lib.sh', (script) => {
+    const file = join(root, 'docker', script);
+    expect(spawnSync('bash', ['-n', file], { encoding: 'utf8' }).stderr).toBe('');
+    expect(statSync(file).mode & 0o111).not.toBe(0);
+    expect(readFileSync(file, 'utf8')).toMatch(/^\. docker\/lib\.sh$/m);
+  });
+
+  it('names the base image and the API socket the runner relies on, and a distinct exit code for "no containers here"', () => {
+    expect(lib).toContain('readonly BASE_IMAGE=localhost/ai-auth-harness-base:bookworm-node20');
+    expect(lib).toContain('readonly PODMAN_SOCKET=/run/podman/podman.sock');
+    expect(lib).toContain('readonly EXIT_NO_CONTAINERS=3');
+    expect(readFileSync(join(root, 'docker', 'prepare-host.sh'), 'utf8')).toMatch(/^echo "DOCKER_HOST=unix:\/\/\$PODMAN_SOCKET"$/m);
   });
 });
