@@ -31,6 +31,7 @@ describe('ai-auth-harness run (compiled CLI)', () => {
       ['ide-controller-jwt', 'FINISHED'],
       ['oauth-pkce-webide', 'FINISHED'],
       ['oauth21-dcr', 'FINISHED'],
+      ['ide-client-oauth', 'FINISHED'],
       ['sm-relay', 'FINISHED'],
       ['audience-migration', 'FINISHED'],
       ['jwks-lifecycle', 'FINISHED'],
@@ -49,7 +50,7 @@ describe('ai-auth-harness run (compiled CLI)', () => {
     expect(junit).not.toContain('<failure');
     const html = readFileSync(join(reports, 'report.html'), 'utf8');
     expect(html.match(/<svg/g)?.length).toBeGreaterThanOrEqual(3);
-    for (const id of ['custom-endpoint-jwt', 'ide-controller-jwt', 'oauth-pkce-webide', 'oauth21-dcr', 'sm-relay', 'audience-migration', 'jwks-lifecycle', 'scoped-graphql']) expect(html).toContain(id);
+    for (const id of ['custom-endpoint-jwt', 'ide-controller-jwt', 'oauth-pkce-webide', 'oauth21-dcr', 'ide-client-oauth', 'sm-relay', 'audience-migration', 'jwks-lifecycle', 'scoped-graphql']) expect(html).toContain(id);
     // The report shows what a token said, never a usable token or a credential.
     expect(html).not.toMatch(/eyJ[\w-]+\.eyJ[\w-]+\.[\w-]{20,}/);
     const { user, personal_access_tokens: saasPats } = demoCredentials('gitlab-saas');

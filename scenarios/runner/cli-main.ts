@@ -1,7 +1,7 @@
 /**
  * The command line of ai-auth-harness (cli.ts is the executable; this module is testable
  * without the real scenario registry). Exit codes: 0 pass, 1 a MUST check failed or a
- * scenario was interrupted, 2 usage or profile error, 3 the embedded stack failed to start.
+ * scenario was interrupted, 2 usage or profile error, 3 the stack (embedded or containers) failed to start.
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -13,7 +13,7 @@ import type { Writer } from './reporters/console.js';
 import { runConformance } from './run.js';
 import { startStack, type RunningStack } from './stack/launcher.js';
 import type { RoleTable } from './stack/role-table.js';
-import type { ScenarioDefinition } from './types.js';
+import type { ScenarioDefinition, StackRuntime } from './types.js';
 import { toolInfo } from './version.js';
 
 export interface CliDeps {
@@ -46,14 +46,22 @@ Options (run):
                         roles: ${ROLES.join(', ')}
   --reports DIR         where results.json, junit.xml, report.html and logs/ go (default: reports)
   --ports default|auto  embedded ports: the defaults (3000, 3001, 5052, 5053) or free ones
+  --runtime embedded|containers
+                        how the roles the harness starts run (default embedded): local Node
+                        processes, or containers of the project's image (testcontainers; same
+                        ports on 127.0.0.1, logs in DIR/logs, containers removed at the end, on
+                        Ctrl-C and on failure). containers first runs docker/prepare-host.sh
+                        (podman where there is no Docker) and docker/build-image.sh (cached), so
+                        the first run takes minutes; their logs go to DIR/logs too
+  --image NAME          with --runtime containers: run this image instead of building one
   --expectations FILE   known deviations: YAML list of {scenario, check, status, reason}
   --quiet               print only failures, warnings and the summary
   --help                this text
 
-Options (stack): --profile, --target, --ports, --reports (logs go to DIR/logs)
+Options (stack): --profile, --target, --ports, --runtime, --image, --reports (logs go to DIR/logs)
 
 Exit codes: 0 passed; 1 a MUST check failed or a scenario was interrupted;
-            2 usage or profile error; 3 the embedded stack failed to start.`;
+            2 usage or profile error; 3 the stack (embedded or containers) failed to start.`;
 
 interface ParsedArgs {
   command: 'run' | 'list' | 'stack' | 'help';
@@ -64,13 +72,15 @@ interface ParsedArgs {
   target: string[];
   reports: string;
   ports: 'default' | 'auto';
+  runtime: StackRuntime;
+  image?: string;
   expectations?: string;
   quiet: boolean;
 }
 
 const COMMANDS = ['run', 'list', 'stack', 'help'] as const;
 const RUN_ONLY = ['scenario', 'check', 'request-timeout', 'expectations', 'quiet'] as const;
-const STACK_AND_RUN = ['profile', 'target', 'reports', 'ports'] as const;
+const STACK_AND_RUN = ['profile', 'target', 'reports', 'ports', 'runtime', 'image'] as const;
 
 export function parseCli(argv: readonly string[]): ParsedArgs {
   let parsed;
@@ -87,6 +97,8 @@ export function parseCli(argv: readonly string[]): ParsedArgs {
         target: { type: 'string', multiple: true },
         reports: { type: 'string' },
         ports: { type: 'string' },
+        runtime: { type: 'string' },
+        image: { type: 'string' },
         expectations: { type: 'string' },
         quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -102,6 +114,10 @@ export function parseCli(argv: readonly string[]): ParsedArgs {
   if (values.ports !== undefined && values.ports !== 'default' && values.ports !== 'auto') {
     throw new UsageError(`--ports ${values.ports}: expected 'default' or 'auto'`);
   }
+  if (values.runtime !== undefined && values.runtime !== 'embedded' && values.runtime !== 'containers') {
+    throw new UsageError(`--runtime ${values.runtime}: expected 'embedded' or 'containers'`);
+  }
+  if (values.image !== undefined && values.runtime !== 'containers') throw new UsageError('--image applies to --runtime containers only');
   if (command !== 'run') {
     const notHere = command === 'list' ? [...RUN_ONLY, ...STACK_AND_RUN] : RUN_ONLY;
     const misplaced = notHere.filter((k) => values[k] !== undefined);
@@ -114,6 +130,7 @@ export function parseCli(argv: readonly string[]): ParsedArgs {
     target: values.target ?? [],
     reports: values.reports ?? 'reports',
     ports: (values.ports as 'default' | 'auto' | undefined) ?? 'default',
+    runtime: (values.runtime as StackRuntime | undefined) ?? 'embedded',
     quiet: values.quiet ?? false,
   };
   if (values.profile !== undefined) out.profile = values.profile;
@@ -123,6 +140,7 @@ export function parseCli(argv: readonly string[]): ParsedArgs {
     out.requestTimeoutMs = ms;
   }
   if (values.expectations !== undefined) out.expectations = values.expectations;
+  if (values.image !== undefined) out.image = values.image;
   return out;
 }
 
@@ -197,15 +215,11 @@ async function stackCommand(args: ParsedArgs, deps: CliDeps): Promise<number> {
   process.on('SIGTERM', onSignal);
   let stack: RunningStack | undefined;
   try {
-    stack = await startStack({
-      roles,
-      profile,
-      ports: args.ports,
-      logsDir: join(args.reports, 'logs'),
-      ...(deps.launcher ? { table: deps.launcher } : {}),
-      signal: abort.signal,
-      onProgress: (m) => deps.stdout.write(`${m}\n`),
-    });
+    const common = { roles, profile, ports: args.ports, logsDir: join(args.reports, 'logs'), signal: abort.signal, onProgress: (m: string) => deps.stdout.write(`${m}\n`) };
+    stack =
+      args.runtime === 'containers'
+        ? await (await import('./stack/containers.js')).startContainerStack({ ...common, ...(args.image ? { image: args.image } : {}) })
+        : await startStack({ ...common, ...(deps.launcher ? { table: deps.launcher } : {}) });
     stack.onUnexpectedExit((role, code, signal) => stop(`${role} exited (${code !== null ? `exit code ${code}` : `signal ${signal}`})`));
     deps.stdout.write(describeStack(stack, profile));
     const reason = await (deps.waitForStop ? Promise.race([deps.waitForStop(stack), stopRequested]) : stopRequested);
@@ -240,6 +254,8 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
           profile,
           reportsDir: args.reports,
           ports: args.ports,
+          runtime: args.runtime,
+          ...(args.image ? { image: args.image } : {}),
           quiet: args.quiet,
           ...(args.expectations ? { expectationsFile: args.expectations } : {}),
           ...(deps.launcher ? { launcher: deps.launcher } : {}),
@@ -254,7 +270,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
       return EXIT.USAGE;
     }
     if (e instanceof StackStartError) {
-      deps.stderr.write(`error: the embedded stack failed to start: ${e.message}\n`);
+      deps.stderr.write(`error: the stack failed to start: ${e.message}\n`);
       return EXIT.STACK;
     }
     if (e instanceof InterruptedError) {

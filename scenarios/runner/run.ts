@@ -15,7 +15,7 @@ import { notRunResult, runScenario } from './scenario.js';
 import { startStack, type RunningStack } from './stack/launcher.js';
 import type { RoleTable } from './stack/role-table.js';
 import { resolveTargets, rolesToStart } from './targets.js';
-import type { RunNote, RunResult, RunSummary, ScenarioDefinition, ScenarioResult, TargetSummary } from './types.js';
+import type { RunNote, RunResult, RunSummary, ScenarioDefinition, ScenarioResult, StackRuntime, TargetSummary } from './types.js';
 import { toolInfo } from './version.js';
 
 export interface RunConformanceOptions {
@@ -30,11 +30,15 @@ export interface RunConformanceOptions {
   /** results.json, junit.xml, report.html and logs/<role>.log go here. */
   reportsDir: string;
   ports: 'default' | 'auto';
+  /** How the embedded roles run (default 'embedded': local processes; 'containers': the image, stack/containers.ts). */
+  runtime?: StackRuntime;
+  /** containers runtime: run this image instead of building the source tree's. */
+  image?: string;
   /** Only failures, warnings and the summary on the console. */
   quiet?: boolean;
   /** YAML list of {scenario, check, status, reason}: known deviations. */
   expectationsFile?: string;
-  /** Replaces entries of the embedded stack's role-process table (tests run tiny scripts). */
+  /** Replaces entries of the embedded stack's role-process table (tests run tiny scripts; embedded runtime only). */
   launcher?: Partial<RoleTable>;
   /** Console output (default process.stdout). */
   output?: Writer;
@@ -105,6 +109,8 @@ export function checkPortsPlan(profile: TargetProfile, toStart: readonly Role[],
 
 export async function runConformance(options: RunConformanceOptions): Promise<RunResult> {
   const selected = selectScenarios(options.scenarios, options.selected);
+  const runtime = options.runtime ?? 'embedded';
+  if (runtime === 'containers' && options.launcher) throw new UsageError('a role-process table (launcher) applies to the embedded runtime only');
   checkPortsPlan(options.profile, rolesToStart(selected, options.profile), options.ports);
   const onlyChecks = options.checks?.length ? new Set(options.checks) : undefined;
   const expectations = new ExpectationBook(options.expectationsFile ? readExpectations(options.expectationsFile) : []);
@@ -155,30 +161,34 @@ export async function runConformance(options: RunConformanceOptions): Promise<Ru
     const toStart = rolesToStart(selected, profile);
     try {
       if (toStart.length && !interruptReason) {
-        stack = await startStack({
+        const common = {
           roles: toStart,
           profile,
           ports: options.ports,
           logsDir: join(reportsDir, 'logs'),
-          ...(options.launcher ? { table: options.launcher } : {}),
           ...(options.healthTimeoutMs !== undefined ? { healthTimeoutMs: options.healthTimeoutMs } : {}),
           ...(options.stopGraceMs !== undefined ? { stopGraceMs: options.stopGraceMs } : {}),
           signal: abort.signal,
-          onProgress: (m) => reporter.progress(m),
-        });
+          onProgress: (m: string) => reporter.progress(m),
+        };
+        // Loaded only when asked for: the embedded path never loads testcontainers.
+        stack =
+          runtime === 'containers'
+            ? await (await import('./stack/containers.js')).startContainerStack({ ...common, ...(options.image ? { image: options.image } : {}) })
+            : await startStack({ ...common, ...(options.launcher ? { table: options.launcher } : {}) });
       }
     } catch (e) {
       if (!(e instanceof InterruptedError)) throw e;
     }
     stack?.onUnexpectedExit((role, code, signal) => {
-      const message = `the embedded ${role} exited during the run (${code !== null ? `exit code ${code}` : `signal ${signal}`}); see ${join(reportsDir, 'logs', `${role}.log`)}`;
+      const message = `${runtime === 'containers' ? `the ${role} container` : `the embedded ${role}`} exited during the run (${code !== null ? `exit code ${code}` : `signal ${signal}`}); see ${join(reportsDir, 'logs', `${role}.log`)}`;
       notes.push({ level: 'WARNING', message });
       output.write(`  NOTE ${message}\n`);
     });
     const embedded = new Map<Role, { url: string; logFile: string }>((stack?.roles ?? []).map((r) => [r.role, { url: r.url, logFile: r.logFile }]));
     const resolved = resolveTargets(profile, embedded, stack?.controlToken, recorder);
     targets = [...resolved.values()].map((t) => ({ role: t.role, url: t.url, embedded: t.embedded }));
-    reporter.targets(targets, profileLabel);
+    reporter.targets(targets, profileLabel, runtime);
 
     for (const definition of selected) {
       if (interruptReason) {
@@ -217,6 +227,7 @@ export async function runConformance(options: RunConformanceOptions): Promise<Ru
     startedAt: started.toISOString(),
     finishedAt: new Date().toISOString(),
     profile: profileLabel,
+    runtime,
     targets,
     scenarios: results,
     summary: summarise(results),

@@ -107,6 +107,9 @@ export interface ScenarioResult {
   notes?: RunNote[];
 }
 
+/** `--runtime`: the embedded roles run as local Node processes, or as containers of the project's image. */
+export type StackRuntime = 'embedded' | 'containers';
+
 export interface TargetSummary {
   role: Role;
   url: string;
@@ -128,6 +131,8 @@ export interface RunResult {
   startedAt: string;
   finishedAt: string;
   profile?: string;
+  /** How the harness ran the roles it started: local processes or containers of the image (`--runtime`). */
+  runtime?: StackRuntime;
   targets: TargetSummary[];
   scenarios: ScenarioResult[];
   summary: RunSummary;

@@ -4,7 +4,7 @@
  * clauses; a summary with counts and report paths at the end. --quiet keeps only failures,
  * warnings and the summary.
  */
-import type { CheckResult, RecordedExchange, RunNote, RunResult, ScenarioDefinition, ScenarioResult, TargetSummary } from '../types.js';
+import type { CheckResult, RecordedExchange, RunNote, RunResult, ScenarioDefinition, ScenarioResult, StackRuntime, TargetSummary } from '../types.js';
 import { failureText, failureView } from './format.js';
 
 export interface Writer {
@@ -37,10 +37,11 @@ export class ConsoleReporter {
     if (!this.options.quiet) this.line(message);
   }
 
-  targets(targets: readonly TargetSummary[], profile: string): void {
+  targets(targets: readonly TargetSummary[], profile: string, runtime?: StackRuntime): void {
     if (this.options.quiet) return;
-    this.line(`profile: ${profile}`);
-    for (const t of targets) this.line(`  ${t.role.padEnd(12)} ${t.url}${t.embedded ? '  (embedded)' : '  (external)'}`);
+    this.line(`profile: ${profile}${runtime ? `  runtime: ${runtime}` : ''}`);
+    const started = runtime === 'containers' ? '  (container)' : '  (embedded)';
+    for (const t of targets) this.line(`  ${t.role.padEnd(12)} ${t.url}${t.embedded ? started : '  (external)'}`);
   }
 
   scenarioStart(def: ScenarioDefinition): void {

@@ -167,7 +167,7 @@ export function renderHtml(result: RunResult): string {
 <body>
 <header>
 <h1><span class="badge verdict-${verdict.toLowerCase()}">${verdict}</span> ${esc(result.tool.name)} conformance report</h1>
-<p class="meta">${esc(result.tool.name)} ${esc(result.tool.version)} · profile ${esc(result.profile ?? '-')} · ${esc(result.startedAt)} → ${esc(result.finishedAt)} · exit code ${esc(result.exitCode)}</p>
+<p class="meta">${esc(result.tool.name)} ${esc(result.tool.version)} · profile ${esc(result.profile ?? '-')}${result.runtime ? ` · runtime ${esc(result.runtime)}` : ''} · ${esc(result.startedAt)} → ${esc(result.finishedAt)} · exit code ${esc(result.exitCode)}</p>
 </header>
 <section class="summary">
 <table><thead><tr><th>checks</th><th>passed</th><th>failed</th><th>warnings</th><th>skipped</th><th>blocked</th></tr></thead>

@@ -58,6 +58,7 @@ export function renderJunit(result: RunResult): string {
     props.ele('property', { name: 'title', value: xmlSafe(s.title) });
     props.ele('property', { name: 'seeds', value: xmlSafe(s.seeds.join(', ')) });
     props.ele('property', { name: 'status', value: s.status });
+    if (result.runtime) props.ele('property', { name: 'runtime', value: result.runtime });
     for (const check of s.checks) {
       const tc = suite.ele('testcase', {
         name: xmlSafe(`[${check.severity}] ${check.id}: ${check.title}`),

@@ -14,7 +14,7 @@ import { InterruptedError, StackStartError } from '../errors.js';
 import type { TargetProfile } from '../profile.js';
 import { harnessUserAgent } from '../version.js';
 import { freePort, isPortFree, LOOPBACK } from './ports.js';
-import { START_ORDER, defaultRoleTable, embeddedDependencies, type LaunchContext, type RoleTable } from './role-table.js';
+import { START_ORDER, defaultRoleTable, embeddedDependencies, roleEnvironment, type LaunchContext, type RoleTable } from './role-table.js';
 
 export interface StartStackOptions {
   /** Embedded roles to start (any order; started in START_ORDER). */
@@ -39,7 +39,10 @@ export interface StackRole {
   role: Role;
   url: string;
   port: number;
+  /** The role's process id (embedded); -1 in a container, whose process the runner does not own. */
   pid: number;
+  /** The role's container id (containers runtime). */
+  containerId?: string;
   logFile: string;
 }
 
@@ -101,14 +104,19 @@ export function logTail(file: string, lines = LOG_TAIL_LINES): string {
   }
 }
 
-interface Planned {
+/** A role to start: its loopback port and URL. */
+export interface PlannedRole {
   role: Role;
   port: number;
   url: string;
 }
 
-async function planPorts(roles: readonly Role[], options: StartStackOptions): Promise<Planned[]> {
-  const planned: Planned[] = [];
+/**
+ * Each role's port (START_ORDER): the profile's, else DEFAULT_PORT (checked free) or, with
+ * 'auto', a free loopback port. Throws StackStartError naming the ways out of a clash.
+ */
+export async function planPorts(roles: readonly Role[], options: Pick<StartStackOptions, 'profile' | 'ports'>): Promise<PlannedRole[]> {
+  const planned: PlannedRole[] = [];
   const taken = new Map<number, Role>();
   for (const role of START_ORDER.filter((r) => roles.includes(r))) {
     const explicit = options.profile.roles[role].port;
@@ -140,46 +148,80 @@ async function planPorts(roles: readonly Role[], options: StartStackOptions): Pr
   return planned;
 }
 
-function exitDescription(code: number | null, signal: NodeJS.Signals | null): string {
+/** Every role's URL in this run: the planned roles' loopback URLs over the profile's external ones. */
+export function runUrls(profile: TargetProfile, planned: readonly PlannedRole[]): Partial<Record<Role, string>> {
+  const urls: Partial<Record<Role, string>> = {};
+  for (const [role, r] of Object.entries(profile.roles) as [Role, { url?: string }][]) if (r.url) urls[role] = r.url;
+  for (const p of planned) urls[p.role] = p.url;
+  return urls;
+}
+
+export function exitDescription(code: number | null, signal: NodeJS.Signals | null): string {
   return code !== null ? `exit code ${code}` : `signal ${signal ?? 'unknown'}`;
 }
 
-async function waitHealthy(
-  child: ChildProcess,
-  planned: Planned,
-  healthPath: string,
-  logFile: string,
-  timeoutMs: number,
-  signal?: AbortSignal,
-): Promise<void> {
-  const healthUrl = `${planned.url}${healthPath}`;
+/** What waitHealthy watches: the role, how to name it in errors, and whether it has exited. */
+export interface HealthWatch {
+  planned: PlannedRole;
+  /** e.g. `the embedded gitlab-saas`, `the gitlab-saas container`. */
+  name: string;
+  healthPath: string;
+  logFile: string;
+  timeoutMs: number;
+  /** How the role ended (`exit code 1`), or undefined while it runs. */
+  exited(): string | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * Polls GET <url><healthPath> until 2xx. Throws InterruptedError on abort, StackStartError (with
+ * the log's tail) when the role exits first or the timeout passes.
+ */
+export async function waitHealthy(w: HealthWatch): Promise<void> {
+  const { planned, logFile, signal } = w;
+  const healthUrl = `${planned.url}${w.healthPath}`;
+  const deadline = Date.now() + w.timeoutMs;
+  for (;;) {
+    if (signal?.aborted) throw new InterruptedError(`interrupted while ${planned.role} was starting`);
+    const exited = w.exited();
+    if (exited) {
+      throw new StackStartError(`${w.name} exited (${exited}) before it became healthy; last ${LOG_TAIL_LINES} lines of ${logFile}:\n${logTail(logFile)}`);
+    }
+    try {
+      const res = await fetch(healthUrl, { signal: AbortSignal.timeout(1000), headers: { 'user-agent': harnessUserAgent() } });
+      await res.arrayBuffer();
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() >= deadline) {
+      throw new StackStartError(
+        `${w.name} did not answer GET ${healthUrl} with 2xx within ${Math.round(w.timeoutMs / 1000)} s; last ${LOG_TAIL_LINES} lines of ${logFile}:\n${logTail(logFile)}`,
+      );
+    }
+    await delay(HEALTH_POLL_MS);
+  }
+}
+
+/** Waits for an embedded role's health endpoint, failing early when its process exits. */
+async function waitChildHealthy(child: ChildProcess, planned: PlannedRole, healthPath: string, logFile: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
   let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   const onExit = (code: number | null, sig: NodeJS.Signals | null) => (exited = { code, signal: sig });
   child.once('exit', onExit);
-  const deadline = Date.now() + timeoutMs;
   try {
-    for (;;) {
-      if (signal?.aborted) throw new InterruptedError(`interrupted while ${planned.role} was starting`);
-      if (exited || child.exitCode !== null || child.signalCode !== null) {
-        const how = exited ?? { code: child.exitCode, signal: child.signalCode };
-        throw new StackStartError(
-          `the embedded ${planned.role} exited (${exitDescription(how.code, how.signal)}) before it became healthy; last ${LOG_TAIL_LINES} lines of ${logFile}:\n${logTail(logFile)}`,
-        );
-      }
-      try {
-        const res = await fetch(healthUrl, { signal: AbortSignal.timeout(1000), headers: { 'user-agent': harnessUserAgent() } });
-        await res.arrayBuffer();
-        if (res.ok) return;
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() >= deadline) {
-        throw new StackStartError(
-          `the embedded ${planned.role} did not answer GET ${healthUrl} with 2xx within ${Math.round(timeoutMs / 1000)} s; last ${LOG_TAIL_LINES} lines of ${logFile}:\n${logTail(logFile)}`,
-        );
-      }
-      await delay(HEALTH_POLL_MS);
-    }
+    await waitHealthy({
+      planned,
+      name: `the embedded ${planned.role}`,
+      healthPath,
+      logFile,
+      timeoutMs,
+      signal,
+      exited: () => {
+        if (exited) return exitDescription(exited.code, exited.signal);
+        if (child.exitCode !== null || child.signalCode !== null) return exitDescription(child.exitCode, child.signalCode);
+        return undefined;
+      },
+    });
   } finally {
     child.off('exit', onExit);
   }
@@ -238,9 +280,7 @@ export async function startStack(options: StartStackOptions): Promise<RunningSta
     }
   }
 
-  const urls: Partial<Record<Role, string>> = {};
-  for (const [role, r] of Object.entries(options.profile.roles) as [Role, { url?: string }][]) if (r.url) urls[role] = r.url;
-  for (const p of planned) urls[p.role] = p.url;
+  const urls = runUrls(options.profile, planned);
 
   mkdirSync(options.logsDir, { recursive: true });
   const started: { child: ChildProcess; info: StackRole }[] = [];
@@ -258,7 +298,7 @@ export async function startStack(options: StartStackOptions): Promise<RunningSta
     const ctx: LaunchContext = { role: p.role, port: p.port, host: LOOPBACK, url: p.url, urls, profile: options.profile };
     const logFile = join(options.logsDir, `${p.role}.log`);
     const args = spec.args(ctx);
-    const env = { ...process.env, LOG_LEVEL: 'info', ...(spec.env?.(ctx) ?? {}), HARNESS_CONTROL_TOKEN: controlToken };
+    const env = { ...process.env, ...roleEnvironment(spec, ctx, controlToken) };
     options.onProgress?.(`starting ${p.role} on ${p.url} (log: ${logFile})`);
     const fd = openSync(logFile, 'w');
     let child: ChildProcess;
@@ -275,7 +315,7 @@ export async function startStack(options: StartStackOptions): Promise<RunningSta
     child.once('exit', (code, sig) => {
       if (!stopping && healthy.has(p.role)) for (const l of listeners) l(p.role, code, sig);
     });
-    await waitHealthy(child, p, spec.healthPath, logFile, options.healthTimeoutMs ?? 30_000, options.signal);
+    await waitChildHealthy(child, p, spec.healthPath, logFile, options.healthTimeoutMs ?? 30_000, options.signal);
     healthy.add(p.role);
   };
 

@@ -1,6 +1,9 @@
 /**
- * How each role's emulator is started: one Node process per role, run from the compiled
- * output (dist/apps/<app>/src/main.js). Tests replace entries with tiny scripts.
+ * How each role's emulator is started, shared by both runtimes: the app, its command-line
+ * arguments, its environment and its health path. The embedded runtime runs the compiled
+ * output (dist/apps/<app>/src/main.js) as one Node process per role (tests replace entries with
+ * tiny scripts); the containers runtime runs the same app, arguments and environment in the
+ * image (APP=<app>, see containers.ts).
  */
 import { join } from 'node:path';
 import { PATH, projectRoot, type Role, webIdeFrameOrigin } from '#contracts';
@@ -37,8 +40,13 @@ export interface LaunchContext {
   profile: TargetProfile;
 }
 
+/** The emulator apps (apps/<app>); the image's APP. */
+export type EmulatorApp = 'gitlab' | 'ai-gateway' | 'fake-model';
+
 export interface RoleLaunchSpec {
-  /** Script run with process.execPath. */
+  /** The app this role runs (absent in test tables of tiny scripts, which the containers runtime cannot run). */
+  app?: EmulatorApp;
+  /** Script run with process.execPath (embedded runtime). */
   script: string;
   /** Node's own options before the script (e.g. `--cpu-prof`, which NODE_OPTIONS refuses). */
   execArgv?: readonly string[];
@@ -50,6 +58,14 @@ export interface RoleLaunchSpec {
 }
 
 export type RoleTable = Record<Role, RoleLaunchSpec>;
+
+/**
+ * The environment a role is started with beyond the runtime's own: LOG_LEVEL (the spec may
+ * override it), the spec's variables and the run's control API token (never overridden).
+ */
+export function roleEnvironment(spec: RoleLaunchSpec, ctx: LaunchContext, controlToken: string): Record<string, string> {
+  return { LOG_LEVEL: 'info', ...(spec.env?.(ctx) ?? {}), HARNESS_CONTROL_TOKEN: controlToken };
+}
 
 function need(ctx: LaunchContext, role: Role): string {
   const url = ctx.urls[role];
@@ -72,15 +88,17 @@ function webIdeOrigins(ctx: LaunchContext): string[] {
 }
 
 export function defaultRoleTable(root: string = projectRoot()): RoleTable {
-  const main = (app: string) => join(root, 'dist', 'apps', app, 'src', 'main.js');
+  const main = (app: EmulatorApp) => join(root, 'dist', 'apps', app, 'src', 'main.js');
   const listen = (ctx: LaunchContext) => ['--port', String(ctx.port), '--host', ctx.host];
   return {
     'fake-model': {
+      app: 'fake-model',
       script: main('fake-model'),
       args: listen,
       healthPath: PATH.MODEL_HEALTHZ,
     },
     'gitlab-saas': {
+      app: 'gitlab',
       script: main('gitlab'),
       args: (ctx) => [
         '--mode',
@@ -94,6 +112,7 @@ export function defaultRoleTable(root: string = projectRoot()): RoleTable {
       healthPath: PATH.GITLAB_HEALTH,
     },
     'gitlab-sm': {
+      app: 'gitlab',
       script: main('gitlab'),
       // The demo data file has a self-managed section too, so SM gets the same --seed.
       args: (ctx) => [
@@ -108,6 +127,7 @@ export function defaultRoleTable(root: string = projectRoot()): RoleTable {
       healthPath: PATH.GITLAB_HEALTH,
     },
     'ai-gateway': {
+      app: 'ai-gateway',
       script: main('ai-gateway'),
       args: listen,
       env: (ctx) => ({
