@@ -34,8 +34,8 @@ import { runLabels } from './container-labels.js';
 import {
   exitDescription,
   planPorts,
+  launchInWaves,
   runUrls,
-  startWaves,
   waitHealthy,
   type PlannedRole,
   type RunningStack,
@@ -212,11 +212,7 @@ export async function startContainerStack(options: StartContainerStackOptions): 
 
   try {
     progress(`starting the roles in containers of ${host.image} on the host network (run ${runId})`);
-    for (const wave of startWaves(planned.map((p) => p.role), options.profile)) {
-      const results = await Promise.allSettled(plans.filter((p) => wave.includes(p.role)).map(launch));
-      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed) throw failed.reason;
-    }
+    await launchInWaves(plans, options.profile, launch);
   } catch (e) {
     await stop();
     if (e instanceof Error && !(e instanceof StackStartError) && !(e instanceof InterruptedError)) {

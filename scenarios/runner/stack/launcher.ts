@@ -266,6 +266,18 @@ export function startWaves(roles: readonly Role[], profile: TargetProfile): Role
   return waves;
 }
 
+/**
+ * Launches `plans` wave by wave (startWaves): the roles of a wave start together once the last
+ * wave is healthy. Rejects with the first failure of a wave, leaving the stopping to the caller.
+ */
+export async function launchInWaves<P extends { role: Role }>(plans: readonly P[], profile: TargetProfile, launch: (plan: P) => Promise<unknown>): Promise<void> {
+  for (const wave of startWaves(plans.map((p) => p.role), profile)) {
+    const results = await Promise.allSettled(plans.filter((p) => wave.includes(p.role)).map(launch));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+}
+
 /** Starts the given embedded roles; on any failure stops what it started and throws StackStartError. */
 export async function startStack(options: StartStackOptions): Promise<RunningStack> {
   const table: RoleTable = { ...defaultRoleTable(), ...options.table };
@@ -320,12 +332,7 @@ export async function startStack(options: StartStackOptions): Promise<RunningSta
   };
 
   try {
-    // Roles whose embedded dependencies are healthy start together: each wave waits for the last.
-    for (const wave of startWaves(planned.map((p) => p.role), options.profile)) {
-      const results = await Promise.allSettled(planned.filter((p) => wave.includes(p.role)).map(launch));
-      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed) throw failed.reason;
-    }
+    await launchInWaves(planned, options.profile, launch);
   } catch (e) {
     await stop();
     throw e;
