@@ -8,7 +8,8 @@
 # Both pass the host's CA bundle (NODE_EXTRA_CA_CERTS, else the system bundle) as the build
 # secret `npm_ca`: mounted for the npm steps only, never stored in a layer.
 #
-# Usage: bash docker/build-image.sh
+# Usage: bash docker/build-image.sh [app|load]   (load: the Locust image of the compose `load`
+# profile, localhost/ai-auth-harness-load:local, from the Dockerfile's load stage)
 # Stdout: only the last line, the image name. Exit: 0 built; 1 the build failed;
 # 3 no engine (run docker/prepare-host.sh first).
 set -euo pipefail
@@ -16,7 +17,11 @@ cd "$(dirname "$0")/.."
 # shellcheck source=docker/lib.sh
 . docker/lib.sh
 
-args=(build -f docker/Dockerfile -t "$APP_IMAGE")
+case "${1:-app}" in
+  app) image=$APP_IMAGE; args=(build -f docker/Dockerfile -t "$image") ;;
+  load) image=$LOAD_IMAGE; args=(build -f docker/Dockerfile --target load -t "$image") ;;
+  *) die "usage: build-image.sh [app|load] (got '$1')" ;;
+esac
 ca=$(ca_bundle)
 [ -n "$ca" ] && args+=(--secret "id=npm_ca,src=$ca")
 
@@ -39,5 +44,5 @@ esac
 started=$SECONDS
 log "$cli ${args[*]} ."
 "$cli" "${args[@]}" . >&2 || die "$cli build failed (exit $?)"
-log "built $APP_IMAGE in $((SECONDS - started)) s"
-echo "$APP_IMAGE"
+log "built $image in $((SECONDS - started)) s"
+echo "$image"

@@ -42,6 +42,17 @@ project_status() {
   "$CLI" inspect --format '{{index .Config.Labels "com.docker.compose.service"}} {{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}' $ids
 }
 
+# The services a plain `up` starts: every one without `profiles:` (compose v1's `config
+# --services` also lists the profiled load generator, which `up` leaves alone).
+default_services() {
+  "${COMPOSE[@]}" config | awk '
+    /^services:/ { in_services = 1; next }
+    in_services && /^[^ ]/ { in_services = 0 }
+    in_services && /^  [A-Za-z0-9_.-]+:$/ { name = substr($1, 1, length($1) - 1); names[++n] = name; next }
+    in_services && /^    profiles:/ { profiled[name] = 1 }
+    END { for (i = 1; i <= n; i++) if (!profiled[names[i]]) print names[i] }'
+}
+
 fail() {
   log "error: $*"
   "${COMPOSE[@]}" ps >&2 || true
@@ -57,7 +68,8 @@ fi
 trap '[ -n "$ticker" ] && kill "$ticker" 2>/dev/null; true' EXIT
 
 started=$SECONDS
-mapfile -t services < <(if [ $# -gt 0 ]; then printf '%s\n' "$@"; else "${COMPOSE[@]}" config --services; fi)
+mapfile -t services < <(if [ $# -gt 0 ]; then printf '%s\n' "$@"; else default_services; fi)
+[ ${#services[@]} -gt 0 ] || die "docker/docker-compose.yml names no service to start"
 log "up: project $(compose_project), ${services[*]}"
 # compose v1 itself waits for service_healthy dependencies; the ticker is what makes them so.
 timeout "$TIMEOUT_S" "${COMPOSE[@]}" up -d --no-build "$@" >&2 || fail "compose up failed or took over $TIMEOUT_S s"

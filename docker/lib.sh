@@ -8,6 +8,8 @@ readonly PODMAN_SOCKET=/run/podman/podman.sock
 readonly BASE_IMAGE=localhost/ai-auth-harness-base:bookworm-node20
 # The one image of every role; docker-compose.yml names the same tag.
 readonly APP_IMAGE=localhost/ai-auth-harness:local
+# The load generator of the compose `load` profile (the Dockerfile's load stage).
+readonly LOAD_IMAGE=localhost/ai-auth-harness-load:local
 # Exit code of "this machine cannot run containers" (not root and no engine, no apt, ...),
 # distinct from 1 (a step failed) so callers can tell a missing capability from a bug.
 readonly EXIT_NO_CONTAINERS=3

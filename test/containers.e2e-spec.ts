@@ -208,4 +208,13 @@ describe('docker/ scripts on this machine', () => {
     expect(summary.tags.completion!.requests).toBeGreaterThan(0);
     expect(summary.tags['token:saas']!.failures).toBe(0);
   }, 420_000);
+
+  it('the compose load profile runs the keystroke scenario inside the network and exits by its thresholds', async () => {
+    const run = await runCommand('bash', [join(root, 'docker', 'compose-load.sh')], { env: { ...process.env, ...env(), LOAD_RUN_TIME_S: '8', LOAD_USERS: '4' }, timeoutMs: SETUP_TIMEOUT_MS });
+    const output = `${run.stdout}\n${run.stderr}`;
+    if (run.code !== 0) throw new Error(`docker/compose-load.sh: exit ${run.code}:\n${output.slice(-4000)}`);
+    // Each threshold of the scenario (completions through the gateway service among them) held.
+    expect(output).toMatch(/threshold\s+\S*completion\S*.*\bpass\b/);
+    expect(output).not.toMatch(/\bFAIL\b/);
+  }, SETUP_TIMEOUT_MS);
 });

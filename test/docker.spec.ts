@@ -20,7 +20,9 @@ const dockerfile = readFileSync(join(root, 'docker', 'Dockerfile'), 'utf8');
 const lib = readFileSync(join(root, 'docker', 'lib.sh'), 'utf8');
 
 interface Service {
-  build?: { context: string; dockerfile: string; args?: Record<string, string> };
+  build?: { context: string; dockerfile: string; target?: string; args?: Record<string, string> };
+  profiles?: string[];
+  command?: string[];
   image?: string;
   environment: Record<string, string>;
   ports?: string[];
@@ -37,10 +39,12 @@ const HEALTH_PATH: Record<Role, string> = {
 };
 
 describe('docker-compose.yml', () => {
-  const services = Object.entries(compose.services);
+  // The roles: what a plain `up` starts (the load generator waits behind its profile).
+  const services = Object.entries(compose.services).filter(([, service]) => !service.profiles);
 
-  it('has one service per role', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['ai-gateway', 'fake-model', 'gitlab-saas', 'gitlab-sm']);
+  it('has one service per role, and the load generator behind the `load` profile', () => {
+    expect(services.map(([name]) => name).sort()).toEqual(['ai-gateway', 'fake-model', 'gitlab-saas', 'gitlab-sm']);
+    expect(compose.services.load?.profiles).toEqual(['load']);
   });
 
   it.each(services)('%s starts an app that exists, on its default port', (name, service) => {
@@ -92,6 +96,36 @@ describe('docker-compose.yml', () => {
       expect(service.build).toEqual({ context: '..', dockerfile: 'docker/Dockerfile', args: { NODE_IMAGE: '${NODE_IMAGE:-node:20-bookworm-slim}' } });
     }
     expect(lib).toContain('readonly APP_IMAGE=localhost/ai-auth-harness:local');
+    expect(lib).toContain(`readonly LOAD_IMAGE=${compose.services.load!.image}`);
+  });
+});
+
+describe('the compose load profile', () => {
+  const load = compose.services.load!;
+  const demo = readFileSync(join(root, 'contracts', 'fixtures', 'demo-data.yaml'), 'utf8');
+
+  it("builds the Dockerfile's load stage, with the Locust version load/install-locust.sh pins", () => {
+    expect(load.build).toMatchObject({ context: '..', dockerfile: 'docker/Dockerfile', target: 'load' });
+    const pinned = /LOCUST_VERSION="\$\{LOCUST_VERSION:-([0-9.]+)\}"/.exec(readFileSync(join(root, 'load', 'install-locust.sh'), 'utf8'))?.[1];
+    expect(pinned).toBeDefined();
+    expect(dockerfile).toContain(`ARG LOCUST_VERSION=${pinned}`);
+    // The apps' image stays the default target: the load stage comes before the runtime stage.
+    expect(dockerfile.indexOf('AS load')).toBeLessThan(dockerfile.indexOf('AS runtime'));
+    expect(dockerfile.trimEnd().split('\n').filter((l) => l.startsWith('FROM ')).at(-1)).toMatch(/AS runtime$/);
+  });
+
+  it('runs the keystroke scenario file against the gateway service, once it and SaaS are healthy', () => {
+    const file = load.command![load.command!.indexOf('-f') + 1]!;
+    expect(file).toBe('/locust/keystroke.py');
+    expect(existsSync(join(root, 'load', 'locust', 'keystroke.py'))).toBe(true);
+    expect(load.command).toEqual(expect.arrayContaining(['--headless', '--host', 'http://ai-gateway:5052']));
+    expect(load.environment).toMatchObject({ LOAD_SCENARIO: 'keystroke', LOAD_GATEWAY_URL: 'http://ai-gateway:5052', LOAD_SAAS_URL: compose.services['gitlab-saas']!.environment.GITLAB_URL });
+    expect(Object.keys(load.depends_on ?? {}).sort()).toEqual(['ai-gateway', 'gitlab-saas']);
+    expect(load.ports).toBeUndefined();
+  });
+
+  it('asks for tokens with ai_features tokens of the demo data', () => {
+    for (const pat of [load.environment.LOAD_SAAS_PAT!, load.environment.LOAD_SM_PAT!]) expect(demo).toMatch(new RegExp(`token: ${pat}, scopes: \\[ai_features\\]`));
   });
 });
 
@@ -185,7 +219,7 @@ describe('docker/healthcheck.mjs', () => {
 });
 
 describe('docker/*.sh', () => {
-  const scripts = ['prepare-host.sh', 'build-image.sh', 'compose-up.sh', 'compose-down.sh'];
+  const scripts = ['prepare-host.sh', 'build-image.sh', 'compose-up.sh', 'compose-down.sh', 'compose-load.sh'];
 
   it.each(scripts)('%s is valid bash, executable, and sources the shared docker/lib.sh', (script) => {
     const file = join(root, 'docker', script);
