@@ -2,10 +2,9 @@
 # Starts docker/docker-compose.yml and waits until every service is healthy.
 #
 # Runs docker/prepare-host.sh and docker/build-image.sh first (both idempotent; fast once done),
-# then `compose up -d` with a health ticker: podman runs healthchecks from systemd timers, and
-# without systemd `depends_on: service_healthy` would wait forever, so while the stack starts
-# this script runs `podman healthcheck run` on the project's containers every second
-# (../shared/containers.md, "compose"). With Docker there is no ticker; the engine runs them.
+# then `compose up -d`, and reports each service's health until all are healthy. Under podman
+# without systemd, prepare-host.sh's health ticker (docker/health-ticker.sh) is what runs the
+# healthchecks that `depends_on: service_healthy` waits for (../shared/containers.md, "compose").
 #
 # Usage: bash docker/compose-up.sh [SERVICE...]
 # Environment: COMPOSE_PROJECT_NAME (ai-auth-harness), COMPOSE_HEALTHY_TIMEOUT_S (240),
@@ -24,14 +23,6 @@ host_line=$(bash docker/prepare-host.sh | tail -n 1)
 [ -n "${host_line#DOCKER_HOST=}" ] && export DOCKER_HOST="${host_line#DOCKER_HOST=}"
 bash docker/build-image.sh >/dev/null
 select_engine
-
-tick_healthchecks() {
-  while sleep 1; do
-    for c in $("$CLI" ps -q --filter "label=com.docker.compose.project=$(compose_project)" 2>/dev/null); do
-      podman healthcheck run "$c" >/dev/null 2>&1 || true
-    done
-  done
-}
 
 # One line per container: service, state, health (empty when it has no healthcheck).
 project_status() {
@@ -60,18 +51,11 @@ fail() {
   exit 1
 }
 
-ticker=
-if [ "$CLI" = podman ]; then
-  tick_healthchecks &
-  ticker=$!
-fi
-trap '[ -n "$ticker" ] && kill "$ticker" 2>/dev/null; true' EXIT
-
 started=$SECONDS
 mapfile -t services < <(if [ $# -gt 0 ]; then printf '%s\n' "$@"; else default_services; fi)
 [ ${#services[@]} -gt 0 ] || die "docker/docker-compose.yml names no service to start"
 log "up: project $(compose_project), ${services[*]}"
-# compose v1 itself waits for service_healthy dependencies; the ticker is what makes them so.
+# compose v1 itself waits for service_healthy dependencies (under podman, the ticker runs the checks).
 timeout "$TIMEOUT_S" "${COMPOSE[@]}" up -d --no-build "$@" >&2 || fail "compose up failed or took over $TIMEOUT_S s"
 
 last_report=

@@ -95,6 +95,32 @@ start_api_socket() {
   die "the podman API did not answer on $PODMAN_SOCKET within 10 s (see /var/log/podman-api.log)"
 }
 
+# Without systemd, podman runs no healthchecks: the health ticker (docker/health-ticker.sh) runs
+# them for starting containers, so a plain `docker-compose up` gets past `service_healthy`. It is
+# installed outside the checkout (a clone may go away) and started once per machine.
+readonly TICKER=/usr/local/lib/ai-auth-harness/health-ticker.sh
+readonly TICKER_PID=/run/ai-auth-harness-health-ticker.pid
+start_health_ticker() {
+  [ -d /run/systemd/system ] && return
+  if ! cmp -s docker/health-ticker.sh "$TICKER"; then
+    install -D -m 0755 docker/health-ticker.sh "$TICKER"
+    [ -s "$TICKER_PID" ] && kill "$(cat "$TICKER_PID")" 2>/dev/null || true
+  fi
+  if [ -s "$TICKER_PID" ] && kill -0 "$(cat "$TICKER_PID")" 2>/dev/null; then return; fi
+  log "starting the health ticker ($TICKER): podman runs no healthchecks without systemd"
+  setsid nohup "$TICKER" >/dev/null 2>&1 </dev/null 9>&- &
+  echo $! >"$TICKER_PID"
+}
+
+# Docker's clients (docker-compose, testcontainers, the docker CLI) look for the engine at
+# /run/docker.sock unless DOCKER_HOST says otherwise: where no engine has it, point it at podman's
+# API (as Debian's podman-docker does), so `docker-compose up` works without DOCKER_HOST.
+link_docker_socket() {
+  [ -e /run/docker.sock ] || [ -L /run/docker.sock ] && return
+  log "linking /run/docker.sock to $PODMAN_SOCKET"
+  ln -s "$PODMAN_SOCKET" /run/docker.sock
+}
+
 # No registry serves images here: Debian's minbase from the mirror, plus the host's node and npm.
 build_base_image() {
   base_image_current && return
@@ -143,6 +169,8 @@ flock 9
 install_packages
 configure_podman
 start_api_socket
+link_docker_socket
+start_health_ticker
 build_base_image
 smoke_container
 log "ready: podman $(podman version --format '{{.Client.Version}}'), $BASE_IMAGE"

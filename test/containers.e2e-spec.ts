@@ -156,6 +156,34 @@ describe('docker/ scripts on this machine', () => {
     for (const role of ROLES) expect({ role, status: (await fetch(url(role, health[role]))).status }).toEqual({ role, status: 200 });
   });
 
+  it('after prepare-host.sh, a plain `docker-compose up` (no script, no DOCKER_HOST) brings all four services to healthy', async () => {
+    // Another project on other ports beside the one above; the engine's default socket and, under
+    // podman, prepare-host.sh's health ticker are all it has.
+    const plain = `${project}-plain`;
+    const ports = Object.fromEntries(await Promise.all(ROLES.map(async (r) => [`${r.toUpperCase().replaceAll('-', '_')}_HOST_PORT`, String(await freePort())] as const)));
+    const { DOCKER_HOST: _ignored, ...inherited } = process.env;
+    const composeEnv = { ...inherited, ...ports, HARNESS_CONTROL_TOKEN: controlToken };
+    const [command, ...base] = cli === 'podman' ? ['docker-compose'] : ['docker', 'compose'];
+    const compose = (args: string[]) => runCommand(command!, [...base, '-f', 'docker/docker-compose.yml', '-p', plain, ...args], { env: composeEnv, timeoutMs: 240_000 });
+    try {
+      const started = await compose(['up', '-d', '--no-build']);
+      if (started.code !== 0) throw new Error(`compose up: exit ${started.code}:\n${started.stderr.slice(-3000)}`);
+      const ids = (await engine(['ps', '-q', '--filter', `label=com.docker.compose.project=${plain}`])).trim().split('\n');
+      expect(ids).toHaveLength(4);
+      let health: string[] = [];
+      for (let i = 0; i < 120; i++) {
+        health = (await engine(['inspect', '--format', '{{.State.Health.Status}}', ...ids])).trim().split('\n');
+        if (health.every((h) => h === 'healthy')) break;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+      expect(health).toEqual(['healthy', 'healthy', 'healthy', 'healthy']);
+      expect((await fetch(`http://127.0.0.1:${ports.AI_GATEWAY_HOST_PORT}${PATH.GATEWAY_HEALTHZ}`)).status).toBe(200);
+    } finally {
+      await compose(['down', '--remove-orphans']);
+    }
+    expect((await engine(['ps', '-a', '-q', '--filter', `label=com.docker.compose.project=${plain}`])).trim()).toBe('');
+  }, 300_000);
+
   it('an IDE gets a token from SaaS, and the containerised gateway verifies it with the keys it fetched from gitlab-saas by service name', async () => {
     const pat = demoCredentials('gitlab-saas').personal_access_tokens?.ai_features;
     expect(pat).toBeDefined();

@@ -228,6 +228,14 @@ describe('docker/*.sh', () => {
     expect(readFileSync(file, 'utf8')).toMatch(/^\. docker\/lib\.sh$/m);
   });
 
+  it('health-ticker.sh is valid bash and executable, and runs the healthchecks of starting containers only', () => {
+    const file = join(root, 'docker', 'health-ticker.sh');
+    expect(spawnSync('bash', ['-n', file], { encoding: 'utf8' }).stderr).toBe('');
+    expect(statSync(file).mode & 0o111).not.toBe(0);
+    expect(readFileSync(file, 'utf8')).toContain('podman ps -q --filter health=starting');
+    expect(readFileSync(join(root, 'docker', 'prepare-host.sh'), 'utf8')).toMatch(/^start_health_ticker$/m);
+  });
+
   it('names the base image and the API socket the runner relies on, and a distinct exit code for "no containers here"', () => {
     expect(lib).toContain('readonly BASE_IMAGE=localhost/ai-auth-harness-base:bookworm-node20');
     expect(lib).toContain('readonly PODMAN_SOCKET=/run/podman/podman.sock');
