@@ -18,6 +18,8 @@ export const IDE_CLIENT_ENV = {
   RESOURCE_URL: 'IDE_CLIENT_RESOURCE_URL',
   /** The system browser: a command run with the authorization URL as its one argument (the `BROWSER` convention). */
   BROWSER: 'BROWSER',
+  /** Optional: the scope to register and ask for (space-separated, RFC 6749 §3.3); the server's default when unset. */
+  SCOPE: 'IDE_CLIENT_SCOPE',
 } as const;
 
 /**

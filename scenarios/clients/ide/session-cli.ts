@@ -90,7 +90,8 @@ export async function runIdeClient(argv: readonly string[], env: NodeJS.ProcessE
   }
   const ctx: IdeClientContext = { issuer, home, resourceUrl: env[IDE_CLIENT_ENV.RESOURCE_URL], browserCommand: env[IDE_CLIENT_ENV.BROWSER], out: (line) => process.stdout.write(`${line}\n`) };
   const redirect = await LoopbackRedirect.open(home);
-  const session = new OAuthSessionManager({ issuer, store: new FileOAuthStore(home), redirectUri: redirect.redirectUri, clientName: 'ai-auth-harness IDE client' });
+  const scope = env[IDE_CLIENT_ENV.SCOPE];
+  const session = new OAuthSessionManager({ issuer, store: new FileOAuthStore(home), redirectUri: redirect.redirectUri, clientName: 'ai-auth-harness IDE client', ...(scope ? { scope } : {}) });
   try {
     return (await actions[action as IdeClientAction](ctx, session, redirect, args)) ? IDE_CLIENT_EXIT.OK : IDE_CLIENT_EXIT.FAILED;
   } catch (e) {
