@@ -14,6 +14,17 @@ import type { IdeClientProfile } from '../runner/profile.js';
 import { IDE_CLIENT_ENV, type IdeClientAction } from '../clients/ide/protocol.js';
 
 const OUTPUT_LIMIT = 16 * 1024;
+
+/**
+ * What the client inherits of the runner's environment: what a program needs to start and to
+ * trust the machine's CAs, nothing the runner holds for itself (control tokens, CI secrets). A
+ * client that needs more names it in the profile's `env`.
+ */
+const INHERITED = ['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'TERM', 'NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'SSL_CERT_DIR'] as const;
+
+function inheritedEnv(): Record<string, string> {
+  return Object.fromEntries(INHERITED.flatMap((name) => (process.env[name] !== undefined ? [[name, process.env[name]!]] : [])));
+}
 const KILL_GRACE_MS = 2_000;
 
 /** What one action of the client came to. */
@@ -29,11 +40,21 @@ export interface ActionOutcome {
 
 const live = new Set<ChildProcess>();
 let hooked = false;
+
+/** Signals the client's whole process group: a shell's children (and a client's own helpers) go too. */
+function signal(child: ChildProcess, sig: NodeJS.Signals): void {
+  try {
+    process.kill(-child.pid!, sig);
+  } catch {
+    // already gone
+  }
+}
+
 function track(child: ChildProcess): void {
   if (!hooked) {
     hooked = true;
     process.on('exit', () => {
-      for (const c of live) c.kill('SIGKILL');
+      for (const c of live) signal(c, 'SIGKILL');
     });
   }
   live.add(child);
@@ -69,7 +90,7 @@ export class IdeClientUnderTest {
     const child = spawn(argv[0]!, argv.slice(1), {
       cwd: this.profile.cwd,
       env: {
-        ...process.env,
+        ...inheritedEnv(),
         ...this.profile.env,
         [IDE_CLIENT_ENV.ISSUER]: this.deployment.issuer,
         [IDE_CLIENT_ENV.HOME]: this.home,
@@ -77,8 +98,10 @@ export class IdeClientUnderTest {
         [IDE_CLIENT_ENV.BROWSER]: this.browser,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, so a timeout ends everything it started (a shell's child holds the pipes).
+      detached: true,
     });
-    track(child);
+    if (child.pid !== undefined) track(child);
     const out = { stdout: '', stderr: '' };
     const collect = (key: 'stdout' | 'stderr') => (chunk: Buffer) => {
       if (out[key].length < OUTPUT_LIMIT) out[key] += chunk.toString('utf8').slice(0, OUTPUT_LIMIT - out[key].length);
@@ -90,8 +113,8 @@ export class IdeClientUnderTest {
       let killer: NodeJS.Timeout | undefined;
       const timer = setTimeout(() => {
         timedOut = true;
-        child.kill('SIGTERM');
-        killer = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
+        signal(child, 'SIGTERM');
+        killer = setTimeout(() => signal(child, 'SIGKILL'), KILL_GRACE_MS);
       }, this.profile.timeoutMs);
       const finish = (exitCode: number | null, spawnError?: Error) => {
         clearTimeout(timer);
