@@ -186,7 +186,7 @@ export class FaultyAuthorizationServer {
       case 'GET metadata':
         return send(200, this.metadata());
       case 'POST register':
-        return this.register(params, body, send);
+        return this.register(body, send);
       case 'GET authorize':
         return this.authorize(params, call, res);
       case 'POST token':
@@ -201,7 +201,7 @@ export class FaultyAuthorizationServer {
   }
 
   /** RFC 7591 §3: a public client with loopback redirect URIs; its metadata echoed with a client_id. */
-  private register(_params: Record<string, string>, body: string, send: Send): void {
+  private register(body: string, send: Send): void {
     let metadata: Record<string, unknown>;
     try {
       metadata = JSON.parse(body) as Record<string, unknown>;
@@ -324,23 +324,11 @@ export class FaultyAuthorizationServer {
 
 type Send = (status: number, json: unknown, headers?: Record<string, string>) => void;
 
+/** The endpoint of each path (FAULTY_AS_PATH's keys, in lower case, are the Endpoint names). */
+const ENDPOINT_OF_PATH = new Map<string, Endpoint>(Object.entries(FAULTY_AS_PATH).map(([name, path]) => [path, name.toLowerCase() as Endpoint]));
+
 function endpointOf(path: string): Endpoint {
-  switch (path) {
-    case FAULTY_AS_PATH.METADATA:
-      return 'metadata';
-    case FAULTY_AS_PATH.REGISTER:
-      return 'register';
-    case FAULTY_AS_PATH.AUTHORIZE:
-      return 'authorize';
-    case FAULTY_AS_PATH.TOKEN:
-      return 'token';
-    case FAULTY_AS_PATH.REVOKE:
-      return 'revoke';
-    case FAULTY_AS_PATH.RESOURCE:
-      return 'resource';
-    default:
-      return 'other';
-  }
+  return ENDPOINT_OF_PATH.get(path) ?? 'other';
 }
 
 const MAX_BODY_BYTES = 64 * 1024;

@@ -246,7 +246,6 @@ function checkBenchmarkBypass(c: { authGuard: string; host: string }, problem: (
   }
 }
 
-
 /**
  * GitLab's base URL for the OAuth back channel: AIGW_OAUTH_GITLAB_URL, else the one trusted
  * issuer (GitLab's OIDC issuer is its base URL), else undefined (a configuration error when
