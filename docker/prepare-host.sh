@@ -87,8 +87,10 @@ start_api_socket() {
     log "starting podman system service on $PODMAN_SOCKET (log: /var/log/podman-api.log)"
     mkdir -p "$(dirname "$PODMAN_SOCKET")"
     rm -f "$PODMAN_SOCKET"
-    # 9>&-: the service outlives this script and must not hold its lock.
-    setsid nohup podman system service --time=0 "unix://$PODMAN_SOCKET" >>/var/log/podman-api.log 2>&1 </dev/null 9>&- &
+    # 9>&-: the service outlives this script and must not hold its lock. `env -C /`: nor its
+    # working directory, the checkout, which may be deleted (conmon then fails every start with
+    # "Failed to get working directory", seen as compose's "write child: broken pipe").
+    setsid nohup env -C / podman system service --time=0 "unix://$PODMAN_SOCKET" >>/var/log/podman-api.log 2>&1 </dev/null 9>&- &
   fi
   local i
   for i in $(seq 1 50); do podman_socket_answers && return; sleep 0.2; done
@@ -108,7 +110,7 @@ start_health_ticker() {
   fi
   if [ -s "$TICKER_PID" ] && kill -0 "$(cat "$TICKER_PID")" 2>/dev/null; then return; fi
   log "starting the health ticker ($TICKER): podman runs no healthchecks without systemd"
-  setsid nohup "$TICKER" >/dev/null 2>&1 </dev/null 9>&- &
+  setsid nohup env -C / "$TICKER" >/dev/null 2>&1 </dev/null 9>&- &
   echo $! >"$TICKER_PID"
 }
 

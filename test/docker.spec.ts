@@ -228,6 +228,13 @@ describe('docker/*.sh', () => {
     expect(readFileSync(file, 'utf8')).toMatch(/^\. docker\/lib\.sh$/m);
   });
 
+  it('starts what outlives prepare-host.sh (the API service, the health ticker) outside the checkout, which may be deleted', () => {
+    const script = readFileSync(join(root, 'docker', 'prepare-host.sh'), 'utf8');
+    const detached = script.split('\n').filter((line) => /^\s*setsid /.test(line));
+    expect(detached).toHaveLength(2);
+    for (const line of detached) expect(line).toMatch(/^\s*setsid nohup env -C \/ /);
+  });
+
   it('health-ticker.sh is valid bash and executable, and runs the healthchecks of starting containers only', () => {
     const file = join(root, 'docker', 'health-ticker.sh');
     expect(spawnSync('bash', ['-n', file], { encoding: 'utf8' }).stderr).toBe('');
