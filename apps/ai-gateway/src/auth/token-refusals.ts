@@ -1,4 +1,4 @@
-import { errors } from 'jose';
+import { TOKEN_ERROR_CODES } from 'fast-jwt';
 
 /** Why a token was refused: for logs and tests only, never sent to the caller. */
 export type RejectReason =
@@ -39,46 +39,38 @@ export function reject(reason: RejectReason, detail: string, kid?: unknown, iss?
   };
 }
 
-/** A refusal decided inside jwtVerify's key resolver; jwtVerify passes it through unchanged. */
-export class Refusal extends Error {
-  constructor(readonly rejection: RejectedToken) {
-    super(rejection.detail);
-  }
-}
-
-export function refusal(reason: RejectReason, detail: string, kid?: unknown, iss?: unknown): Refusal {
-  return new Refusal(reject(reason, detail, kid, iss));
-}
-
 /**
- * The refusal for an error out of jwtVerify: the resolver's own, or jose's mapped to a reason.
- * The token's alg, kid and iss for the log line are decoded again here, on refusals only.
+ * The refusal for an error out of a SignatureVerifier (fast-jwt's TokenError, by its `code`).
+ * The token's `iss` for the log line is decoded again here, on refusals only.
  */
-export function refusalOf(e: unknown, token: string): RejectedToken {
-  if (e instanceof Refusal) return e.rejection;
-  const [header = '', payload = ''] = token.split('.', 2);
-  const { alg, kid } = decodeJsonSegment(header) ?? {};
-  const refuse = (reason: RejectReason, detail: string) => reject(reason, detail, kid, decodeJsonSegment(payload)?.iss);
-  if (e instanceof errors.JOSEAlgNotAllowed) return refuse('alg-not-allowed', `alg ${loggable(alg)} is not allowed`);
-  // Before any key is used jose throws this only for a `crit` naming an extension it does not
-  // know; every configured algorithm is one jose implements (config.ts ALGORITHM).
-  if (e instanceof errors.JOSENotSupported) return refuse('crit-unsupported', 'crit names an unsupported extension');
-  if (e instanceof errors.JWSSignatureVerificationFailed) return refuse('bad-signature', 'signature does not verify with the trusted key');
-  if (e instanceof errors.JWTExpired) return refuse('expired', 'exp is in the past (beyond the allowed clock skew)');
-  if (e instanceof errors.JWTClaimValidationFailed) {
-    switch (e.claim) {
-      case 'nbf':
-        return refuse('not-yet-valid', 'nbf is in the future (beyond the allowed clock skew)');
-      case 'aud':
-        return refuse('audience', e.reason === 'missing' ? 'aud is missing' : 'aud does not contain an accepted audience');
-      default:
-        return refuse('invalid-claims', `claim ${e.claim}: ${e.reason}`);
-    }
+export function refusalOf(e: unknown, token: string, kid: string | undefined): RejectedToken {
+  const code = (e as { code?: unknown } | null)?.code;
+  const refuse = (reason: RejectReason, detail: string) => reject(reason, detail, kid, issuerOf(token));
+  switch (code) {
+    case TOKEN_ERROR_CODES.invalidSignature:
+    case TOKEN_ERROR_CODES.missingSignature:
+    case TOKEN_ERROR_CODES.verifyError:
+      return refuse('bad-signature', 'signature does not verify with the trusted key');
+    // The verifier is chosen by `alg` and the header has passed crit: kept for completeness.
+    case TOKEN_ERROR_CODES.invalidAlgorithm:
+      return refuse('alg-not-allowed', 'alg is not the algorithm of the verifying key');
+    case TOKEN_ERROR_CODES.invalidCritHeader:
+      return refuse('crit-unsupported', 'crit names an unsupported extension');
+    default:
+      // fast-jwt's messages are fixed sentences: shortened, they say what is wrong.
+      return refuse('malformed', `${e instanceof Error ? e.message.slice(0, LOGGABLE) : 'unverifiable token'} (${typeof code === 'string' ? code : 'error'})`);
   }
-  // jose's messages are fixed sentences (a `crit` member's name at most): shortened, they say what is wrong.
-  if (e instanceof errors.JWTInvalid || e instanceof errors.JWSInvalid) return refuse('malformed', `${e.message.slice(0, LOGGABLE)} (${e.code})`);
-  return refuse('malformed', `unverifiable token (${(e as Error)?.name ?? 'error'})`);
 }
+
+/** The `iss` of a compact JWS's payload, undefined when it cannot be read; for refusals' log lines. */
+export function issuerOf(token: string): unknown {
+  const first = token.indexOf('.');
+  const second = token.indexOf('.', first + 1);
+  return first < 0 || second < 0 ? undefined : decodeJsonSegment(token.slice(first + 1, second))?.iss;
+}
+
+/** One base64url segment (RFC 4648 §5, no padding): Buffer.from() would skip any other character silently. */
+export const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 /** A base64url segment of a compact JWS as a JSON object, or undefined for anything else. */
 export function decodeJsonSegment(segment: string): Record<string, unknown> | undefined {

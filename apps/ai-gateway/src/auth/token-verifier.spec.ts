@@ -1,5 +1,6 @@
+import { generateKeyPairSync, sign as cryptoSign } from 'node:crypto';
 import { jest } from '@jest/globals';
-import { SignJWT } from 'jose';
+import { SignJWT, type JWK } from 'jose';
 import { AUDIENCE } from '#contracts';
 import { FakeIssuers } from '../../test/support/fake-issuers.js';
 import {
@@ -11,6 +12,7 @@ import {
   nowSeconds,
   rawToken,
   signToken,
+  withCorruptedSignature,
   type TestKey,
 } from '#common/testing/jwt';
 import { ManualClock } from '../../test/support/manual-clock.js';
@@ -341,6 +343,83 @@ describe('TokenVerifier', () => {
       const token = await signToken(a1, claims(), { header: { crit: ['b64'], b64: true }, crit: { b64: true } });
       expect(reason(await verifier.verify(token))).toBe('crit-unsupported');
       expect(issuers.fetched).toEqual([]);
+    });
+  });
+
+  describe('claim types (RFC 7519 §4.1)', () => {
+    it.each([
+      ['exp as a string', { exp: 'tomorrow' }, 'invalid-claims'],
+      ['nbf as a string', { nbf: '0' }, 'invalid-claims'],
+      ['iat as a string', { iat: 'now' }, 'invalid-claims'],
+      ['aud as a number', { aud: 7 }, 'audience'],
+      ['aud as an array of non-strings', { aud: [7, null] }, 'audience'],
+      ['aud as an object naming the audience', { aud: { [AUDIENCE.AI_GATEWAY]: true } }, 'audience'],
+    ])('refuses a validly signed token with %s', async (_name, overrides, expected) => {
+      const { verifier, claims } = setup();
+      expect(reason(await verifier.verify(await signToken(a1, claims(overrides))))).toBe(expected);
+      expect(reason(await verifier.verify(await signToken(a1, claims())))).toBe('ok');
+    });
+
+    it('refuses exp equal to now minus the leeway, accepts a second later (the comparison of the verified-token cache)', async () => {
+      const { verifier, claims, now } = setup();
+      expect(reason(await verifier.verify(await signToken(a1, claims({ exp: now() - 30 }))))).toBe('expired');
+      expect(reason(await verifier.verify(await signToken(a1, claims({ exp: now() - 29 }))))).toBe('ok');
+    });
+  });
+
+  describe('each allowed algorithm family (RFC 7518 §3.3-3.5)', () => {
+    const algorithms = ['RS256', 'PS256', 'PS384', 'ES256', 'ES384', 'ES512'];
+    const CURVE: Record<string, string> = { ES256: 'P-256', ES384: 'P-384', ES512: 'P-521' };
+
+    async function keyFor(alg: string, kid: string): Promise<TestKey> {
+      const { privateKey, publicKey } = CURVE[alg]
+        ? generateKeyPairSync('ec', { namedCurve: CURVE[alg]! })
+        : generateKeyPairSync('rsa', { modulusLength: 2048 });
+      return { kid, privateKey, publicKey, publicJwk: { ...(publicKey.export({ format: 'jwk' }) as JWK), kid, use: 'sig', alg } };
+    }
+
+    async function setupFor(keys: TestKey[]) {
+      const clock = new ManualClock();
+      const issuers = new FakeIssuers();
+      issuers.add(A, { keys: keys.map((k) => k.publicJwk) });
+      const settings = new AuthSettings({ trustedIssuers: [A], algorithms, clockSkewSeconds: 30, audience: AUDIENCE.AI_GATEWAY, legacyAudienceWindow: 'closed' });
+      const cache = new JwksCache({
+        issuers: [A],
+        allowedAlgorithms: algorithms,
+        ttlSeconds: 3600,
+        refetchIntervalMs: 1000,
+        negativeCacheSeconds: 30,
+        coldRetryMs: 1000,
+        errorBackoffSeconds: 10,
+        staleIfErrorSeconds: 0,
+        fetchTimeoutMs: 1000,
+        maxDocumentBytes: 64 * 1024,
+        fetch: issuers.fetch,
+        clock: clock.now,
+        sleep: clock.sleep,
+      });
+      return { verifier: new TokenVerifier(settings, cache, clock.now), claims: aiTokenClaims(A, {}, clock.nowMs) };
+    }
+
+    it.each(algorithms)('accepts %s under its key, refuses a flipped signature and the same token labelled with another algorithm', async (alg) => {
+      const key = await keyFor(alg, `k-${alg}`);
+      const { verifier, claims } = await setupFor([key]);
+      const token = await signToken(key, claims, { header: { alg } });
+      expect(await verifier.verify(token)).toMatchObject({ ok: true, kid: `k-${alg}`, issuer: A });
+      expect(reason(await verifier.verify(withCorruptedSignature(token)))).toBe('bad-signature');
+      const other = alg.startsWith('ES') ? 'RS256' : 'ES256';
+      const [, payload, signature] = token.split('.');
+      expect(reason(await verifier.verify(`${b64url({ alg: other, kid: `k-${alg}` })}.${payload}.${signature}`))).toBe('alg-not-allowed');
+    });
+
+    it('refuses an ES256 signature in DER form (JWS carries R || S, RFC 7518 §3.4)', async () => {
+      const key = await keyFor('ES256', 'k-es');
+      const { verifier, claims } = await setupFor([key]);
+      const input = `${b64url({ alg: 'ES256', kid: 'k-es' })}.${b64url(claims)}`;
+      const der = cryptoSign('sha256', Buffer.from(input), key.privateKey);
+      expect(reason(await verifier.verify(`${input}.${der.toString('base64url')}`))).toBe('bad-signature');
+      const p1363 = cryptoSign('sha256', Buffer.from(input), { key: key.privateKey, dsaEncoding: 'ieee-p1363' });
+      expect(reason(await verifier.verify(`${input}.${p1363.toString('base64url')}`))).toBe('ok');
     });
   });
 

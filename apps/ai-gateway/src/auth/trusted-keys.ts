@@ -1,4 +1,14 @@
-import { importJWK, type CryptoKey } from 'jose';
+import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { createVerifier } from 'fast-jwt';
+
+/**
+ * A compact JWS checked under one key and one algorithm (fast-jwt's verifier, made once per
+ * key and algorithm): the base64url segments, the header and payload as JSON objects, `alg`
+ * equal to the verifier's, the signature and `crit` (none is understood). Returns the claims;
+ * throws fast-jwt's TokenError. `exp`, `nbf` and `aud` are the caller's (registered-claims.ts),
+ * which reads them against the gateway's clock and the audiences accepted now.
+ */
+export type SignatureVerifier = (token: string) => Record<string, unknown>;
 
 /** A verification key from a trusted issuer's JWKS, imported once. */
 export interface TrustedKey {
@@ -8,11 +18,10 @@ export interface TrustedKey {
   /** The configured trusted issuer whose JWKS published the key (the key cache's entry). */
   readonly trustedIssuer: string;
   /**
-   * alg -> the key imported for it (WebCrypto binds a key to one algorithm): its own `alg`, or
-   * every allowed algorithm of its key type. jose uses a CryptoKey as is, without converting it
-   * per call, and hands it back from a key resolver, so trustedKeyOf() names the key that verified.
+   * alg -> the verifier for it: the key's own `alg`, or every allowed algorithm of its key type.
+   * Made when the key is imported, so a token costs no key conversion and no option parsing.
    */
-  readonly verificationKeys: ReadonlyMap<string, CryptoKey>;
+  readonly verifiers: ReadonlyMap<string, SignatureVerifier>;
 }
 
 export interface RejectedJwk {
@@ -26,14 +35,6 @@ export const MIN_RSA_BITS = 2048;
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
 
 const EC_CURVE_BY_ALG: Record<string, string> = { ES256: 'P-256', ES384: 'P-384', ES512: 'P-521' };
-
-/** Every imported CryptoKey -> its TrustedKey. Weak: a key dropped from every cache goes with it. */
-const OWNER = new WeakMap<CryptoKey, TrustedKey>();
-
-/** The trusted key a CryptoKey was imported for (jwtVerify's `key` result), or undefined for any other key. */
-export function trustedKeyOf(key: unknown): TrustedKey | undefined {
-  return typeof key === 'object' && key !== null ? OWNER.get(key as CryptoKey) : undefined;
-}
 
 /**
  * Filters a JWKS down to keys fit to verify tokens and imports each once, per algorithm.
@@ -86,17 +87,33 @@ async function importOne(entry: unknown, origin: { issuer: string; trustedIssuer
   }
   if (family.length === 0) return reject(`no allowed algorithm (${allowed.join(', ')}) uses this key type`);
 
-  const verificationKeys = new Map<string, CryptoKey>();
+  let publicKey: KeyObject;
   try {
-    for (const alg of family) verificationKeys.set(alg, (await importJWK(material, alg)) as CryptoKey);
+    publicKey = createPublicKey({ key: material as JsonWebKey, format: 'jwk' });
   } catch {
     return reject('not a valid public key');
   }
-  const bits = (verificationKeys.values().next().value!.algorithm as { modulusLength?: number }).modulusLength;
+  const bits = publicKey.asymmetricKeyDetails?.modulusLength;
   if (jwk.kty === 'RSA' && (bits === undefined || bits < MIN_RSA_BITS)) return reject(`RSA key of ${bits ?? '?'} bits (minimum ${MIN_RSA_BITS})`);
-  const key: TrustedKey = { kid, issuer: origin.issuer, trustedIssuer: origin.trustedIssuer, verificationKeys };
-  for (const cryptoKey of verificationKeys.values()) OWNER.set(cryptoKey, key);
-  return key;
+  const pem = publicKey.export({ type: 'spki', format: 'pem' }) as string;
+  const verifiers = new Map<string, SignatureVerifier>();
+  try {
+    for (const alg of family) verifiers.set(alg, signatureVerifier(pem, alg));
+  } catch {
+    // fast-jwt reads the algorithms the key can serve from its SPKI (an EC key's curve): none of ours.
+    return reject(`not a public key for ${family.join(', ')}`);
+  }
+  return { kid, issuer: origin.issuer, trustedIssuer: origin.trustedIssuer, verifiers };
+}
+
+/**
+ * fast-jwt's verifier for one key and one algorithm. Its clock-based checks are off: `exp`, `nbf`
+ * and `aud` are read by registered-claims.ts against the injected clock and the audiences of the
+ * moment. No `crit` extension is understood (RFC 7515 §4.1.11); fast-jwt's cache is off (the
+ * gateway's VerifiedTokenCache knows when a key leaves the JWKS, fast-jwt's would not).
+ */
+function signatureVerifier(pem: string, alg: string): SignatureVerifier {
+  return createVerifier({ key: pem, algorithms: [alg as 'RS256'], cache: false, ignoreExpiration: true, ignoreNotBefore: true, allowedCritHeaders: [] }) as SignatureVerifier;
 }
 
 /** A member's value for a log line: a short quoted string, else only its type (never walks a nested value). */

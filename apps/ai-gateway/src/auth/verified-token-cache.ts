@@ -1,3 +1,4 @@
+import { timeVerdict } from './registered-claims.js';
 import type { TrustedKey } from './trusted-keys.js';
 import type { VerifiedToken } from './token-verifier.js';
 
@@ -7,7 +8,7 @@ export interface VerifiedTokenCacheOptions {
   maxEntries: number;
   /** Clock milliseconds (the verifier's, so tests can move time). */
   clock: () => number;
-  /** Seconds of leeway on `exp` and `nbf`, as jose applies it (AIGW_CLOCK_SKEW_SECONDS). */
+  /** Seconds of leeway on `exp` and `nbf`, as the verifier applies it (AIGW_CLOCK_SKEW_SECONDS). */
   clockToleranceSeconds: number;
   /** Changes whenever the verification policy does (audiences, window): older entries miss. */
   policyGeneration: () => number;
@@ -27,7 +28,7 @@ interface Entry {
  * Tokens that verified, so a keystroke that repeats a token (every keystroke of an IDE until
  * it renews) costs a map lookup instead of an RSA verification. A hit is served only while
  * everything the verification relied on still holds, checked on every hit:
- * - `exp` and `nbf` against the clock, with jose's leeway and comparison (RFC 7519 §4.1.4-5);
+ * - `exp` and `nbf` against the clock, with the verifier's leeway and comparison (RFC 7519 §4.1.4-5);
  * - the verifying key is still one of its issuer's usable keys: a key that left the JWKS, an
  *   issuer whose keys were forgotten or went past stale-if-error, refuse the token at once;
  * - the policy (accepted audiences, legacy window) has not changed since.
@@ -67,11 +68,8 @@ export class VerifiedTokenCache {
   }
 
   private holds(entry: Entry): boolean {
-    // jose's checks (jwt_claims_set.js): expired when exp <= now - tolerance; early when nbf > now + tolerance.
-    const now = Math.floor(this.options.clock() / 1000);
-    const tolerance = this.options.clockToleranceSeconds;
-    if (entry.exp <= now - tolerance) return false;
-    if (entry.nbf !== undefined && entry.nbf > now + tolerance) return false;
+    // The verifier's own comparison, so a hit ends exactly when a fresh verification would refuse.
+    if (timeVerdict(entry.exp, entry.nbf, Math.floor(this.options.clock() / 1000), this.options.clockToleranceSeconds) !== undefined) return false;
     return entry.generation === this.options.policyGeneration() && this.options.keyStillHeld(entry.key);
   }
 }
