@@ -14,6 +14,8 @@ import { allowedMethods } from './allowed-methods.js';
 export class ContractHttpException extends HttpException {
   /** The body holds only the app's own constant words (see `constant`): sent without scrubbing. */
   readonly fixedWords: boolean = false;
+  /** A constant's body as JSON, serialized once (see `constant`). */
+  readonly json: string | undefined = undefined;
 
   constructor(
     readonly body: object,
@@ -34,6 +36,7 @@ export class ContractHttpException extends HttpException {
     try {
       const exception = new ContractHttpException(Object.freeze(redactJson(body) as object), status, Object.freeze({ ...headers }));
       (exception as { fixedWords: boolean }).fixedWords = true;
+      (exception as { json: string }).json = JSON.stringify(exception.body);
       return exception;
     } finally {
       Error.stackTraceLimit = limit;
@@ -48,8 +51,13 @@ export class ContractHttpException extends HttpException {
  * path parameter, an upstream error body) must not hand a credential back.
  */
 export function sendContractException(reply: FastifyReply, exception: ContractHttpException): FastifyReply {
-  return reply.status(exception.getStatus()).headers(exception.headers).send(exception.fixedWords ? exception.body : redactJson(exception.body));
+  reply.status(exception.getStatus()).headers(exception.headers);
+  // A constant goes out as the bytes it was serialized to once, with the type Fastify gives JSON.
+  if (exception.json !== undefined) return reply.type(JSON_TYPE).send(exception.json);
+  return reply.send(exception.fixedWords ? exception.body : redactJson(exception.body));
 }
+
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 /**
  * How an app words errors that are not contract errors (unknown route, wrong method, bad JSON,

@@ -18,7 +18,7 @@ import { APP_LOGGER, ContractHttpException, type Logger } from '#common';
 import { PUBLIC_ROUTE, RequiresUnitPrimitive, unitPrimitiveForbiddenDetail } from './auth.decorators.js';
 import { bearerCredentials, INVALID_CREDENTIALS, NO_CREDENTIALS } from './bearer-credentials.js';
 import { looksLikeJose, OAuthTokenVerifier, type OAuthVerification, type VerifiedOAuthToken } from './oauth-token-verifier.js';
-import { TokenVerifier, type VerifiedToken } from './token-verifier.js';
+import { TokenVerifier, type Verification, type VerifiedToken } from './token-verifier.js';
 
 const AUTHORIZATION = HEADER.AUTHORIZATION.toLowerCase();
 const AUTHENTICATION_TYPE = HEADER.AUTHENTICATION_TYPE.toLowerCase();
@@ -45,6 +45,15 @@ const refusal = (key: string, make: () => ContractHttpException): ContractHttpEx
 };
 const unauthorized = (error: string) => refusal(`401 ${error}`, () => ContractHttpException.constant({ error }, 401));
 const forbiddenWithout = (primitive: string) => refusal(`403 ${primitive}`, () => ContractHttpException.constant({ detail: unitPrimitiveForbiddenDetail(primitive) }, 403));
+
+/** An authenticated token, or the contract refusal to send. */
+type Authentication = VerifiedToken | VerifiedOAuthToken | ContractHttpException;
+
+/** The verifier never throws by contract; should it, the keystroke still gets a 401, never a 500. */
+function verifierFailure(logger: Logger, e: unknown): Verification {
+  logger.error({ auth: { reason: 'verifier-error', error: e instanceof Error ? e.name : typeof e } }, 'token verification failed unexpectedly');
+  return { ok: false, reason: 'malformed', detail: 'verifier error' };
+}
 
 /** What a route asks of the guard (@PublicRoute, @RequiresUnitPrimitive). */
 interface RouteAuth {
@@ -115,43 +124,87 @@ export class AuthGuard implements CanActivate {
     this.authorizeFor(request, token, this.routeOf(context).primitive);
   }
 
-  /** authorize() for a route known by its unit primitive (KeystrokeAuthHook, before Nest's routing). */
+  /** authorize() for a route known by its unit primitive; throws the 403. */
   authorizeFor(request: AuthenticatedRequest, token: VerifiedToken | VerifiedOAuthToken, primitive: string | undefined): void {
+    const refused = this.authorization(request, token, primitive);
+    if (refused !== undefined) throw refused;
+  }
+
+  /**
+   * The whole check for a route known by its unit primitive (KeystrokeAuthHook, before Nest's
+   * routing): undefined when the request may go on (its token recorded on it), else the refusal
+   * to send. Returned, never thrown, and synchronous unless the token needs a key load or a
+   * back-channel call: on the per-keystroke path a thrown refusal costs a promise rejection
+   * and its bookkeeping, more than the check itself.
+   */
+  verdict(request: AuthenticatedRequest, primitive: string | undefined): ContractHttpException | undefined | Promise<ContractHttpException | undefined> {
+    const authentication = this.authentication(request);
+    if (authentication instanceof Promise) {
+      return authentication.then((result) => (result instanceof ContractHttpException ? result : this.authorization(request, result, primitive)));
+    }
+    return authentication instanceof ContractHttpException ? authentication : this.authorization(request, authentication, primitive);
+  }
+
+  /** The route's unit primitive: the 403 to send, or undefined with the token recorded on the request for handlers. */
+  private authorization(request: AuthenticatedRequest, token: VerifiedToken | VerifiedOAuthToken, primitive: string | undefined): ContractHttpException | undefined {
     if (primitive !== undefined && !token.scopes.includes(primitive)) {
       // Built only when it will be written: a refusal here is on the per-keystroke path.
       if (this.logger.isLevelEnabled('debug')) {
         const who = 'kind' in token ? { type: AUTHENTICATION_TYPE_OAUTH2, oauthScopes: token.oauthScopes } : { kid: token.kid, iss: token.issuer };
         this.logger.debug({ auth: { reason: 'missing-unit-primitive', primitive, ...who } }, 'request forbidden');
       }
-      throw forbiddenWithout(primitive);
+      return forbiddenWithout(primitive);
     }
     if ('kind' in token) request.oauthAccessToken = token;
     else request.aiAccessToken = token;
+    return undefined;
   }
 
   /** The request's token, verified; throws the contract's 401 (or 503 for option 1 with GitLab down). */
   async authenticate(request: FastifyRequest): Promise<VerifiedToken | VerifiedOAuthToken> {
+    const result = await this.authentication(request);
+    if (result instanceof ContractHttpException) throw result;
+    return result;
+  }
+
+  /** authenticate() returning its refusal instead of throwing it; synchronous when verification is. */
+  private authentication(request: FastifyRequest): Authentication | Promise<Authentication> {
     const headers = request.headers;
     const bearer = bearerCredentials(headers[AUTHORIZATION], request.raw.rawHeaders);
-    if (bearer === NO_CREDENTIALS) throw unauthorized(GATEWAY_AUTH_ERROR.NO_HEADER);
-    if (bearer === INVALID_CREDENTIALS) throw unauthorized(GATEWAY_AUTH_ERROR.INVALID_HEADER);
+    if (bearer === NO_CREDENTIALS) return unauthorized(GATEWAY_AUTH_ERROR.NO_HEADER);
+    if (bearer === INVALID_CREDENTIALS) return unauthorized(GATEWAY_AUTH_ERROR.INVALID_HEADER);
     const type = headers[AUTHENTICATION_TYPE];
     if (type !== AUTHENTICATION_TYPE_OIDC) {
       if (type === AUTHENTICATION_TYPE_OAUTH2 && this.oauth !== null) return this.authenticateOAuth(this.oauth, bearer);
-      throw unauthorized(GATEWAY_AUTH_ERROR.INVALID_TYPE);
+      return unauthorized(GATEWAY_AUTH_ERROR.INVALID_TYPE);
     }
+    let verification: Verification | Promise<Verification>;
+    try {
+      verification = this.verifier.verify(bearer);
+    } catch (e) {
+      return this.judge(verifierFailure(this.logger, e), bearer, headers);
+    }
+    if (verification instanceof Promise) {
+      return verification.then(
+        (result) => this.judge(result, bearer, headers),
+        (e: unknown) => this.judge(verifierFailure(this.logger, e), bearer, headers),
+      );
+    }
+    return this.judge(verification, bearer, headers);
+  }
 
-    const result = await this.verify(bearer);
+  /** A verification as the contract answers it: the token, or 401 (the reason only in the debug log). */
+  private judge(result: Verification, bearer: string, headers: FastifyRequest['headers']): Authentication {
     if (!result.ok) {
       // An opaque token sent as oidc fails the verifier's first check; say so when option 1 is on.
       const reason = result.reason === 'malformed' && this.oauth !== null && !looksLikeJose(bearer) ? 'opaque-token-as-oidc' : result.reason;
       if (this.logger.isLevelEnabled('debug')) this.logger.debug({ auth: { reason, detail: result.detail, kid: result.kid, iss: result.iss } }, 'token rejected');
-      throw unauthorized(GATEWAY_AUTH_ERROR.FORBIDDEN);
+      return unauthorized(GATEWAY_AUTH_ERROR.FORBIDDEN);
     }
     const mismatch = this.boundHeaderMismatch(result, headers);
     if (mismatch !== undefined) {
       if (this.logger.isLevelEnabled('debug')) this.logger.debug({ auth: { reason: 'header-mismatch', header: mismatch, kid: result.kid, iss: result.issuer } }, 'token rejected');
-      throw unauthorized(headerMismatchError(mismatch));
+      return unauthorized(headerMismatchError(mismatch));
     }
     return result;
   }
@@ -162,7 +215,7 @@ export class AuthGuard implements CanActivate {
    * budget spent): 503 with Retry-After, so the IDE retries the same token instead of signing
    * the user in again.
    */
-  private async authenticateOAuth(oauth: OAuthTokenVerifier, bearer: string): Promise<VerifiedOAuthToken> {
+  private async authenticateOAuth(oauth: OAuthTokenVerifier, bearer: string): Promise<VerifiedOAuthToken | ContractHttpException> {
     let result: OAuthVerification;
     try {
       result = await oauth.verify(bearer);
@@ -175,20 +228,10 @@ export class AuthGuard implements CanActivate {
     const auth = { reason: result.reason, detail: result.detail, type: AUTHENTICATION_TYPE_OAUTH2 };
     if (result.unavailable) {
       this.logger.warn({ auth }, 'token not verifiable now');
-      throw new ContractHttpException({ detail: GATEWAY_TOKEN_VERIFICATION_UNAVAILABLE }, 503, { 'retry-after': String(result.retryAfterSeconds) });
+      return new ContractHttpException({ detail: GATEWAY_TOKEN_VERIFICATION_UNAVAILABLE }, 503, { 'retry-after': String(result.retryAfterSeconds) });
     }
     this.logger.debug({ auth }, 'token rejected');
-    throw unauthorized(GATEWAY_AUTH_ERROR.FORBIDDEN);
-  }
-
-  /** The verifier never throws by contract; should it, the keystroke still gets a 401, never a 500. */
-  private async verify(token: string) {
-    try {
-      return await this.verifier.verify(token);
-    } catch (e) {
-      this.logger.error({ auth: { reason: 'verifier-error', error: e instanceof Error ? e.name : typeof e } }, 'token verification failed unexpectedly');
-      return { ok: false as const, reason: 'malformed' as const, detail: 'verifier error' };
-    }
+    return unauthorized(GATEWAY_AUTH_ERROR.FORBIDDEN);
   }
 
   /**

@@ -1,7 +1,7 @@
 import { Inject, Injectable, RequestMethod, type OnApplicationBootstrap } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { DiscoveryService, HttpAdapterHost, MetadataScanner, Reflector } from '@nestjs/core';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { APP_CONFIG, APP_LOGGER, ContractHttpException, ERROR_SHAPE, PUBLIC_ROUTE, sendContractException, type ErrorShape, type Logger } from '#common';
 import type { AiGatewayConfig } from '../config.js';
 import { RequiresUnitPrimitive } from './auth.decorators.js';
@@ -42,19 +42,27 @@ export class KeystrokeAuthHook implements OnApplicationBootstrap {
     if (this.config.authGuard !== 'direct') return;
     const routes = (this.routes = this.routeTable());
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
-    fastify.addHook('preHandler', async (request, reply): Promise<FastifyReply | undefined> => {
+    // Callback style: a verdict known at once (a cached or held-key token) is answered without
+    // a promise; only a token waiting for its keys or GitLab's back channel waits for one.
+    fastify.addHook('preHandler', (request, reply, done) => {
       const path = request.routeOptions.url;
       const primitive = path === undefined ? undefined : routes.get(request.method)?.get(path);
-      if (primitive === undefined) return undefined;
-      const authenticated = request as AuthenticatedRequest;
-      try {
-        this.guard.authorizeFor(authenticated, await this.guard.authenticate(authenticated), primitive);
-        return undefined;
-      } catch (e) {
-        if (e instanceof ContractHttpException) return sendContractException(reply, e);
-        // Never thrown by contract (authenticate answers every failure as a contract error).
+      if (primitive === undefined) return done();
+      const answer = (refusal: ContractHttpException | undefined): void => {
+        if (refusal === undefined) done();
+        else void sendContractException(reply, refusal);
+      };
+      const failed = (e: unknown): void => {
+        // Never thrown by contract (the guard returns every refusal as a contract error).
         this.logger.error({ auth: { reason: 'hook-error', error: e instanceof Error ? e.name : typeof e } }, 'keystroke authentication failed unexpectedly');
-        return reply.status(500).send(this.shape(500, 'Internal Server Error'));
+        void reply.status(500).send(this.shape(500, 'Internal Server Error'));
+      };
+      try {
+        const verdict = this.guard.verdict(request as AuthenticatedRequest, primitive);
+        if (verdict instanceof Promise) verdict.then(answer, failed);
+        else answer(verdict);
+      } catch (e) {
+        failed(e);
       }
     });
   }

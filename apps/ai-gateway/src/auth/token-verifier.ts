@@ -64,7 +64,11 @@ export class TokenVerifier {
     });
   }
 
-  async verify(token: string): Promise<Verification> {
+  /**
+   * The verification of `token`: synchronous, unless its keys must be loaded first (no `kid`, or
+   * a `kid` no usable key holds). Never throws or rejects by contract: a refusal is a result.
+   */
+  verify(token: string): Verification | Promise<Verification> {
     const earlier = this.verified.get(token);
     if (earlier !== undefined) return earlier;
     if (token.length > MAX_TOKEN_BYTES) return reject('oversized', `token of ${token.length} bytes exceeds ${MAX_TOKEN_BYTES}`);
@@ -88,7 +92,7 @@ export class TokenVerifier {
     const trusted = this.settings.trustedIssuerFor(iss);
     if (trusted === undefined) return reject('untrusted-issuer', `iss ${loggable(iss)} is not a trusted issuer`, kid, iss);
     const answer = this.keys.keysFor(kid, trusted);
-    return this.verifyWith(token, answer instanceof Promise ? await answer : answer, alg, kid);
+    return answer instanceof Promise ? answer.then((keys) => this.verifyWith(token, keys, alg, kid)) : this.verifyWith(token, answer, alg, kid);
   }
 
   /**
