@@ -195,7 +195,9 @@ async function startGateway(saas: string, model: string, env: Record<string, str
     ports: 'auto',
     logsDir,
     onProgress: progress,
-    table: { 'ai-gateway': { ...spec, env: (ctx) => ({ ...(spec.env?.(ctx) ?? {}), ...env }), ...(args['cpu-prof'] ? { execArgv: ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`] } : {}) } },
+    // The gateway as deployed: without the harness control API, which the benchmark never calls
+    // (with it on, every answer is also recorded for the scenario suites' request log).
+    table: { 'ai-gateway': { ...spec, controlApi: false, env: (ctx) => ({ ...(spec.env?.(ctx) ?? {}), ...env }), ...(args['cpu-prof'] ? { execArgv: ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`] } : {}) } },
   });
   await pin(stack.roles[0]!.pid, 0);
   return stack;

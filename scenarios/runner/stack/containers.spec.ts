@@ -38,6 +38,15 @@ describe('containers runtime: a role container from the shared role table', () =
     expect(plan.environment.HARNESS_CONTROL_TOKEN).toBe('ctl');
   });
 
+  it('starts a role whose spec turns the control API off without the run token, even one the spec sets', () => {
+    const ctx = { role: 'ai-gateway' as const, port: 41052, host: '127.0.0.1', url: 'http://127.0.0.1:41052', urls, profile };
+    const spec = table['ai-gateway'];
+    const off = { ...spec, controlApi: false as const, env: () => ({ ...spec.env!(ctx), HARNESS_CONTROL_TOKEN: 'a-token-of-the-spec-itself' }) };
+    expect(roleEnvironment(off, ctx, 'ctl').HARNESS_CONTROL_TOKEN).toBe('');
+    expect(roleEnvironment(off, ctx, 'ctl').AIGW_MODEL_URL).toBe('http://127.0.0.1:41053');
+    expect(roleEnvironment(spec, ctx, 'ctl').HARNESS_CONTROL_TOKEN).toBe('ctl');
+  });
+
   it('names and labels the container with the run, its owner and its role', () => {
     const plan = containerRolePlan(table['fake-model'], byRole('fake-model'), urls, profile, 'ctl', 'run1');
     expect(plan.name).toBe('ai-auth-harness-run1-fake-model');

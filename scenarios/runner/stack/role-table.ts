@@ -55,16 +55,22 @@ export interface RoleLaunchSpec {
   env?(ctx: LaunchContext): Record<string, string>;
   /** GET path answering 2xx once the role is ready. */
   healthPath: string;
+  /**
+   * false: started without the run's HARNESS_CONTROL_TOKEN, as deployed: no control routes and
+   * no request log (the benchmark's gateway, measured as users run it). Default: on.
+   */
+  controlApi?: false;
 }
 
 export type RoleTable = Record<Role, RoleLaunchSpec>;
 
 /**
  * The environment a role is started with beyond the runtime's own: LOG_LEVEL (the spec may
- * override it), the spec's variables and the run's control API token (never overridden).
+ * override it), the spec's variables and the run's control API token (never overridden; left
+ * out, and emptied if the spec set it, for a spec with `controlApi: false`).
  */
 export function roleEnvironment(spec: RoleLaunchSpec, ctx: LaunchContext, controlToken: string): Record<string, string> {
-  return { LOG_LEVEL: 'info', ...(spec.env?.(ctx) ?? {}), HARNESS_CONTROL_TOKEN: controlToken };
+  return { LOG_LEVEL: 'info', ...(spec.env?.(ctx) ?? {}), HARNESS_CONTROL_TOKEN: spec.controlApi === false ? '' : controlToken };
 }
 
 function need(ctx: LaunchContext, role: Role): string {
