@@ -6,7 +6,8 @@ import { ChatModule } from './chat/chat.module.js';
 import { CompletionsModule } from './completions/completions.module.js';
 import { type AiGatewayConfig, aiGatewaySettings, loadAiGatewayConfig } from './config.js';
 import { BrowserCors } from './cors/browser-cors.js';
-import { AIGW_CLOCK, AIGW_FETCH, AIGW_MODEL_FETCH, type Clock, type FetchFn } from './di.js';
+import { AIGW_CLOCK, AIGW_FETCH, AIGW_MODEL_FETCH, AIGW_MODEL_POST, type Clock, type FetchFn } from './di.js';
+import { modelPostOverFetch } from './completions/model-client.js';
 import { PooledFetch } from './http/pooled-fetch.js';
 import { LenientBodyParsing } from './http/lenient-body-parsing.js';
 import { MonitoringModule } from './monitoring/monitoring.module.js';
@@ -45,6 +46,7 @@ export const aiGateway = defineApp<AiGatewayConfig, AiGatewayDeps>({
     // Per keystroke: the model calls go through a pooled undici client (see PooledFetch for why).
     PooledFetch,
     { provide: AIGW_MODEL_FETCH, inject: [PooledFetch], useFactory: (pooled: PooledFetch) => deps.fetch ?? pooled.fetch },
+    { provide: AIGW_MODEL_POST, inject: [PooledFetch], useFactory: (pooled: PooledFetch) => (deps.fetch ? modelPostOverFetch(deps.fetch) : pooled.post) },
     { provide: AIGW_CLOCK, useValue: deps.clock ?? Date.now },
     LenientBodyParsing,
     // CORS for browser IDEs (AIGW_CORS_ALLOWED_ORIGINS); preflights are answered before the AuthGuard.

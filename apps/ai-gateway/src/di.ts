@@ -4,6 +4,8 @@
 export const AIGW_FETCH = Symbol('AIGW_FETCH');
 /** The fetch of the calls to the model (completions, chat): PooledFetch unless a test injects `fetch`. */
 export const AIGW_MODEL_FETCH = Symbol('AIGW_MODEL_FETCH');
+/** The completions' ModelPost: PooledFetch.post unless a test injects `fetch`. */
+export const AIGW_MODEL_POST = Symbol('AIGW_MODEL_POST');
 /** Milliseconds since the epoch; tests inject a manual clock. */
 export const AIGW_CLOCK = Symbol('AIGW_CLOCK');
 

@@ -45,6 +45,39 @@ export async function readBoundedText(response: Response, limitBytes: number): P
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** A Node body stream as readBoundedStream reads it (undici's `request` body is one). */
+export type BodyStream = AsyncIterable<Uint8Array> & { destroy(): unknown; on(event: 'error', listener: (error: Error) => void): unknown };
+
+/** Destroys a body stream unread; the abort error it then emits (undici's) has no one to tell, and must not crash the process. */
+function hangUp(body: BodyStream): void {
+  body.on('error', () => undefined);
+  body.destroy();
+}
+
+/**
+ * A Node body stream (undici's `request` body) as UTF-8 text, reading at most `limitBytes` (a
+ * larger `announcedBytes`, the Content-Length, is refused before reading). Past the limit the
+ * stream is destroyed unread and BodyTooLargeError thrown; transport errors propagate unchanged.
+ * readBoundedText's rule for a body that is not a web stream, without building one.
+ */
+export async function readBoundedStream(body: BodyStream, limitBytes: number, announcedBytes?: number): Promise<string> {
+  if (announcedBytes !== undefined && announcedBytes > limitBytes) {
+    hangUp(body);
+    throw new BodyTooLargeError(limitBytes, announcedBytes);
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.byteLength;
+    if (size > limitBytes) {
+      hangUp(body);
+      throw new BodyTooLargeError(limitBytes, size);
+    }
+    chunks.push(chunk);
+  }
+  return chunks.length === 1 ? Buffer.from(chunks[0]!.buffer, chunks[0]!.byteOffset, chunks[0]!.byteLength).toString('utf8') : Buffer.concat(chunks).toString('utf8');
+}
+
 export interface JsonBounds {
   /** Deepest nesting of arrays/objects allowed (the top-level value is depth 1). */
   maxDepth: number;

@@ -1,6 +1,6 @@
 import { PATH } from '#contracts';
 import type { FetchFn } from '../di.js';
-import { ModelClient, ModelError } from './model-client.js';
+import { ModelClient, ModelError, modelPostOverFetch } from './model-client.js';
 
 const ANSWER = { id: 'cmpl-1', model: 'fake-code-model', created: 1, choices: [{ text: 'x', index: 0, finish_reason: 'stop' }] };
 const REQUEST = { prompt: 'def f(', suffix: '' };
@@ -12,7 +12,7 @@ function client(respond: () => Response | Promise<Response>) {
     calls.push(url);
     return respond();
   };
-  return { model: new ModelClient({ baseUrl: 'http://model.example/', timeoutMs: 1000, maxResponseBytes: MAX, fetch }), calls };
+  return { model: new ModelClient({ baseUrl: 'http://model.example/', timeoutMs: 1000, maxResponseBytes: MAX, post: modelPostOverFetch(fetch) }), calls };
 }
 
 /** A streamed body without Content-Length, `size` bytes of JSON-ish text. */
@@ -77,7 +77,7 @@ describe('ModelClient timeouts and cancellation', () => {
         seen.push(signal);
         signal.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')), { once: true });
       });
-    return { model: new ModelClient({ baseUrl: 'http://model.example', timeoutMs, maxResponseBytes: MAX, fetch }), seen };
+    return { model: new ModelClient({ baseUrl: 'http://model.example', timeoutMs, maxResponseBytes: MAX, post: modelPostOverFetch(fetch) }), seen };
   }
 
   it('gives up after timeoutMs as a timeout, aborting the call', async () => {

@@ -9,6 +9,34 @@ import {
 import { BodyTooLargeError, outboundTraceHeaders, readBoundedText } from '#common';
 import type { FetchFn } from '../di.js';
 
+/** One answer of the model: its status, then its body read once (bounded) or dropped. */
+export interface ModelReply {
+  readonly status: number;
+  /** The body as UTF-8, at most `limitBytes`; BodyTooLargeError past it (the rest unread). */
+  text(limitBytes: number): Promise<string>;
+  /** Drops the body unread. */
+  discard(): void;
+}
+
+/**
+ * How the ModelClient posts a request to the model: PooledFetch.post (undici's `request`, no
+ * Fetch Response or web stream per keystroke) in the gateway, modelPostOverFetch in tests that
+ * inject a fetch. Rejects on a transport failure or an abort of `signal`.
+ */
+export type ModelPost = (url: string, headers: Record<string, string>, body: string, signal: AbortSignal) => Promise<ModelReply>;
+
+/** A ModelPost over a FetchFn (the tests' fakes, the Fetch API's shape). */
+export function modelPostOverFetch(fetch: FetchFn): ModelPost {
+  return async (url, headers, body, signal) => {
+    const response = await fetch(url, { method: 'POST', headers, body, signal });
+    return {
+      status: response.status,
+      text: (limitBytes) => readBoundedText(response, limitBytes),
+      discard: () => void response.body?.cancel().catch(() => undefined),
+    };
+  };
+}
+
 export type ModelFailure = 'timeout' | 'unreachable' | 'bad-status' | 'bad-response' | 'cancelled';
 
 export class ModelError extends Error {
@@ -39,7 +67,7 @@ export interface ModelClientOptions {
   timeoutMs: number;
   /** Largest answer read, bytes (AIGW_MODEL_MAX_RESPONSE_BYTES); a larger one is a `bad-response`, unread. */
   maxResponseBytes: number;
-  fetch: FetchFn;
+  post: ModelPost;
 }
 
 /**
@@ -52,13 +80,13 @@ export class ModelClient {
   private readonly validResponse = compileValidator(SCHEMA.FAKE_MODEL_RESPONSE);
   private readonly timeoutMs: number;
   private readonly maxResponseBytes: number;
-  private readonly fetch: FetchFn;
+  private readonly post: ModelPost;
 
   constructor(options: ModelClientOptions) {
     this.url = `${options.baseUrl.replace(/\/+$/, '')}${PATH.MODEL_COMPLETIONS}`;
     this.timeoutMs = options.timeoutMs;
     this.maxResponseBytes = options.maxResponseBytes;
-    this.fetch = options.fetch;
+    this.post = options.post;
   }
 
   /** `cancelled` aborts the call when the IDE gives up first (it does on every new keystroke). */
@@ -82,14 +110,14 @@ export class ModelClient {
       throw new ModelError('unreachable', 'Model unreachable');
     };
     try {
-      const response = await this.fetch(this.url, { method: 'POST', headers: { ...HEADERS, ...outboundTraceHeaders('ai-gateway') }, body: JSON.stringify(request), signal });
+      const response = await this.post(this.url, { ...HEADERS, ...outboundTraceHeaders('ai-gateway') }, JSON.stringify(request), signal);
       if (response.status !== 200) {
-        await response.body?.cancel().catch(() => undefined);
+        response.discard();
         throw new ModelError('bad-status', `Model answered HTTP ${response.status}`);
       }
       let text: string;
       try {
-        text = await readBoundedText(response, this.maxResponseBytes);
+        text = await response.text(this.maxResponseBytes);
       } catch (e) {
         if (e instanceof BodyTooLargeError) throw new ModelError('bad-response', `Model answer exceeds ${e.limitBytes} bytes`);
         throw e;
