@@ -18,7 +18,10 @@
  * - completions vs the same gateway with verification bypassed (AIGW_AUTH_GUARD=benchmark-bypass,
  *   loopback only): the cost of auth on the whole keystroke.
  *
- * Options: --duration <s> (default 10), --connections <n> (10), --warmup <s> (2), --out <dir>,
+ * Each comparison is measured in --rounds alternating turns (measureAlternately), so that drift on
+ * a shared machine falls on both sides; the ratio is the median of the rounds'.
+ *
+ * Options: --duration <s> (default 10, a side), --rounds <n> (3), --connections <n> (10), --warmup <s> (2), --out <dir>,
  * --only <figures> (comma-separated: auth-only, completions, passport, verification),
  * --cpu-prof <dir> (each gateway process writes a V8 CPU profile there; see load/README.md).
  */
@@ -30,7 +33,7 @@ import { AUTHENTICATION_TYPE_OIDC, HEADER, PATH, boundHeaderValues, demoToken, h
 import { mergeProfiles, readEmbeddedProfile } from '../../scenarios/runner/profile.js';
 import { startStack, type RunningStack } from '../../scenarios/runner/stack/index.js';
 import { defaultRoleTable } from '../../scenarios/runner/stack/role-table.js';
-import { CAN_PIN, type LoadFigures, type LoadOptions, type LoadRequest, measure, pin } from './load-generator.js';
+import { CAN_PIN, type LoadFigures, type LoadOptions, type LoadRequest, measureAlternately, pin } from './load-generator.js';
 import { bareProxy, fixedAnswerServer, record } from './reference-servers.js';
 import { type VerificationFigures, measureVerificationPinned } from './verification.js';
 
@@ -39,8 +42,10 @@ interface Row {
   measured: LoadFigures;
   reference: string;
   referenceFigures: LoadFigures;
-  /** measured / reference requests per second. */
+  /** measured / reference requests per second: the median of the alternating rounds' ratios. */
   ratio: number;
+  /** Each round's ratio, in order (measureAlternately). */
+  ratios: number[];
 }
 
 const { values: args } = parseArgs({
@@ -48,6 +53,7 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '3' },
     out: { type: 'string', default: join(projectRoot(), 'reports', 'bench') },
     'cpu-prof': { type: 'string' },
     only: { type: 'string' },
@@ -58,10 +64,11 @@ const positive = (name: string, raw: string): number => {
   if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number (got '${raw}')`);
   return value;
 };
-const load: LoadOptions = {
+const load: LoadOptions & { rounds: number } = {
   durationSeconds: positive('duration', args.duration!),
   connections: Math.round(positive('connections', args.connections!)),
   warmupSeconds: Number(args.warmup),
+  rounds: Math.round(positive('rounds', args.rounds!)),
 };
 const FIGURES = ['auth-only', 'completions', 'passport', 'verification'] as const;
 const only = args.only?.split(',').map((f) => f.trim());
@@ -90,8 +97,8 @@ report(rows, verification);
 
 /**
  * The HTTP figures: the SaaS instance and the model are started once, the gateway variants come
- * and go against them. `direct` measures auth-only and completions (each as --only asks),
- * `passport` both when asked, then completions again with verification bypassed (the cost of auth).
+ * and go against them. `direct` measures auth-only and completions (each as --only asks), the
+ * latter also against a bypassed gateway (the cost of auth); `passport` both when asked.
  */
 async function measureHttpFigures(): Promise<Row[]> {
   const base = await startStack({ roles: ['fake-model', 'gitlab-saas'], profile: mergeProfiles(readEmbeddedProfile()), ports: 'auto', logsDir, onProgress: progress });
@@ -110,8 +117,6 @@ async function measureHttpFigures(): Promise<Row[]> {
       { guard: 'direct', authOnly: wanted('auth-only'), completions: wanted('completions') },
       { guard: 'passport', authOnly: wanted('passport'), completions: wanted('passport') },
     ] as const;
-    /** The direct guard's completions, kept as the measured side of the cost-of-auth figure. */
-    let verifiedCompletions: LoadFigures | undefined;
     for (const { guard, authOnly, completions } of variants) {
       if (!authOnly && !completions) continue;
       const gateway = await startGateway(saas, model, { AIGW_AUTH_GUARD: guard });
@@ -124,34 +129,32 @@ async function measureHttpFigures(): Promise<Row[]> {
           rows.push(await versus(`auth-only (403), guard ${guard}`, request, 403, 'bare node:http, same bytes', await fixedAnswerServer(forbidden)));
         }
         if (completions) {
-          const row = await versus(`completions (200), guard ${guard}`, keystroke(url, tokens.valid), 200, 'bare node:http proxy to the model', await bareProxy(`${model}${PATH.MODEL_COMPLETIONS}`, toModelRequest));
-          rows.push(row);
-          if (guard === 'direct') verifiedCompletions = row.measured;
+          rows.push(await versus(`completions (200), guard ${guard}`, keystroke(url, tokens.valid), 200, 'bare node:http proxy to the model', await bareProxy(`${model}${PATH.MODEL_COMPLETIONS}`, toModelRequest)));
+          // The cost of auth: the same gateway with verification bypassed, up beside this one
+          // (both pinned to core 0; the idle one costs nothing) and measured alternately with it.
+          if (guard === 'direct') rows.push(await versusBypassed(saas, model, keystroke(url, tokens.valid), (bypassedUrl) => keystroke(bypassedUrl, tokens.valid)));
         }
       } finally {
         await gateway.stop();
-      }
-    }
-    if (verifiedCompletions) {
-      const bypassed = await startGateway(saas, model, { AIGW_AUTH_GUARD: 'benchmark-bypass' });
-      try {
-        progress('measuring the reference: the gateway with verification bypassed');
-        const referenceFigures = await measure(keystroke(bypassed.url('ai-gateway')!, tokens.valid), 200, load);
-        rows.push({
-          figure: 'completions (200), guard direct',
-          measured: verifiedCompletions,
-          reference: 'same gateway, verification bypassed',
-          referenceFigures,
-          ratio: verifiedCompletions.requestsPerSecond / referenceFigures.requestsPerSecond,
-        });
-      } finally {
-        await bypassed.stop();
       }
     }
   } finally {
     await base.stop();
   }
   return rows;
+}
+
+/** Completions on the running gateway (`request`) against a gateway started with AIGW_AUTH_GUARD=benchmark-bypass. */
+async function versusBypassed(saas: string, model: string, request: LoadRequest, bypassedRequest: (gatewayUrl: string) => LoadRequest): Promise<Row> {
+  const bypassed = await startGateway(saas, model, { AIGW_AUTH_GUARD: 'benchmark-bypass' });
+  try {
+    const reference = 'same gateway, verification bypassed';
+    progress(`measuring completions (200), guard direct against ${reference}, ${load.rounds} rounds each way`);
+    const figures = await measureAlternately({ request, status: 200 }, { request: bypassedRequest(bypassed.url('ai-gateway')!), status: 200 }, load);
+    return { figure: 'completions (200), guard direct', measured: figures.measured, reference, referenceFigures: figures.reference, ratio: figures.ratio, ratios: figures.ratios };
+  } finally {
+    await bypassed.stop();
+  }
 }
 
 /** The gateway's mapping of a completions request to the model's (CompletionsService), as plain field copies. */
@@ -203,15 +206,17 @@ async function startGateway(saas: string, model: string, env: Record<string, str
   return stack;
 }
 
-/** Measures `request` on the gateway, then the same load on `referenceServer` (pinned to core 0 too: it runs in this process). */
+/**
+ * Measures `request` on the gateway and the same load on `referenceServer`, alternately
+ * (measureAlternately); the reference runs in this process, pinned to core 0 like the gateway.
+ */
 async function versus(figure: string, request: LoadRequest, status: number, reference: string, referenceServer: { url: string; close(): Promise<void> }): Promise<Row> {
-  progress(`measuring ${figure}`);
-  const measured = await measure(request, status, load);
-  progress(`measuring the reference: ${reference}`);
+  progress(`measuring ${figure} against ${reference}, ${load.rounds} rounds each way`);
   await pin(process.pid, 0);
   try {
-    const referenceFigures = await measure({ ...request, url: `${referenceServer.url}${new URL(request.url).pathname}` }, status, load);
-    return { figure, measured, reference, referenceFigures, ratio: measured.requestsPerSecond / referenceFigures.requestsPerSecond };
+    const referenceRequest = { ...request, url: `${referenceServer.url}${new URL(request.url).pathname}` };
+    const figures = await measureAlternately({ request, status }, { request: referenceRequest, status }, load);
+    return { figure, measured: figures.measured, reference, referenceFigures: figures.reference, ratio: figures.ratio, ratios: figures.ratios };
   } finally {
     await referenceServer.close();
   }
@@ -222,7 +227,7 @@ function report(table: Row[], verify: VerificationFigures | undefined): void {
   const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
   const lines = [
     `machine: ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}, load generator ${CAN_PIN ? 'pinned to core 1, servers to core 0' : 'not pinned'}`,
-    `load: autocannon, ${load.connections} connections, ${load.durationSeconds} s after ${load.warmupSeconds} s warm-up`,
+    `load: autocannon, ${load.connections} connections, ${load.durationSeconds} s a side in ${load.rounds} alternating rounds (the ratio their median), ${load.warmupSeconds} s warm-up`,
     '',
     'figure                                   req/s    p50 ms  p99 ms | reference                              req/s    p50 ms  p99 ms | ratio',
     ...table.map(

@@ -55,3 +55,58 @@ export async function measure(request: LoadRequest, expectedStatus: number, opti
   }
   return figures;
 }
+
+/** Two targets measured alternately (measureAlternately). */
+export interface AlternateFigures {
+  measured: LoadFigures;
+  reference: LoadFigures;
+  /** measured / reference requests per second in each round, in order. */
+  ratios: number[];
+  /** The median of `ratios`. */
+  ratio: number;
+}
+
+/**
+ * `measured` and `reference` in `rounds` alternating turns (measured, reference, measured, ...),
+ * each turn `durationSeconds / rounds` long, so that what changes on a shared machine during a
+ * run (a neighbour's load, CPU frequency) falls on both sides instead of on one. Only the first
+ * turn of each side warms up for `warmupSeconds`; later turns for at most 1 s. Aggregates:
+ * requests per second the mean of the turns, p50 the median, p99 the largest, counts summed; the
+ * ratio is the median of the rounds' ratios. Throws as `measure` does.
+ */
+export async function measureAlternately(
+  measured: { request: LoadRequest; status: number },
+  reference: { request: LoadRequest; status: number },
+  options: LoadOptions & { rounds: number },
+  measureOnce: typeof measure = measure,
+): Promise<AlternateFigures> {
+  const turns: Array<[LoadFigures, LoadFigures]> = [];
+  const turn = (round: number): LoadOptions => ({
+    connections: options.connections,
+    durationSeconds: options.durationSeconds / options.rounds,
+    warmupSeconds: round === 0 ? options.warmupSeconds : Math.min(options.warmupSeconds, 1),
+  });
+  for (let round = 0; round < options.rounds; round++) {
+    const a = await measureOnce(measured.request, measured.status, turn(round));
+    const b = await measureOnce(reference.request, reference.status, turn(round));
+    turns.push([a, b]);
+  }
+  const ratios = turns.map(([a, b]) => a.requestsPerSecond / b.requestsPerSecond);
+  return { measured: combined(turns.map((t) => t[0])), reference: combined(turns.map((t) => t[1])), ratios, ratio: median(ratios) };
+}
+
+function combined(figures: LoadFigures[]): LoadFigures {
+  return {
+    requestsPerSecond: figures.reduce((sum, f) => sum + f.requestsPerSecond, 0) / figures.length,
+    p50Ms: median(figures.map((f) => f.p50Ms)),
+    p99Ms: Math.max(...figures.map((f) => f.p99Ms)),
+    unexpected: figures.reduce((sum, f) => sum + f.unexpected, 0),
+    total: figures.reduce((sum, f) => sum + f.total, 0),
+  };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}

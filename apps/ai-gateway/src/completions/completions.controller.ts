@@ -12,7 +12,7 @@ import { APP_LOGGER, ContractHttpException, type Logger } from '#common';
 import { RequiresUnitPrimitive } from '../auth/auth.decorators.js';
 import { UnparsableBody } from '../http/lenient-body-parsing.js';
 import { CompletionsService } from './completions.service.js';
-import { MODEL_FAILURE_STATUS, ModelError } from './model-client.js';
+import { ideLeaving, MODEL_FAILURE_STATUS, ModelError } from './model-client.js';
 import { toFastApiErrors, unparsableBodyErrors } from './request-validation.js';
 
 /** Streaming chunks: the completion split after each run of words and whitespace. */
@@ -40,15 +40,10 @@ export class CompletionsController {
     if (!result.valid) throw new ContractHttpException({ detail: toFastApiErrors(result.violations) }, 422);
     const request = body as CompletionsRequest;
 
-    const cancelled = new AbortController();
-    // The IDE left before the answer (it does on every new keystroke): stop the model call. A close
-    // after the answer was sent aborts nothing.
-    reply.raw.once('close', () => {
-      if (!reply.raw.writableFinished) cancelled.abort();
-    });
     let response;
     try {
-      response = await this.completions.complete(request, cancelled.signal);
+      // The IDE left before the answer (it does on every new keystroke): the model call stops.
+      response = await this.completions.complete(request, ideLeaving(reply.raw));
     } catch (e) {
       if (e instanceof ModelError) {
         if (e.failure !== 'cancelled') this.logger.warn({ model: { failure: e.failure, detail: e.message } }, 'model call failed');

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { CompletionsRequest, CompletionsResponse } from '#contracts';
 import { languageOf } from './languages.js';
-import { ModelClient } from './model-client.js';
+import { ModelClient, type Cancellation } from './model-client.js';
 
 /** The engine name reported in `model.engine`: the harness's fake model. */
 export const MODEL_ENGINE = 'fake';
@@ -10,7 +10,7 @@ export const MODEL_ENGINE = 'fake';
 export class CompletionsService {
   constructor(@Inject(ModelClient) private readonly model: ModelClient) {}
 
-  async complete(request: CompletionsRequest, cancelled?: AbortSignal): Promise<CompletionsResponse> {
+  async complete(request: CompletionsRequest, cancelled?: Cancellation): Promise<CompletionsResponse> {
     const file = request.current_file;
     const lang = languageOf(file.file_name, file.language_identifier);
     const answer = await this.model.complete(

@@ -1,6 +1,7 @@
+import { EventEmitter } from 'node:events';
 import { PATH } from '#contracts';
 import type { FetchFn } from '../di.js';
-import { ModelClient, ModelError, modelPostOverFetch } from './model-client.js';
+import { ideLeaving, ModelClient, ModelError, modelPostOverFetch } from './model-client.js';
 
 const ANSWER = { id: 'cmpl-1', model: 'fake-code-model', created: 1, choices: [{ text: 'x', index: 0, finish_reason: 'stop' }] };
 const REQUEST = { prompt: 'def f(', suffix: '' };
@@ -102,6 +103,36 @@ describe('ModelClient timeouts and cancellation', () => {
     const ide = new AbortController();
     ide.abort();
     const error = (await model.complete(REQUEST, ide.signal).catch((e: unknown) => e)) as ModelError;
+    expect([error.failure, seen.length]).toEqual(['cancelled', 0]);
+  });
+
+  /** An IDE's response as the controller sees it: 'close' when the socket goes, writableFinished once answered. */
+  const ideResponse = () => Object.assign(new EventEmitter(), { writableFinished: false });
+
+  it('stops the call when the IDE response closes unfinished (ideLeaving), and not when it closes after the answer', async () => {
+    const { model, seen } = hanging(10_000);
+    const response = ideResponse();
+    const pending = model.complete(REQUEST, ideLeaving(response)).catch((e: unknown) => e);
+    await new Promise((resolve) => setImmediate(resolve));
+    response.emit('close');
+    const error = (await pending) as ModelError;
+    expect([error.failure, seen[0]!.aborted]).toEqual(['cancelled', true]);
+
+    const answered = ideResponse();
+    const leaving = ideLeaving(answered);
+    let told = 0;
+    leaving.addEventListener('abort', () => told++);
+    answered.writableFinished = true;
+    answered.emit('close');
+    expect([leaving.aborted, told]).toEqual([false, 0]);
+  });
+
+  it('never calls the model once the IDE response has closed unfinished', async () => {
+    const { model, seen } = hanging(10_000);
+    const response = ideResponse();
+    const leaving = ideLeaving(response);
+    response.emit('close');
+    const error = (await model.complete(REQUEST, leaving).catch((e: unknown) => e)) as ModelError;
     expect([error.failure, seen.length]).toEqual(['cancelled', 0]);
   });
 });

@@ -9,6 +9,42 @@ import {
 import { BodyTooLargeError, outboundTraceHeaders, readBoundedText } from '#common';
 import type { FetchFn } from '../di.js';
 
+/**
+ * What ends a model call early besides its timeout: the IDE leaving. An AbortSignal is one;
+ * the completions controller passes ideLeaving(), the same two members over the response's
+ * 'close', since an AbortController per keystroke costs a transferable object.
+ */
+export interface Cancellation {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
+/**
+ * A Cancellation that fires when the IDE's response closes before it was finished (the IDE
+ * gave up, as it does on every new keystroke); a close after the answer was sent cancels nothing.
+ */
+export function ideLeaving(response: { readonly writableFinished: boolean; once(event: 'close', listener: () => void): unknown }): Cancellation {
+  let left = false;
+  let listener: (() => void) | undefined;
+  response.once('close', () => {
+    if (response.writableFinished) return;
+    left = true;
+    listener?.();
+  });
+  return {
+    get aborted() {
+      return left;
+    },
+    addEventListener: (_type, onLeave) => {
+      listener = onLeave;
+    },
+    removeEventListener: () => {
+      listener = undefined;
+    },
+  };
+}
+
 /** One answer of the model: its status, then its body read once (bounded) or dropped. */
 export interface ModelReply {
   readonly status: number;
@@ -90,7 +126,7 @@ export class ModelClient {
   }
 
   /** `cancelled` aborts the call when the IDE gives up first (it does on every new keystroke). */
-  async complete(request: FakeModelRequest, cancelled?: AbortSignal): Promise<FakeModelResponse> {
+  async complete(request: FakeModelRequest, cancelled?: Cancellation): Promise<FakeModelResponse> {
     // One signal per call, aborted by the timer or by `cancelled`: AbortSignal.timeout and
     // AbortSignal.any cost two more signals (and a transferable each) on every keystroke.
     if (cancelled?.aborted) throw new ModelError('cancelled', 'Client went away');
