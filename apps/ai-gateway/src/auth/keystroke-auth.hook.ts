@@ -6,17 +6,19 @@ import { APP_CONFIG, APP_LOGGER, ContractHttpException, ERROR_SHAPE, PUBLIC_ROUT
 import type { AiGatewayConfig } from '../config.js';
 import { RequiresUnitPrimitive } from './auth.decorators.js';
 import { AuthGuard, type AuthenticatedRequest } from './auth.guard.js';
+import { REFUSAL, type RefusableRequest } from './keystroke-refusal.js';
 
 /** method -> route path (as Fastify matched it) -> the unit primitive the route requires. */
 type RouteTable = ReadonlyMap<string, ReadonlyMap<string, string>>;
 
 /**
- * The per-keystroke routes' authentication as a Fastify preHandler hook: the AuthGuard's own
- * checks (authenticate, then the route's unit primitive) run once the request has arrived and
- * before Nest's handler pipeline, and a refusal is answered there, without Nest's guard and
- * exception path (which cost more than the check itself: load/README.md, "Profiles"). Not
- * earlier (onRequest): an answer sent while the body is still arriving would leave the
- * connection to Node's request timeout, which then writes a second answer (408). The routes are the
+ * The per-keystroke routes' authentication as Fastify hooks: the AuthGuard's own checks
+ * (authenticate, then the route's unit primitive) run in preParsing, before the body is read and
+ * before Nest's handler pipeline; a refusal is kept on the request, its body read but not parsed,
+ * and answered in preHandler, without Nest's guard and exception path (which cost more than the
+ * check itself: load/README.md, "Profiles"). Not answered earlier (onRequest, preParsing): an
+ * answer sent while the body is still arriving would leave the connection to Node's request
+ * timeout, which then writes a second answer (408). The routes are the
  * handlers declaring @RequiresUnitPrimitive, read from Nest's metadata once at start-up; the
  * AuthGuard lets a request through that the hook has authorized, and still guards every other
  * route. Registered on bootstrap, after BrowserCors, so refusals carry the CORS headers.
@@ -42,28 +44,37 @@ export class KeystrokeAuthHook implements OnApplicationBootstrap {
     if (this.config.authGuard !== 'direct') return;
     const routes = (this.routes = this.routeTable());
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
-    // Callback style: a verdict known at once (a cached or held-key token) is answered without
-    // a promise; only a token waiting for its keys or GitLab's back channel waits for one.
-    fastify.addHook('preHandler', (request, reply, done) => {
+    const internalError = ContractHttpException.constant(this.shape(500, 'Internal Server Error'), 500);
+    // The verdict is reached before the body is read (as the production gateway's middleware
+    // does, before FastAPI reads it) and kept on the request; LenientBodyParsing then reads a
+    // refused request's body without parsing it, and preHandler answers once the body is in.
+    // Callback style: a verdict known at once (a cached or held-key token) makes no promise;
+    // only a token waiting for its keys or GitLab's back channel waits for one.
+    fastify.addHook('preParsing', (request, _reply, payload, done) => {
       const path = request.routeOptions.url;
       const primitive = path === undefined ? undefined : routes.get(request.method)?.get(path);
-      if (primitive === undefined) return done();
-      const answer = (refusal: ContractHttpException | undefined): void => {
-        if (refusal === undefined) done();
-        else void sendContractException(reply, refusal);
+      if (primitive === undefined) return done(null, payload);
+      const settle = (refusal: ContractHttpException | undefined): void => {
+        if (refusal !== undefined) (request as RefusableRequest)[REFUSAL] = refusal;
+        done(null, payload);
       };
       const failed = (e: unknown): void => {
         // Never thrown by contract (the guard returns every refusal as a contract error).
         this.logger.error({ auth: { reason: 'hook-error', error: e instanceof Error ? e.name : typeof e } }, 'keystroke authentication failed unexpectedly');
-        void reply.status(500).send(this.shape(500, 'Internal Server Error'));
+        settle(internalError);
       };
       try {
         const verdict = this.guard.verdict(request as AuthenticatedRequest, primitive);
-        if (verdict instanceof Promise) verdict.then(answer, failed);
-        else answer(verdict);
+        if (verdict instanceof Promise) verdict.then(settle, failed);
+        else settle(verdict);
       } catch (e) {
         failed(e);
       }
+    });
+    fastify.addHook('preHandler', (request, reply, done) => {
+      const refusal = (request as RefusableRequest)[REFUSAL];
+      if (refusal === undefined) done();
+      else void sendContractException(reply, refusal);
     });
   }
 

@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
+import { refusedBeforeParsing } from '../auth/keystroke-refusal.js';
 
 /** A request body that could not be read as JSON; handlers answer it with a 422 after auth ran. */
 export class UnparsableBody {
@@ -26,6 +27,11 @@ export class LenientBodyParsing implements OnModuleInit {
     const parseJson = fastify.getDefaultJsonParser('error', 'error');
     fastify.removeContentTypeParser('application/json');
     fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+      // Refused already: read (the connection needs it) but not parsed; no handler runs.
+      if (refusedBeforeParsing(request)) {
+        done(null, undefined);
+        return;
+      }
       if (body === '' || body === undefined) {
         done(null, new UnparsableBody('missing', 'Field required'));
         return;
