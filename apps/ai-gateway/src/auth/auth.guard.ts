@@ -37,14 +37,16 @@ export interface AuthenticatedRequest extends FastifyRequest {
 }
 
 /** The guard's refusals, made once each (ContractHttpException.constant): a refusal costs no allocation. */
-const refusals = new Map<string, ContractHttpException>();
-const refusal = (key: string, make: () => ContractHttpException): ContractHttpException => {
-  let made = refusals.get(key);
-  if (made === undefined) refusals.set(key, (made = make()));
-  return made;
+const madeOnce = (make: (key: string) => ContractHttpException) => {
+  const made = new Map<string, ContractHttpException>();
+  return (key: string): ContractHttpException => {
+    let refusal = made.get(key);
+    if (refusal === undefined) made.set(key, (refusal = make(key)));
+    return refusal;
+  };
 };
-const unauthorized = (error: string) => refusal(`401 ${error}`, () => ContractHttpException.constant({ error }, 401));
-const forbiddenWithout = (primitive: string) => refusal(`403 ${primitive}`, () => ContractHttpException.constant({ detail: unitPrimitiveForbiddenDetail(primitive) }, 403));
+const unauthorized = madeOnce((error) => ContractHttpException.constant({ error }, 401));
+const forbiddenWithout = madeOnce((primitive) => ContractHttpException.constant({ detail: unitPrimitiveForbiddenDetail(primitive) }, 403));
 
 /** An authenticated token, or the contract refusal to send. */
 type Authentication = VerifiedToken | VerifiedOAuthToken | ContractHttpException;
