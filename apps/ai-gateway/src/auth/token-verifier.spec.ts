@@ -32,21 +32,11 @@ beforeAll(async () => {
   [a1, a2, b1, attacker] = await Promise.all([makeRsaKey('a1'), makeRsaKey('a2'), makeRsaKey('b1'), makeRsaKey('a1')]);
 });
 
-function setup(window: 'open' | 'closed' = 'open', discoveredA: string = A, verifiedTokenCacheEntries = 0) {
-  const clock = new ManualClock();
-  const issuers = new FakeIssuers();
-  issuers.add(A, { keys: [a1.publicJwk, a2.publicJwk] }).discoveryIssuer = discoveredA;
-  issuers.add(B, { keys: [b1.publicJwk] });
-  const settings = new AuthSettings({
-    trustedIssuers: [A, B],
-    algorithms: ['RS256'],
-    clockSkewSeconds: 30,
-    audience: AUDIENCE.AI_GATEWAY,
-    legacyAudienceWindow: window,
-  });
-  const cache = new JwksCache({
-    issuers: [A, B],
-    allowedAlgorithms: ['RS256'],
+/** A JwksCache over the fake issuers and the manual clock: one-hour TTL, no stale-if-error. */
+function testJwksCache(trusted: string[], allowedAlgorithms: string[], issuers: FakeIssuers, clock: ManualClock): JwksCache {
+  return new JwksCache({
+    issuers: trusted,
+    allowedAlgorithms,
     ttlSeconds: 3600,
     refetchIntervalMs: 1000,
     negativeCacheSeconds: 30,
@@ -59,6 +49,21 @@ function setup(window: 'open' | 'closed' = 'open', discoveredA: string = A, veri
     clock: clock.now,
     sleep: clock.sleep,
   });
+}
+
+function setup(window: 'open' | 'closed' = 'open', discoveredA: string = A, verifiedTokenCacheEntries = 0) {
+  const clock = new ManualClock();
+  const issuers = new FakeIssuers();
+  issuers.add(A, { keys: [a1.publicJwk, a2.publicJwk] }).discoveryIssuer = discoveredA;
+  issuers.add(B, { keys: [b1.publicJwk] });
+  const settings = new AuthSettings({
+    trustedIssuers: [A, B],
+    algorithms: ['RS256'],
+    clockSkewSeconds: 30,
+    audience: AUDIENCE.AI_GATEWAY,
+    legacyAudienceWindow: window,
+  });
+  const cache = testJwksCache([A, B], ['RS256'], issuers, clock);
   const verifier = new TokenVerifier(settings, cache, clock.now, verifiedTokenCacheEntries);
   const claims = (overrides: Record<string, unknown> = {}) => aiTokenClaims(A, overrides, clock.nowMs);
   const legacy = (overrides: Record<string, unknown> = {}) => legacyTokenClaims(A, overrides, clock.nowMs);
@@ -383,21 +388,7 @@ describe('TokenVerifier', () => {
       const issuers = new FakeIssuers();
       issuers.add(A, { keys: keys.map((k) => k.publicJwk) });
       const settings = new AuthSettings({ trustedIssuers: [A], algorithms, clockSkewSeconds: 30, audience: AUDIENCE.AI_GATEWAY, legacyAudienceWindow: 'closed' });
-      const cache = new JwksCache({
-        issuers: [A],
-        allowedAlgorithms: algorithms,
-        ttlSeconds: 3600,
-        refetchIntervalMs: 1000,
-        negativeCacheSeconds: 30,
-        coldRetryMs: 1000,
-        errorBackoffSeconds: 10,
-        staleIfErrorSeconds: 0,
-        fetchTimeoutMs: 1000,
-        maxDocumentBytes: 64 * 1024,
-        fetch: issuers.fetch,
-        clock: clock.now,
-        sleep: clock.sleep,
-      });
+      const cache = testJwksCache([A], algorithms, issuers, clock);
       return { verifier: new TokenVerifier(settings, cache, clock.now), claims: aiTokenClaims(A, {}, clock.nowMs) };
     }
 
