@@ -103,6 +103,9 @@ export async function startIdeControllerProxy(options: IdeControllerProxyOptions
     return ((await res.json()) as { token: string }).token;
   }
 
+  /** A JWT's `iat` (the double reads its own token; nothing is verified here). */
+  const issuedAt = (token: string): unknown => (JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { iat?: unknown }).iat;
+
   async function ideController(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const noStore: Record<string, string> = defects.has('cacheable-answer') ? {} : { 'cache-control': 'no-store' };
     if (req.method !== 'POST' && !(req.method === 'GET' && defects.has('mints-on-get'))) {
@@ -122,6 +125,9 @@ export async function startIdeControllerProxy(options: IdeControllerProxyOptions
     if (!minted.ok) return sendJson(res, minted.status, body, noStore);
     if (defects.has('token-without-exp')) body.access_token = await mintDefective({ exp: null });
     if (defects.has('wrong-audience')) body.access_token = await mintDefective({ aud: 'gitlab-duo-chat' });
+    // A token minted again may carry a later second than the answer it replaces: created_at
+    // follows its iat, so the defect is the only thing wrong with the answer.
+    if (defects.has('token-without-exp') || defects.has('wrong-audience')) body.created_at = issuedAt(body.access_token as string);
     sendJson(res, variants.has('answers-200') ? 200 : 201, body, noStore);
   }
 
