@@ -132,7 +132,7 @@ async function measureHttpFigures(): Promise<Row[]> {
           rows.push(await versus(`completions (200), guard ${guard}`, keystroke(url, tokens.valid), 200, 'bare node:http proxy to the model', await bareProxy(`${model}${PATH.MODEL_COMPLETIONS}`, toModelRequest)));
           // The cost of auth: the same gateway with verification bypassed, up beside this one
           // (both pinned to core 0; the idle one costs nothing) and measured alternately with it.
-          if (guard === 'direct') rows.push(await versusBypassed(saas, model, keystroke(url, tokens.valid), (bypassedUrl) => keystroke(bypassedUrl, tokens.valid)));
+          if (guard === 'direct') rows.push(await versusBypassed(saas, model, keystroke(url, tokens.valid)));
         }
       } finally {
         await gateway.stop();
@@ -145,13 +145,10 @@ async function measureHttpFigures(): Promise<Row[]> {
 }
 
 /** Completions on the running gateway (`request`) against a gateway started with AIGW_AUTH_GUARD=benchmark-bypass. */
-async function versusBypassed(saas: string, model: string, request: LoadRequest, bypassedRequest: (gatewayUrl: string) => LoadRequest): Promise<Row> {
+async function versusBypassed(saas: string, model: string, request: LoadRequest): Promise<Row> {
   const bypassed = await startGateway(saas, model, { AIGW_AUTH_GUARD: 'benchmark-bypass' });
   try {
-    const reference = 'same gateway, verification bypassed';
-    progress(`measuring completions (200), guard direct against ${reference}, ${load.rounds} rounds each way`);
-    const figures = await measureAlternately({ request, status: 200 }, { request: bypassedRequest(bypassed.url('ai-gateway')!), status: 200 }, load);
-    return { figure: 'completions (200), guard direct', measured: figures.measured, reference, referenceFigures: figures.reference, ratio: figures.ratio, ratios: figures.ratios };
+    return await alternately('completions (200), guard direct', request, 200, 'same gateway, verification bypassed', bypassed.url('ai-gateway')!);
   } finally {
     await bypassed.stop();
   }
@@ -206,20 +203,22 @@ async function startGateway(saas: string, model: string, env: Record<string, str
   return stack;
 }
 
-/**
- * Measures `request` on the gateway and the same load on `referenceServer`, alternately
- * (measureAlternately); the reference runs in this process, pinned to core 0 like the gateway.
- */
+/** Measures `request` on the gateway and the same load on `referenceServer` (in this process, pinned to core 0 like the gateway). */
 async function versus(figure: string, request: LoadRequest, status: number, reference: string, referenceServer: { url: string; close(): Promise<void> }): Promise<Row> {
-  progress(`measuring ${figure} against ${reference}, ${load.rounds} rounds each way`);
   await pin(process.pid, 0);
   try {
-    const referenceRequest = { ...request, url: `${referenceServer.url}${new URL(request.url).pathname}` };
-    const figures = await measureAlternately({ request, status }, { request: referenceRequest, status }, load);
-    return { figure, measured: figures.measured, reference, referenceFigures: figures.reference, ratio: figures.ratio, ratios: figures.ratios };
+    return await alternately(figure, request, status, reference, referenceServer.url);
   } finally {
     await referenceServer.close();
   }
+}
+
+/** `request` against the same request sent to `referenceBase`, measured alternately (measureAlternately). */
+async function alternately(figure: string, request: LoadRequest, status: number, reference: string, referenceBase: string): Promise<Row> {
+  progress(`measuring ${figure} against ${reference}, ${load.rounds} rounds each way`);
+  const referenceRequest = { ...request, url: `${referenceBase}${new URL(request.url).pathname}` };
+  const figures = await measureAlternately({ request, status }, { request: referenceRequest, status }, load);
+  return { figure, measured: figures.measured, reference, referenceFigures: figures.reference, ratio: figures.ratio, ratios: figures.ratios };
 }
 
 function report(table: Row[], verify: VerificationFigures | undefined): void {

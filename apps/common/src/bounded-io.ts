@@ -24,45 +24,32 @@ export class BodyTooLargeError extends Error {
  */
 export async function readBoundedText(response: Response, limitBytes: number): Promise<string> {
   const announced = Number(response.headers.get('content-length') ?? Number.NaN);
-  if (Number.isFinite(announced) && announced > limitBytes) {
-    await response.body?.cancel().catch(() => undefined);
-    throw new BodyTooLargeError(limitBytes, announced);
-  }
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limitBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw new BodyTooLargeError(limitBytes, size);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  return readBounded(response.body ?? NO_BODY, limitBytes, Number.isFinite(announced) ? announced : undefined, () => response.body?.cancel().catch(() => undefined));
 }
+
+/** A Response without a body reads as no chunks. */
+const NO_BODY: AsyncIterable<Uint8Array> = { async *[Symbol.asyncIterator]() {} };
 
 /** A Node body stream as readBoundedStream reads it (undici's `request` body is one). */
 export type BodyStream = AsyncIterable<Uint8Array> & { destroy(): unknown; on(event: 'error', listener: (error: Error) => void): unknown };
 
-/** Destroys a body stream unread; the abort error it then emits (undici's) has no one to tell, and must not crash the process. */
-function hangUp(body: BodyStream): void {
-  body.on('error', () => undefined);
-  body.destroy();
+/**
+ * A Node body stream (undici's `request` body) as UTF-8 text, under readBoundedText's rule:
+ * at most `limitBytes`, a larger `announcedBytes` (the Content-Length) refused before reading.
+ * Past the limit the stream is destroyed unread; the abort error undici then emits has no one to
+ * tell, and must not crash the process.
+ */
+export function readBoundedStream(body: BodyStream, limitBytes: number, announcedBytes?: number): Promise<string> {
+  return readBounded(body, limitBytes, announcedBytes, () => {
+    body.on('error', () => undefined);
+    body.destroy();
+  });
 }
 
-/**
- * A Node body stream (undici's `request` body) as UTF-8 text, reading at most `limitBytes` (a
- * larger `announcedBytes`, the Content-Length, is refused before reading). Past the limit the
- * stream is destroyed unread and BodyTooLargeError thrown; transport errors propagate unchanged.
- * readBoundedText's rule for a body that is not a web stream, without building one.
- */
-export async function readBoundedStream(body: BodyStream, limitBytes: number, announcedBytes?: number): Promise<string> {
+/** The one bounded read: `hangUp` stops the body (unread) before BodyTooLargeError is thrown. */
+async function readBounded(body: AsyncIterable<Uint8Array>, limitBytes: number, announcedBytes: number | undefined, hangUp: () => unknown): Promise<string> {
   if (announcedBytes !== undefined && announcedBytes > limitBytes) {
-    hangUp(body);
+    await hangUp();
     throw new BodyTooLargeError(limitBytes, announcedBytes);
   }
   const chunks: Uint8Array[] = [];
@@ -70,12 +57,12 @@ export async function readBoundedStream(body: BodyStream, limitBytes: number, an
   for await (const chunk of body) {
     size += chunk.byteLength;
     if (size > limitBytes) {
-      hangUp(body);
+      await hangUp();
       throw new BodyTooLargeError(limitBytes, size);
     }
     chunks.push(chunk);
   }
-  return chunks.length === 1 ? Buffer.from(chunks[0]!.buffer, chunks[0]!.byteOffset, chunks[0]!.byteLength).toString('utf8') : Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 export interface JsonBounds {

@@ -12,9 +12,10 @@ import { allowedMethods } from './allowed-methods.js';
  * (by pattern or by field name) is redacted.
  */
 export class ContractHttpException extends HttpException {
-  /** The body holds only the app's own constant words (see `constant`): sent without scrubbing. */
-  readonly fixedWords: boolean = false;
-  /** A constant's body as JSON, serialized once (see `constant`). */
+  /**
+   * A constant's body as JSON, serialized once (see `constant`): only the app's own words, sent
+   * without scrubbing. Undefined for every other exception.
+   */
   readonly json: string | undefined = undefined;
 
   constructor(
@@ -35,7 +36,6 @@ export class ContractHttpException extends HttpException {
     Error.stackTraceLimit = 0;
     try {
       const exception = new ContractHttpException(Object.freeze(redactJson(body) as object), status, Object.freeze({ ...headers }));
-      (exception as { fixedWords: boolean }).fixedWords = true;
       (exception as { json: string }).json = JSON.stringify(exception.body);
       return exception;
     } finally {
@@ -54,7 +54,7 @@ export function sendContractException(reply: FastifyReply, exception: ContractHt
   reply.status(exception.getStatus()).headers(exception.headers);
   // A constant goes out as the bytes it was serialized to once, with the type Fastify gives JSON.
   if (exception.json !== undefined) return reply.type(JSON_TYPE).send(exception.json);
-  return reply.send(exception.fixedWords ? exception.body : redactJson(exception.body));
+  return reply.send(redactJson(exception.body));
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';

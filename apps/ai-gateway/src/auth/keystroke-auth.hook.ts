@@ -54,28 +54,39 @@ export class KeystrokeAuthHook implements OnApplicationBootstrap {
       const path = request.routeOptions.url;
       const primitive = path === undefined ? undefined : routes.get(request.method)?.get(path);
       if (primitive === undefined) return done(null, payload);
-      const settle = (refusal: ContractHttpException | undefined): void => {
-        if (refusal !== undefined) (request as RefusableRequest)[REFUSAL] = refusal;
-        done(null, payload);
-      };
-      const failed = (e: unknown): void => {
-        // Never thrown by contract (the guard returns every refusal as a contract error).
-        this.logger.error({ auth: { reason: 'hook-error', error: e instanceof Error ? e.name : typeof e } }, 'keystroke authentication failed unexpectedly');
-        settle(internalError);
-      };
+      const refusable = request as RefusableRequest & AuthenticatedRequest;
+      let verdict: ReturnType<AuthGuard['verdict']>;
       try {
-        const verdict = this.guard.verdict(request as AuthenticatedRequest, primitive);
-        if (verdict instanceof Promise) verdict.then(settle, failed);
-        else settle(verdict);
+        verdict = this.guard.verdict(refusable, primitive);
       } catch (e) {
-        failed(e);
+        verdict = this.failed(e, internalError);
       }
+      if (!(verdict instanceof Promise)) {
+        if (verdict !== undefined) refusable[REFUSAL] = verdict;
+        return done(null, payload);
+      }
+      verdict.then(
+        (refusal) => {
+          if (refusal !== undefined) refusable[REFUSAL] = refusal;
+          done(null, payload);
+        },
+        (e: unknown) => {
+          refusable[REFUSAL] = this.failed(e, internalError);
+          done(null, payload);
+        },
+      );
     });
     fastify.addHook('preHandler', (request, reply, done) => {
       const refusal = (request as RefusableRequest)[REFUSAL];
       if (refusal === undefined) done();
       else void sendContractException(reply, refusal);
     });
+  }
+
+  /** Never thrown by contract (the guard returns every refusal as a contract error): logged, and answered 500. */
+  private failed(e: unknown, internalError: ContractHttpException): ContractHttpException {
+    this.logger.error({ auth: { reason: 'hook-error', error: e instanceof Error ? e.name : typeof e } }, 'keystroke authentication failed unexpectedly');
+    return internalError;
   }
 
   /** Every non-public handler with @RequiresUnitPrimitive, by method and full path. */

@@ -39,6 +39,13 @@ export function reject(reason: RejectReason, detail: string, kid?: unknown, iss?
   };
 }
 
+/** Whether a SignatureVerifier's error says only that the signature does not verify under its key (another key may). */
+export function signatureDoesNotVerify(e: unknown): boolean {
+  return SIGNATURE_CODES.has((e as { code?: unknown } | null)?.code);
+}
+
+const SIGNATURE_CODES = new Set<unknown>([TOKEN_ERROR_CODES.invalidSignature, TOKEN_ERROR_CODES.missingSignature, TOKEN_ERROR_CODES.verifyError]);
+
 /**
  * The refusal for an error out of a SignatureVerifier (fast-jwt's TokenError, by its `code`).
  * The token's `iss` for the log line is decoded again here, on refusals only.
@@ -46,11 +53,8 @@ export function reject(reason: RejectReason, detail: string, kid?: unknown, iss?
 export function refusalOf(e: unknown, token: string, kid: string | undefined): RejectedToken {
   const code = (e as { code?: unknown } | null)?.code;
   const refuse = (reason: RejectReason, detail: string) => reject(reason, detail, kid, issuerOf(token));
+  if (signatureDoesNotVerify(e)) return refuse('bad-signature', 'signature does not verify with the trusted key');
   switch (code) {
-    case TOKEN_ERROR_CODES.invalidSignature:
-    case TOKEN_ERROR_CODES.missingSignature:
-    case TOKEN_ERROR_CODES.verifyError:
-      return refuse('bad-signature', 'signature does not verify with the trusted key');
     // The verifier is chosen by `alg` and the header has passed crit: kept for completeness.
     case TOKEN_ERROR_CODES.invalidAlgorithm:
       return refuse('alg-not-allowed', 'alg is not the algorithm of the verifying key');

@@ -5,7 +5,7 @@ import type { AuthSettings } from './auth-settings.js';
 import { ISSUER_NEEDED, type JwksCache } from './jwks-cache.js';
 import { ProtectedHeaders } from './protected-header.js';
 import { registeredClaimsRefusal } from './registered-claims.js';
-import { BASE64URL, decodeJsonSegment, issuerOf, loggable, refusalOf, reject, type RejectedToken, type RejectReason } from './token-refusals.js';
+import { BASE64URL, decodeJsonSegment, issuerOf, loggable, refusalOf, reject, signatureDoesNotVerify, type RejectedToken, type RejectReason } from './token-refusals.js';
 import type { TrustedKey } from './trusted-keys.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
 
@@ -110,9 +110,8 @@ export class TokenVerifier {
       try {
         claims = verifier(token);
       } catch (e) {
-        const refused = refusalOf(e, token, kid);
-        if (refused.reason === 'bad-signature') continue;
-        return refused;
+        if (signatureDoesNotVerify(e)) continue;
+        return refusalOf(e, token, kid);
       }
       const result = this.accept(claims, key, kid);
       if (result.ok) this.verified.set(token, result, key);
